@@ -12,6 +12,18 @@ public static class Labels
     /// <summary>HKDF-SHA256 info prefix for a unit's data-encryption key, combined from both shares.</summary>
     public const string DataKey = "symbolon.dev/v1/data-key";
 
+    /// <summary>Associated-data prefix when the key server seals a server share under its key-encryption key.</summary>
+    public const string ServerShareAtRest = "symbolon.dev/v1/server-share-at-rest";
+
+    /// <summary>SHA-256 prefix for the public fingerprint that names a key-encryption key.</summary>
+    public const string KeyEncryptionKeyId = "symbolon.dev/v1/kek-id";
+
+    /// <summary>SHA-256 prefix of every link of the key server's audit hash chain.</summary>
+    public const string AuditChain = "symbolon.dev/v1/audit-chain";
+
+    /// <summary>Prefix of the bytes the key server's audit key signs in a release receipt.</summary>
+    public const string AuditReceipt = "symbolon.dev/v1/audit-receipt";
+
     /// <summary>The four magic bytes that open every sealed item, in ASCII.</summary>
     public const string SealedItemMagic = "SYMI";
 }

@@ -1,0 +1,157 @@
+// Writes testdata/vectors/shamir.json: Shamir secret sharing vectors for 32-byte secrets over GF(2^8) with the AES
+// polynomial 0x11B, computed from docs/spec.md alone so that they check the C# code rather than echo it.
+// Plain Node 20, no packages: `node testdata/generators/shamir.mjs` (from the repository root or anywhere else).
+//
+// The field here uses log/antilog tables over the generator 0x03, deliberately unlike the C# shift-and-add code:
+// two different routes to the same products. (Tables are fine in a generator; they are not in the vault.)
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SECRET_SIZE = 32;
+const LABEL = 'symbolon.dev/testdata/shamir/v1';
+
+// --- GF(2^8), modulus x^8 + x^4 + x^3 + x + 1 ---------------------------------------------------------------------
+const EXP = new Array(510);
+const LOG = new Array(256).fill(-1);
+{
+  let value = 1;
+  for (let power = 0; power < 255; power++) {
+    EXP[power] = value;
+    LOG[value] = power;
+    // value * 3 = value * 2 + value, where value * 2 reduces by 0x11B when it leaves the byte.
+    let doubled = value << 1;
+    if (doubled & 0x100) doubled ^= 0x11b;
+    value = doubled ^ value;
+  }
+  if (value !== 1) throw new Error('0x03 should generate the multiplicative group of order 255');
+  for (let power = 255; power < 510; power++) EXP[power] = EXP[power - 255];
+}
+
+const multiply = (a, b) => (a === 0 || b === 0 ? 0 : EXP[LOG[a] + LOG[b]]);
+const divide = (a, b) => {
+  if (b === 0) throw new Error('division by zero');
+  return a === 0 ? 0 : EXP[LOG[a] + 255 - LOG[b]];
+};
+
+// Known products from FIPS 197, section 4.2, as a guard on the tables.
+if (multiply(0x57, 0x83) !== 0xc1 || multiply(0x57, 0x13) !== 0xfe) throw new Error('GF(2^8) tables are wrong');
+
+// --- Deterministic bytes: SHA-256(label ‖ uint32 big-endian counter), counter = 0, 1, …, concatenated -----------
+function derive(label, length) {
+  const blocks = [];
+  for (let counter = 0; blocks.length * 32 < length; counter++) {
+    const counterBytes = Buffer.alloc(4);
+    counterBytes.writeUInt32BE(counter);
+    blocks.push(createHash('sha256').update(Buffer.from(label, 'utf8')).update(counterBytes).digest());
+  }
+  return Buffer.concat(blocks).subarray(0, length);
+}
+
+// --- Shamir, straight from the spec ---------------------------------------------------------------------------------
+// coefficients[(k - 1) * 32 + j] is byte j of the coefficient of x^k, k = 1 … t - 1.
+function split(secret, threshold, shareCount, coefficients) {
+  const shares = [];
+  for (let index = 1; index <= shareCount; index++) {
+    const value = Buffer.alloc(SECRET_SIZE);
+    for (let j = 0; j < SECRET_SIZE; j++) {
+      // Sum of c_k · x^k term by term (not Horner), again to differ from the C# code.
+      let sum = secret[j];
+      let power = 1;
+      for (let k = 1; k < threshold; k++) {
+        power = multiply(power, index);
+        sum ^= multiply(coefficients[(k - 1) * SECRET_SIZE + j], power);
+      }
+      value[j] = sum;
+    }
+    shares.push(Buffer.concat([Buffer.from([threshold, index]), value]));
+  }
+  return shares;
+}
+
+// Lagrange interpolation at x = 0 over the first t shares given, in that order.
+function combine(encodedShares) {
+  const threshold = encodedShares[0][0];
+  const points = encodedShares.slice(0, threshold).map((share) => ({ x: share[1], y: share.subarray(2) }));
+  const secret = Buffer.alloc(SECRET_SIZE);
+  for (const [i, point] of points.entries()) {
+    let basis = 1;
+    for (const [m, other] of points.entries()) {
+      if (m !== i) basis = multiply(basis, divide(other.x, other.x ^ point.x));
+    }
+    for (let j = 0; j < SECRET_SIZE; j++) secret[j] ^= multiply(basis, point.y[j]);
+  }
+  return secret;
+}
+
+// A Fisher–Yates shuffle of 1 … n driven by derived bytes, so one subset per case comes in a scrambled order.
+function shuffledIndices(label, shareCount) {
+  const indices = Array.from({ length: shareCount }, (_, i) => i + 1);
+  const randomness = derive(label, 4 * shareCount);
+  for (let i = shareCount - 1; i > 0; i--) {
+    const swap = randomness.readUInt32BE(4 * i) % (i + 1);
+    [indices[i], indices[swap]] = [indices[swap], indices[i]];
+  }
+  return indices;
+}
+
+// --- Cases ------------------------------------------------------------------------------------------------------------
+const cases = [
+  { threshold: 2, shareCount: 2 },
+  { threshold: 2, shareCount: 3 },
+  { threshold: 3, shareCount: 5 },
+  { threshold: 4, shareCount: 10 },
+  { threshold: 5, shareCount: 6 },
+  // The highest coefficient is all zeros: allowed (uniform coefficients include zero), the degree simply drops.
+  { threshold: 3, shareCount: 4, zeroHighestCoefficient: true },
+  // The largest share count, so index 255 appears.
+  { threshold: 3, shareCount: 255 },
+];
+
+const output = {
+  source:
+    'Generated by `node testdata/generators/shamir.mjs` (plain Node 20, independent of the C# code). ' +
+    'Secrets and coefficients are SHA-256(label ‖ uint32be counter) for counter = 0, 1, … concatenated, with label ' +
+    `"${LABEL}/<name>/secret", "${LABEL}/<name>/coefficients" and "${LABEL}/<name>/order" (the shuffled subset).`,
+  field: 'GF(2^8) with x^8 + x^4 + x^3 + x + 1 (0x11B)',
+  layout:
+    'coefficients[(k - 1) * 32 + j] is byte j of the coefficient of x^k, k = 1 … t - 1; ' +
+    'share = threshold (1 byte) ‖ index (1 byte) ‖ value (32 bytes), value[j] = f_j(index)',
+  cases: [],
+};
+
+for (const { threshold, shareCount, zeroHighestCoefficient } of cases) {
+  const name = `${threshold}-of-${shareCount}` + (zeroHighestCoefficient ? '-zero-highest-coefficient' : '');
+  const secret = derive(`${LABEL}/${name}/secret`, SECRET_SIZE);
+  const coefficients = derive(`${LABEL}/${name}/coefficients`, (threshold - 1) * SECRET_SIZE);
+  if (zeroHighestCoefficient) coefficients.fill(0, (threshold - 2) * SECRET_SIZE);
+
+  const shares = split(secret, threshold, shareCount, coefficients);
+  const subsets = [
+    Array.from({ length: threshold }, (_, i) => i + 1),
+    Array.from({ length: threshold }, (_, i) => shareCount - i),
+    shuffledIndices(`${LABEL}/${name}/order`, shareCount),
+  ];
+  const combinations = subsets.map((indices) => {
+    const reconstructed = combine(indices.map((index) => shares[index - 1]));
+    if (!reconstructed.equals(secret)) throw new Error(`${name}: ${indices} did not reconstruct the secret`);
+    return { indices, secret: reconstructed.toString('hex') };
+  });
+
+  output.cases.push({
+    name,
+    threshold,
+    shareCount,
+    secret: secret.toString('hex'),
+    coefficients: coefficients.toString('hex'),
+    shares: shares.map((share) => share.toString('hex')),
+    combinations,
+  });
+}
+
+const target = join(dirname(fileURLToPath(import.meta.url)), '..', 'vectors', 'shamir.json');
+// Index lists on one line each, so the file reads as one share or subset per line.
+const text = JSON.stringify(output, null, 2).replace(/\[\s+([\d,\s]+?)\s+\]/g, (_, list) => `[${list.split(/,\s*/).join(', ')}]`);
+writeFileSync(target, text + '\n');
+console.log(`wrote ${output.cases.length} cases to ${target}`);
