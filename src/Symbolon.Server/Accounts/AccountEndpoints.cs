@@ -1,0 +1,82 @@
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Symbolon.Server.Audit;
+using Symbolon.Server.Hosting;
+using Symbolon.Server.Storage;
+
+namespace Symbolon.Server.Accounts;
+
+public static partial class AccountEndpoints
+{
+    public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder routes)
+    {
+        routes.MapPost("/v1/accounts", CreateAsync).WithTags("Accounts").WithName("CreateAccount");
+        return routes;
+    }
+
+    public sealed record CreateAccountRequest(string? Username, string? Password);
+
+    public sealed record CreateAccountResponse(Guid UserId, string Username);
+
+    /// <summary>Lower-case letters, digits and . _ @ -, 3 to 64 characters.</summary>
+    public static bool TryNormaliseUsername(string? username, out string normalised)
+    {
+        normalised = (username ?? "").Trim().ToLowerInvariant();
+        return UsernamePattern().IsMatch(normalised);
+    }
+
+    private static async Task<Results<Created<CreateAccountResponse>, ProblemHttpResult>> CreateAsync(
+        CreateAccountRequest request,
+        SymbolonDbContext db,
+        WriteTransactions transactions,
+        PasswordHasher hasher,
+        AuditLog audit,
+        IOptions<ServerOptions> options,
+        TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        if (options.Value.Oidc.DisableLocalAccounts)
+        {
+            return Problems.LocalAccountsDisabled();
+        }
+
+        if (!TryNormaliseUsername(request.Username, out var username))
+        {
+            return Problems.InvalidRequest("`username` must be 3-64 characters of a-z 0-9 . _ @ -.");
+        }
+
+        var minimum = options.Value.Passwords.MinimumLength;
+        if (request.Password is null || request.Password.Length < minimum || request.Password.Length > 1024)
+        {
+            return Problems.InvalidRequest($"`password` must be {minimum} to 1024 characters.");
+        }
+
+        // Hash before taking the write lock: Argon2id is deliberately slow and must not hold up other writers.
+        var (hash, salt, parameters) = hasher.Hash(request.Password);
+        return await transactions.RunAsync<Results<Created<CreateAccountResponse>, ProblemHttpResult>>(async () =>
+        {
+            if (await db.Users.AnyAsync(u => u.Username == username, cancellationToken))
+            {
+                return Problems.AccountExists();
+            }
+
+            var user = new User
+            {
+                Id = Guid.CreateVersion7(),
+                Username = username,
+                PasswordHash = hash,
+                PasswordSalt = salt,
+                PasswordParameters = parameters,
+                CreatedAt = time.GetUtcNow(),
+            };
+            db.Users.Add(user);
+            await audit.AppendAsync(db, AuditEvents.AccountCreated, user.Id, cancellationToken: cancellationToken);
+            return TypedResults.Created($"/v1/accounts/{user.Id}", new CreateAccountResponse(user.Id, username));
+        }, cancellationToken);
+    }
+
+    [GeneratedRegex("^[a-z0-9._@-]{3,64}$", RegexOptions.CultureInvariant)]
+    private static partial Regex UsernamePattern();
+}

@@ -1,0 +1,112 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Symbolon.Server.Hosting;
+using Symbolon.Server.Sessions;
+using Symbolon.Server.Storage;
+
+namespace Symbolon.Server.Audit;
+
+public static class AuditEndpoints
+{
+    public const int MaxPageSize = 500;
+
+    public static IEndpointRouteBuilder MapAudit(this IEndpointRouteBuilder routes)
+    {
+        var audit = routes.MapGroup("/v1/audit").WithTags("Audit");
+        audit.MapGroup("/").RequireSession().MapGet("/", ListOwnAsync).WithName("ListAudit");
+        audit.MapGet("/verify", VerifyAsync).WithName("VerifyAudit");
+        audit.MapGet("/key", PublicKey).WithName("AuditKey");
+        return routes;
+    }
+
+    public sealed record AuditRecordView(
+        long Sequence, DateTimeOffset Time, string Event, Guid? DeviceId, Guid? UnitId, int? UnitVersion, string Detail, byte[] Hash);
+
+    public sealed record AuditKeyView(string Kty, string Crv, string X, string Y);
+
+    /// <summary>The caller's own records, oldest first, after sequence <paramref name="after"/>.</summary>
+    private static async Task<Results<Ok<AuditRecordView[]>, ProblemHttpResult>> ListOwnAsync(
+        HttpContext http, SymbolonDbContext db, long? after, int? limit, CancellationToken cancellationToken)
+    {
+        var take = limit ?? 100;
+        if (take is < 1 or > MaxPageSize || after < 0)
+        {
+            return Problems.InvalidRequest($"`limit` must be 1-{MaxPageSize} and `after` not negative.");
+        }
+
+        var userId = http.GetCaller().UserId;
+        var from = after ?? 0;
+        var records = await db.AuditRecords.AsNoTracking()
+            .Where(r => r.UserId == userId && r.Sequence > from)
+            .OrderBy(r => r.Sequence)
+            .Take(take)
+            .ToListAsync(cancellationToken);
+        return TypedResults.Ok(records
+            .Select(r => new AuditRecordView(r.Sequence, r.Time, r.Event, r.DeviceId, r.UnitId, r.UnitVersion, r.Detail, r.Hash))
+            .ToArray());
+    }
+
+    /// <summary>Operator only: walks the whole chain. Authorised by the operator token in the data directory.</summary>
+    private static async Task<Results<Ok<AuditVerification>, ProblemHttpResult>> VerifyAsync(
+        HttpContext http, SymbolonDbContext db, OperatorToken operatorToken, CancellationToken cancellationToken)
+    {
+        if (!operatorToken.IsPresentedBy(http))
+        {
+            http.Response.Headers.WWWAuthenticate = "Bearer";
+            return TypedResults.Problem(Problems.Details(StatusCodes.Status401Unauthorized, "operator-required",
+                "Operator authentication required.", "Send the operator token from the data directory as a Bearer token."));
+        }
+
+        return TypedResults.Ok(await VerifyChainAsync(db, cancellationToken));
+    }
+
+    public static async Task<AuditVerification> VerifyChainAsync(SymbolonDbContext db, CancellationToken cancellationToken)
+    {
+        var head = await db.AuditHeads.AsNoTracking().SingleAsync(h => h.Id == AuditLog.HeadId, cancellationToken);
+        var records = db.AuditRecords.AsNoTracking().OrderBy(r => r.Sequence).AsAsyncEnumerable();
+        var list = new List<AuditRecord>();
+        await foreach (var record in records.WithCancellation(cancellationToken))
+        {
+            list.Add(record);
+        }
+
+        return AuditChain.Verify(list, head);
+    }
+
+    private static Ok<AuditKeyView> PublicKey(AuditSigner signer) => TypedResults.Ok(new AuditKeyView(
+        "EC", "P-256", System.Buffers.Text.Base64Url.EncodeToString(signer.PublicKeyX),
+        System.Buffers.Text.Base64Url.EncodeToString(signer.PublicKeyY)));
+}
+
+/// <summary>
+/// The operator's bearer token for operator endpoints: random, in operator.token (mode 0600) in the data directory,
+/// created on first run. Compared in constant time via its SHA-256.
+/// </summary>
+public sealed class OperatorToken
+{
+    private readonly byte[] _hash;
+
+    public OperatorToken(DataDirectory dataDirectory)
+    {
+        Path = dataDirectory.File("operator.token");
+        if (!File.Exists(Path))
+        {
+            DataDirectory.WriteSecretFile(Path, Encoding.ASCII.GetBytes("syo_" + System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32))));
+        }
+
+        _hash = SHA256.HashData(Encoding.ASCII.GetBytes(File.ReadAllText(Path).Trim()));
+    }
+
+    public string Path { get; }
+
+    public bool IsPresentedBy(HttpContext http)
+    {
+        var header = http.Request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.Ordinal)
+            && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.ASCII.GetBytes(header[7..].Trim())), _hash);
+    }
+
+    public override string ToString() => "OperatorToken(redacted)";
+}

@@ -1,0 +1,24 @@
+namespace Symbolon.Server.Audit;
+
+/// <summary>The audited events. The strings are stored and hashed, so they never change once released.</summary>
+public static class AuditEvents
+{
+    public const string AccountCreated = "account.created";
+    public const string LoginSucceeded = "login.succeeded";
+    public const string LoginFailed = "login.failed";
+    public const string LoginThrottled = "login.throttled";
+    public const string SessionRefreshed = "session.refreshed";
+    public const string SessionRevoked = "session.revoked";
+    public const string RefreshTokenReused = "session.refresh-reused";
+    public const string DeviceEnrolled = "device.enrolled";
+    public const string DeviceRevoked = "device.revoked";
+    public const string DeviceLocked = "device.locked";
+    public const string UnitCreated = "unit.created";
+    public const string UnitReleased = "unit.released";
+    public const string UnitDenied = "unit.denied";
+    public const string UnitRotated = "unit.rotated";
+    public const string UnitRetired = "unit.retired";
+    public const string UnitShredded = "unit.shredded";
+    public const string RateLimited = "unit.rate-limited";
+    public const string KekRotated = "kek.rotated";
+}

@@ -1,0 +1,92 @@
+using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
+using Symbolon.Server.Storage;
+
+namespace Symbolon.Server.Audit;
+
+/// <summary>
+/// Appends to the hash chain inside the caller's transaction, so a change and its record commit together or not at
+/// all. The head row is the lock point: appends from any number of nodes serialise on it.
+/// </summary>
+public sealed class AuditLog(TimeProvider time)
+{
+    public const int HeadId = 1;
+
+    public async Task<AuditRecord> AppendAsync(
+        SymbolonDbContext db,
+        string auditEvent,
+        Guid? userId = null,
+        Guid? deviceId = null,
+        Guid? unitId = null,
+        int? unitVersion = null,
+        string detail = "",
+        CancellationToken cancellationToken = default)
+    {
+        if (db.Database.CurrentTransaction is null)
+        {
+            throw new InvalidOperationException("Audit records are appended inside the transaction of the change they record.");
+        }
+
+        var head = await db.AuditHeads.SingleAsync(h => h.Id == HeadId, cancellationToken);
+        var record = new AuditRecord
+        {
+            Sequence = head.Sequence + 1,
+            Time = time.GetUtcNow(),
+            Event = auditEvent,
+            UserId = userId,
+            DeviceId = deviceId,
+            UnitId = unitId,
+            UnitVersion = unitVersion,
+            Detail = detail,
+            PreviousHash = head.Hash,
+        };
+        record.Hash = AuditChain.ComputeHash(head.Hash, record);
+        head.Sequence = record.Sequence;
+        head.Hash = record.Hash;
+        db.AuditRecords.Add(record);
+        return record;
+    }
+}
+
+/// <summary>The server's ECDSA P-256 audit key (audit-signing.key, PKCS#8, mode 0600), which signs release receipts.</summary>
+public sealed class AuditSigner : IDisposable
+{
+    private readonly ECDsa _key;
+
+    public AuditSigner(Hosting.DataDirectory dataDirectory)
+    {
+        var path = dataDirectory.File("audit-signing.key");
+        _key = ECDsa.Create();
+        if (!File.Exists(path))
+        {
+            using var fresh = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var pkcs8 = fresh.ExportPkcs8PrivateKey();
+            Hosting.DataDirectory.WriteSecretFile(path, pkcs8);
+            CryptographicOperations.ZeroMemory(pkcs8);
+        }
+
+        var bytes = File.ReadAllBytes(path);
+        try
+        {
+            _key.ImportPkcs8PrivateKey(bytes, out _);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(bytes);
+        }
+
+        var parameters = _key.ExportParameters(includePrivateParameters: false);
+        PublicKeyX = parameters.Q.X!;
+        PublicKeyY = parameters.Q.Y!;
+    }
+
+    public byte[] PublicKeyX { get; }
+
+    public byte[] PublicKeyY { get; }
+
+    public byte[] Sign(Crypto.ReleaseReceipt receipt) => receipt.Sign(_key);
+
+    public void Dispose() => _key.Dispose();
+
+    public override string ToString() => "AuditSigner(redacted)";
+}

@@ -1,0 +1,120 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Symbolon.Server.Hosting;
+
+/// <summary>Everything an operator can set, under the "Symbolon" configuration section. Defaults: docs/operations.md.</summary>
+public sealed class ServerOptions
+{
+    public const string Section = "Symbolon";
+
+    /// <summary>Where the database, KEK, audit key and operator token live. Default: the OS per-user data folder.</summary>
+    public string? DataDirectory { get; set; }
+
+    /// <summary>Overrides the SQLite file in the data directory.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// The externally visible base URL (scheme, host, port) that DPoP proofs name in <c>htu</c>. Leave unset when
+    /// clients connect directly; set it behind a TLS-terminating proxy.
+    /// </summary>
+    public Uri? PublicBaseUrl { get; set; }
+
+    public SessionLifetimeOptions Sessions { get; set; } = new();
+
+    public PasswordOptions Passwords { get; set; } = new();
+
+    public LoginThrottleOptions LoginThrottle { get; set; } = new();
+
+    public DpopOptions Dpop { get; set; } = new();
+
+    public ReleaseLimitOptions Limits { get; set; } = new();
+
+    public OidcOptions Oidc { get; set; } = new();
+}
+
+public sealed class SessionLifetimeOptions
+{
+    [Range(typeof(TimeSpan), "00:00:10", "01:00:00")]
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>A session unused for this long is over; refreshing counts as use.</summary>
+    [Range(typeof(TimeSpan), "00:00:10", "7.00:00:00")]
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>No session outlives this, however active.</summary>
+    [Range(typeof(TimeSpan), "00:00:10", "30.00:00:00")]
+    public TimeSpan AbsoluteLifetime { get; set; } = TimeSpan.FromHours(12);
+}
+
+public sealed class PasswordOptions
+{
+    /// <summary>Argon2id memory in KiB (OWASP's minimum profile: 19 MiB, 2 passes, 1 lane).</summary>
+    [Range(64, 4 * 1024 * 1024)]
+    public int MemoryKib { get; set; } = 19 * 1024;
+
+    [Range(1, 100)]
+    public int Passes { get; set; } = 2;
+
+    [Range(8, 1024)]
+    public int MinimumLength { get; set; } = 12;
+}
+
+public sealed class LoginThrottleOptions
+{
+    /// <summary>Failures allowed before back-off starts, per account name and per client address.</summary>
+    [Range(1, 1000)]
+    public int FreeFailures { get; set; } = 5;
+
+    /// <summary>The first back-off; each further failure doubles it, up to <see cref="MaxBackoff"/>.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromSeconds(2);
+
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(15);
+}
+
+public sealed class DpopOptions
+{
+    /// <summary>How old a proof's <c>iat</c> may be.</summary>
+    [Range(typeof(TimeSpan), "00:00:05", "00:10:00")]
+    public TimeSpan MaxAge { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How far in the future a proof's <c>iat</c> may be (clock skew).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+public sealed class ReleaseLimitOptions
+{
+    [Range(1, 1_000_000)]
+    public int DeviceBurst { get; set; } = 20;
+
+    [Range(0.001, 1_000_000)]
+    public double DeviceRefillPerMinute { get; set; } = 30;
+
+    [Range(1, 1_000_000)]
+    public int UserBurst { get; set; } = 60;
+
+    [Range(0.001, 1_000_000)]
+    public double UserRefillPerMinute { get; set; } = 120;
+
+    /// <summary>Distinct units one user may release per rolling hour; breaking it locks the device.</summary>
+    [Range(1, 1_000_000)]
+    public int DistinctUnitsPerHour { get; set; } = 100;
+}
+
+/// <summary>Accept JWTs from an external OpenID Connect issuer instead of (or beside) local passwords.</summary>
+public sealed class OidcOptions
+{
+    /// <summary>The issuer (its discovery document supplies the JWKS). Unset: OIDC login is off.</summary>
+    public Uri? Authority { get; set; }
+
+    /// <summary>The audience our server must be in; required when <see cref="Authority"/> is set.</summary>
+    public string? Audience { get; set; }
+
+    /// <summary>Only for tests and closed networks: allow an http:// authority.</summary>
+    public bool AllowInsecureMetadata { get; set; }
+
+    /// <summary>Disable local password accounts when every login goes through the issuer.</summary>
+    public bool DisableLocalAccounts { get; set; }
+}

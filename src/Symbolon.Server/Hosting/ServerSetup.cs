@@ -1,0 +1,155 @@
+using System.Net;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using Symbolon.Server.Accounts;
+using Symbolon.Server.Audit;
+using Symbolon.Server.Keys;
+using Symbolon.Server.Limits;
+using Symbolon.Server.Operations;
+using Symbolon.Server.Sessions;
+using Symbolon.Server.Storage;
+
+namespace Symbolon.Server.Hosting;
+
+/// <summary>One AddX per concern, so Program.cs reads as a table of contents.</summary>
+public static class ServerSetup
+{
+    public const int DefaultPort = 5290;
+
+    public static WebApplicationBuilder AddSymbolonOptions(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ServerOptions>()
+            .Bind(builder.Configuration.GetSection(ServerOptions.Section))
+            .ValidateDataAnnotations()
+            .Validate(o => o.Oidc.Authority is null || !string.IsNullOrEmpty(o.Oidc.Audience), "Symbolon:Oidc:Audience is required when Symbolon:Oidc:Authority is set.")
+            .Validate(o => o.Oidc.Authority is null || o.Oidc.Authority.Scheme == Uri.UriSchemeHttps || o.Oidc.AllowInsecureMetadata, "Symbolon:Oidc:Authority must use https.")
+            .Validate(o => !o.Oidc.DisableLocalAccounts || o.Oidc.Authority is not null, "Symbolon:Oidc:DisableLocalAccounts needs Symbolon:Oidc:Authority.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(sp => new DataDirectory(sp.GetRequiredService<IOptions<ServerOptions>>().Value));
+        return builder;
+    }
+
+    public static WebApplicationBuilder AddSymbolonStorage(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<SqlitePragmas>();
+        builder.Services.AddDbContext<SymbolonDbContext>((services, options) =>
+        {
+            var settings = services.GetRequiredService<IOptions<ServerOptions>>().Value;
+            var connectionString = settings.ConnectionString
+                ?? $"Data Source={services.GetRequiredService<DataDirectory>().File("symbolon.db")};Pooling=True;Default Timeout=30";
+            options.UseSqlite(connectionString).AddInterceptors(services.GetRequiredService<SqlitePragmas>());
+        });
+        builder.Services.AddScoped<WriteTransactions>();
+        builder.Services.AddHostedService<ExpiredProofSweeper>();
+        return builder;
+    }
+
+    public static WebApplicationBuilder AddSymbolonKeys(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<IKeyEncryptionKeyProvider, FileKeyEncryptionKeyProvider>();
+        builder.Services.AddSingleton<ShareProtector>();
+        builder.Services.AddSingleton<AuditSigner>();
+        builder.Services.AddSingleton<OperatorToken>();
+        builder.Services.AddSingleton<AuditLog>();
+        return builder;
+    }
+
+    public static WebApplicationBuilder AddSymbolonAuthentication(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<PasswordHasher>();
+        builder.Services.AddSingleton<LoginThrottler>();
+        builder.Services.AddSingleton<DpopVerifier>();
+        builder.Services.AddSingleton<SessionAuthenticator>();
+        builder.Services.AddSingleton<ReleaseLimiter>();
+
+        // External identity: the issuer's JWT is exchanged at POST /v1/sessions for a device-bound session. Issuer,
+        // audience, lifetime and signature are all validated; the keys come from the issuer's JWKS.
+        builder.Services.AddAuthentication().AddJwtBearer(SessionEndpoints.OidcScheme, _ => { });
+        builder.Services.AddOptions<JwtBearerOptions>(SessionEndpoints.OidcScheme).Configure<IOptions<ServerOptions>>((jwt, server) =>
+        {
+            var oidc = server.Value.Oidc;
+            jwt.MapInboundClaims = false;
+            jwt.Authority = oidc.Authority?.ToString();
+            jwt.Audience = oidc.Audience;
+            jwt.RequireHttpsMetadata = !oidc.AllowInsecureMetadata;
+            jwt.TokenValidationParameters.ValidateIssuer = true;
+            jwt.TokenValidationParameters.ValidateAudience = true;
+            jwt.TokenValidationParameters.ValidateLifetime = true;
+            jwt.TokenValidationParameters.ValidateIssuerSigningKey = true;
+            jwt.TokenValidationParameters.RequireSignedTokens = true;
+            jwt.TokenValidationParameters.RequireExpirationTime = true;
+            jwt.TokenValidationParameters.ClockSkew = TimeSpan.FromSeconds(30);
+        });
+        builder.Services.AddAuthorization();
+        return builder;
+    }
+
+    public static WebApplicationBuilder AddSymbolonOperations(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.Services.AddSingleton<ServerMetrics>();
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(ServerMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+            .AddPrometheusExporter());
+        return builder;
+    }
+
+    /// <summary>
+    /// Binds 127.0.0.1:5290 unless told otherwise, and refuses any plain-HTTP address that is not loopback: shares
+    /// and tokens must never cross a network unencrypted. HTTPS comes from Kestrel's certificate configuration.
+    /// </summary>
+    public static WebApplicationBuilder UseSafeUrls(this WebApplicationBuilder builder)
+    {
+        var configured = builder.Configuration["urls"];
+        var endpoints = builder.Configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).OfType<string>().ToList();
+        if (string.IsNullOrWhiteSpace(configured) && endpoints.Count == 0)
+        {
+            configured = $"http://127.0.0.1:{DefaultPort}";
+            builder.WebHost.UseUrls(configured);
+        }
+
+        var urls = (configured ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Concat(endpoints);
+        foreach (var url in urls)
+        {
+            if (url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) && !IsLoopback(url))
+            {
+                throw new InvalidOperationException(
+                    $"Refusing to listen on '{url}': plain HTTP is allowed on loopback only. Configure an https:// URL with a " +
+                    "Kestrel certificate (Kestrel:Certificates:Default:Path or Kestrel:Endpoints), or bind 127.0.0.1.");
+            }
+        }
+
+        return builder;
+    }
+
+    private static bool IsLoopback(string url)
+    {
+        var host = url["http://".Length..].Split('/')[0];
+        host = host.StartsWith('[') ? host[1..host.IndexOf(']', StringComparison.Ordinal)] : host.Split(':')[0];
+        return host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+            || (IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address));
+    }
+
+    /// <summary>
+    /// Creates the keys on first run (so they exist before any request) and creates or upgrades the SQLite schema
+    /// (migrations are committed in Storage/Migrations).
+    /// </summary>
+    public static void PrepareDataDirectory(this IServiceProvider services)
+    {
+        _ = services.GetRequiredService<Keys.IKeyEncryptionKeyProvider>();
+        _ = services.GetRequiredService<AuditSigner>();
+        _ = services.GetRequiredService<OperatorToken>();
+        using var scope = services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<SymbolonDbContext>();
+        if (db.Database.IsSqlite())
+        {
+            db.Database.Migrate();
+            db.Database.ExecuteSqlRaw("PRAGMA journal_mode=WAL;");
+        }
+    }
+}

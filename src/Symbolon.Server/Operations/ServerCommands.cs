@@ -1,0 +1,95 @@
+using Microsoft.EntityFrameworkCore;
+using Symbolon.Server.Audit;
+using Symbolon.Server.Hosting;
+using Symbolon.Server.Keys;
+using Symbolon.Server.Storage;
+
+namespace Symbolon.Server.Operations;
+
+/// <summary>Operator commands that run against the data directory and exit: migrate, verify-audit, rewrap-kek.</summary>
+public static class ServerCommands
+{
+    public static async Task<int> RunAsync(string command, IServiceProvider services)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var provider = scope.ServiceProvider;
+        switch (command)
+        {
+            case "migrate":
+                Console.WriteLine("symbolon-server: the database schema is up to date.");
+                return 0;
+            case "verify-audit":
+                var result = await AuditEndpoints.VerifyChainAsync(provider.GetRequiredService<SymbolonDbContext>(), CancellationToken.None);
+                Console.WriteLine(result.Valid
+                    ? $"symbolon-server: audit chain intact: {result.Records} records, head {result.HeadHash}."
+                    : $"symbolon-server: error: audit chain broken at record {result.FirstBadSequence}: {result.Problem}.");
+                return result.Valid ? 0 : 1;
+            case "rewrap-kek":
+                var count = await RewrapAsync(provider);
+                Console.WriteLine($"symbolon-server: {count} shares rewrapped; the new key-encryption key is current and the old one destroyed.");
+                return 0;
+            default:
+                await Console.Error.WriteLineAsync($"symbolon-server: error: unknown command '{command}'.");
+                await Console.Error.WriteLineAsync("symbolon-server: hint: commands are serve (the default), migrate, verify-audit, rewrap-kek.");
+                return 2;
+        }
+    }
+
+    /// <summary>
+    /// Rewraps every stored share under a new KEK in one transaction, then makes it current. A crash before the
+    /// commit leaves everything under the old key; after it, both keys are loaded until the next run finishes.
+    /// </summary>
+    public static async Task<int> RewrapAsync(IServiceProvider services)
+    {
+        var keys = services.GetRequiredService<IKeyEncryptionKeyProvider>();
+        var protector = services.GetRequiredService<ShareProtector>();
+        var db = services.GetRequiredService<SymbolonDbContext>();
+        var audit = services.GetRequiredService<AuditLog>();
+        var nextId = keys.PrepareNextKey();
+        var count = await services.GetRequiredService<WriteTransactions>().RunAsync(async () =>
+        {
+            var rows = await db.UnitVersions
+                .Join(db.Units, v => v.UnitId, u => u.Id, (v, u) => new { Version = v, u.UserId })
+                .Where(x => x.Version.SealedShare.Length > 0 && x.Version.KekId != nextId)
+                .ToListAsync();
+            var share = new byte[ShareProtectorSize];
+            try
+            {
+                foreach (var row in rows)
+                {
+                    var version = row.Version;
+                    if (!protector.TryUnprotect(version.KekId, version.SealedShare, row.UserId, version.UnitId, version.Version, share))
+                    {
+                        throw new InvalidOperationException($"Share of unit {version.UnitId} version {version.Version} failed its integrity check; nothing was rewrapped.");
+                    }
+
+                    version.SealedShare = protector.ProtectWithNext(share, row.UserId, version.UnitId, version.Version);
+                    version.KekId = nextId;
+                }
+            }
+            finally
+            {
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(share);
+            }
+
+            await audit.AppendAsync(db, AuditEvents.KekRotated, detail: $"{rows.Count} shares to {nextId}");
+            return rows.Count;
+        }, CancellationToken.None);
+        keys.PromoteNextKey();
+        return count;
+    }
+
+    public static void PrintBanner(WebApplication app)
+    {
+        var data = app.Services.GetRequiredService<DataDirectory>();
+        var operatorToken = app.Services.GetRequiredService<OperatorToken>();
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            Console.WriteLine($"symbolon-server: data directory {data.Path}");
+            Console.WriteLine($"symbolon-server: operator token in {operatorToken.Path}");
+            Console.WriteLine($"symbolon-server: listening on {string.Join(", ", app.Urls)}");
+        });
+    }
+
+    private const int ShareProtectorSize = Units.UnitEndpoints.ShareSize;
+}

@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Symbolon.Server.Accounts;
+using Symbolon.Server.Audit;
+using Symbolon.Server.Devices;
+using Symbolon.Server.Hosting;
+using Symbolon.Server.Operations;
+using Symbolon.Server.Sessions;
+using Symbolon.Server.Units;
+
+// dotnet run --project src/Symbolon.Server [-- serve | migrate | verify-audit | rewrap-kek]
+var builder = WebApplication.CreateBuilder(args);
+builder.AddSymbolonOptions()
+    .AddSymbolonStorage()
+    .AddSymbolonKeys()
+    .AddSymbolonAuthentication()
+    .AddSymbolonOperations()
+    .UseSafeUrls();
+
+var app = builder.Build();
+app.Services.PrepareDataDirectory();
+
+var command = args.FirstOrDefault(a => !a.StartsWith('-') && !a.Contains('=', StringComparison.Ordinal)) ?? "serve";
+if (command != "serve")
+{
+    return await ServerCommands.RunAsync(command, app.Services);
+}
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+
+app.MapAccounts();
+app.MapSessions();
+app.MapDevices();
+app.MapUnits();
+app.MapAudit();
+
+app.MapOpenApi("/openapi/{documentName}.json");
+app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
+app.MapHealthChecks("/readyz");
+app.MapPrometheusScrapingEndpoint("/metrics");
+app.MapGet("/v1/noop", () => TypedResults.NoContent()).ExcludeFromDescription();
+
+ServerCommands.PrintBanner(app);
+await app.RunAsync();
+return 0;
+
+/// <summary>The entry point, public so integration tests can host the app.</summary>
+public partial class Program;

@@ -1,0 +1,62 @@
+using Microsoft.Extensions.Options;
+using Symbolon.Crypto.Dpop;
+using Symbolon.Server.Hosting;
+using Symbolon.Server.Storage;
+
+namespace Symbolon.Server.Sessions;
+
+/// <summary>A DPoP proof that passed every check, including replay.</summary>
+public sealed record VerifiedProof(string Thumbprint, DevicePublicKey PublicKey);
+
+/// <summary>
+/// Checks the request's DPoP header (RFC 9449 §4.3) and records its jti until it would be stale anyway, so a
+/// replayed proof is refused on every node that shares the database.
+/// </summary>
+public sealed partial class DpopVerifier(IOptions<ServerOptions> options, TimeProvider time, ILogger<DpopVerifier> logger)
+{
+    public async Task<VerifiedProof?> VerifyAsync(HttpContext http, SymbolonDbContext db, string? accessToken, CancellationToken cancellationToken)
+    {
+        var headers = http.Request.Headers["DPoP"];
+        if (headers.Count != 1 || string.IsNullOrEmpty(headers[0]))
+        {
+            LogRejected(logger, "missing or repeated DPoP header");
+            return null;
+        }
+
+        var settings = options.Value.Dpop;
+        var validator = new DpopProofValidator(new DpopProofValidatorOptions { MaxAge = settings.MaxAge, ClockSkew = settings.ClockSkew });
+        var now = time.GetUtcNow();
+        var result = validator.Validate(headers[0]!, http.Request.Method, RequestUri(http), accessToken, now);
+        if (!result.IsValid)
+        {
+            LogRejectedProof(logger, result.Failure);
+            return null;
+        }
+
+        var key = result.Thumbprint + ":" + result.Jti;
+        if (await db.SeenProofs.FindAsync([key], cancellationToken) is not null)
+        {
+            LogRejected(logger, "replayed jti");
+            return null;
+        }
+
+        db.SeenProofs.Add(new SeenProof { Key = key, ExpiresAt = result.IssuedAt + settings.MaxAge + settings.ClockSkew });
+        return new VerifiedProof(result.Thumbprint, result.PublicKey);
+    }
+
+    /// <summary>The URI the client addressed: the configured public base URL when behind a proxy, else this request's.</summary>
+    private Uri RequestUri(HttpContext http)
+    {
+        var baseUrl = options.Value.PublicBaseUrl;
+        var path = http.Request.PathBase + http.Request.Path;
+        return baseUrl is null
+            ? new Uri($"{http.Request.Scheme}://{http.Request.Host}{path}")
+            : new Uri(baseUrl, path.ToString());
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "DPoP proof rejected: {Failure}")]
+    private static partial void LogRejectedProof(ILogger logger, DpopFailure failure);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "DPoP proof rejected: {Reason}")]
+    private static partial void LogRejected(ILogger logger, string reason);
+}

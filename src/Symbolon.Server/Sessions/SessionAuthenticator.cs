@@ -1,0 +1,100 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Symbolon.Server.Hosting;
+using Symbolon.Server.Storage;
+
+namespace Symbolon.Server.Sessions;
+
+/// <summary>The caller of an authenticated request: its session and the enrolled device that signed the proof.</summary>
+public sealed record Caller(Session Session, Device Device)
+{
+    public Guid UserId => Session.UserId;
+}
+
+/// <summary>
+/// Authenticates "Authorization: DPoP &lt;access token&gt;" plus a DPoP proof signed by the session's device. Every
+/// failure answers the same 401, except a revoked device, which is told so (it can never succeed again).
+/// </summary>
+public sealed class SessionAuthenticator(DpopVerifier dpop, IOptions<ServerOptions> options, TimeProvider time)
+{
+    public const string Scheme = "DPoP";
+
+    public async Task<(Caller? Caller, ProblemHttpResult? Failure)> AuthenticateAsync(HttpContext http, SymbolonDbContext db, CancellationToken cancellationToken)
+    {
+        var authorization = http.Request.Headers.Authorization;
+        if (authorization.Count != 1 || authorization[0] is not { } value || !value.StartsWith(Scheme + " ", StringComparison.Ordinal))
+        {
+            return Fail(http);
+        }
+
+        var token = value[(Scheme.Length + 1)..].Trim();
+        var hash = Tokens.Hash(token);
+        var session = await db.Sessions.SingleOrDefaultAsync(s => s.AccessTokenHash == hash, cancellationToken);
+        var now = time.GetUtcNow();
+        var lifetimes = options.Value.Sessions;
+        if (session is null
+            || session.RevokedAt is not null
+            || session.AccessExpiresAt <= now
+            || session.LastUsedAt + lifetimes.IdleTimeout <= now
+            || session.CreatedAt + lifetimes.AbsoluteLifetime <= now)
+        {
+            return Fail(http);
+        }
+
+        var device = await db.Devices.SingleAsync(d => d.Id == session.DeviceId, cancellationToken);
+        var proof = await dpop.VerifyAsync(http, db, token, cancellationToken);
+        if (proof is null || !string.Equals(proof.Thumbprint, device.Thumbprint, StringComparison.Ordinal))
+        {
+            return Fail(http);
+        }
+
+        if (device.RevokedAt is not null)
+        {
+            return (null, Problems.DeviceRevoked());
+        }
+
+        session.LastUsedAt = now;
+        return (new Caller(session, device), null);
+    }
+
+    private static (Caller?, ProblemHttpResult?) Fail(HttpContext http)
+    {
+        http.Response.Headers.WWWAuthenticate = "DPoP algs=\"ES256\"";
+        return (null, Problems.Unauthorized());
+    }
+}
+
+/// <summary>
+/// Puts every endpoint of a group behind session authentication, inside one write transaction that also holds the
+/// handler's changes and audit records, committed before the response is written.
+/// </summary>
+public static class SessionEndpointFilter
+{
+    public static RouteGroupBuilder RequireSession(this RouteGroupBuilder group)
+    {
+        group.AddEndpointFilter(async (context, next) =>
+        {
+            var http = context.HttpContext;
+            var services = http.RequestServices;
+            var db = services.GetRequiredService<SymbolonDbContext>();
+            var authenticator = services.GetRequiredService<SessionAuthenticator>();
+            return await services.GetRequiredService<WriteTransactions>().RunAsync(async () =>
+            {
+                var (caller, failure) = await authenticator.AuthenticateAsync(http, db, http.RequestAborted);
+                if (caller is null)
+                {
+                    db.ChangeTracker.Clear();
+                    return failure;
+                }
+
+                http.Features.Set(caller);
+                return await next(context);
+            }, http.RequestAborted);
+        });
+        return group;
+    }
+
+    public static Caller GetCaller(this HttpContext http) =>
+        http.Features.Get<Caller>() ?? throw new InvalidOperationException("The endpoint is not behind RequireSession.");
+}

@@ -1,0 +1,266 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Symbolon.Server.Accounts;
+using Symbolon.Server.Audit;
+using Symbolon.Server.Hosting;
+using Symbolon.Server.Storage;
+
+namespace Symbolon.Server.Sessions;
+
+public static class SessionEndpoints
+{
+    public const string OidcScheme = "oidc";
+
+    public static IEndpointRouteBuilder MapSessions(this IEndpointRouteBuilder routes)
+    {
+        var sessions = routes.MapGroup("/v1/sessions").WithTags("Sessions");
+        sessions.MapPost("/", LoginAsync).WithName("Login");
+        sessions.MapPost("/refresh", RefreshAsync).WithName("RefreshSession");
+        sessions.MapGroup("/current").RequireSession().MapDelete("/", Logout).WithName("Logout");
+        return routes;
+    }
+
+    /// <summary>A password login, or (with an issuer's JWT in "Authorization: Bearer") only the device name.</summary>
+    public sealed record LoginRequest(string? Username, string? Password, string? DeviceName);
+
+    public sealed record RefreshRequest(string? RefreshToken);
+
+    public sealed record SessionResponse(
+        string AccessToken,
+        string TokenType,
+        int ExpiresIn,
+        string RefreshToken,
+        Guid SessionId,
+        Guid UserId,
+        Guid DeviceId);
+
+    private static async Task<Results<Ok<SessionResponse>, ProblemHttpResult>> LoginAsync(
+        LoginRequest request,
+        HttpContext http,
+        SymbolonDbContext db,
+        WriteTransactions transactions,
+        PasswordHasher hasher,
+        LoginThrottler throttler,
+        DpopVerifier dpop,
+        AuditLog audit,
+        IOptions<ServerOptions> options,
+        TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        var deviceName = string.IsNullOrWhiteSpace(request.DeviceName) ? "device" : request.DeviceName.Trim();
+        if (deviceName.Length > 100)
+        {
+            return Problems.InvalidRequest("`deviceName` must be at most 100 characters.");
+        }
+
+        var isExternal = http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.Ordinal);
+        User? user;
+        string throttleKey;
+        if (isExternal)
+        {
+            if (options.Value.Oidc.Authority is null)
+            {
+                return Problems.InvalidRequest("This server does not accept external identity tokens.");
+            }
+
+            var outcome = await http.AuthenticateAsync(OidcScheme);
+            var subject = outcome.Principal?.FindFirst("sub")?.Value ?? outcome.Principal?.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value;
+            var issuer = outcome.Principal?.FindFirst("iss")?.Value ?? outcome.Principal?.Claims.FirstOrDefault()?.Issuer;
+            if (!outcome.Succeeded || string.IsNullOrEmpty(subject) || string.IsNullOrEmpty(issuer))
+            {
+                return Problems.InvalidCredentials();
+            }
+
+            var externalSubject = issuer + "|" + subject;
+            throttleKey = LoginThrottler.AccountKey(externalSubject);
+            user = await db.Users.SingleOrDefaultAsync(u => u.ExternalSubject == externalSubject, cancellationToken)
+                ?? new User { Id = Guid.CreateVersion7(), ExternalSubject = externalSubject, CreatedAt = time.GetUtcNow() };
+        }
+        else
+        {
+            if (options.Value.Oidc.DisableLocalAccounts)
+            {
+                return Problems.LocalAccountsDisabled();
+            }
+
+            if (!AccountEndpoints.TryNormaliseUsername(request.Username, out var username) || string.IsNullOrEmpty(request.Password))
+            {
+                return Problems.InvalidCredentials();
+            }
+
+            throttleKey = LoginThrottler.AccountKey(username);
+            var keys = new[] { throttleKey, LoginThrottler.AddressKey(http) };
+            if (await throttler.BlockedForAsync(db, keys, cancellationToken) is { } wait)
+            {
+                await transactions.RunAsync(async () =>
+                {
+                    await audit.AppendAsync(db, AuditEvents.LoginThrottled, detail: "address " + http.Connection.RemoteIpAddress, cancellationToken: cancellationToken);
+                    return true;
+                }, cancellationToken);
+                return Problems.TooManyRequests(http, "login-throttled", wait, "Too many failed logins. Wait before trying again.");
+            }
+
+            // Argon2id runs outside the write lock; an unknown account costs the same as a wrong password.
+            user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Username == username, cancellationToken);
+            if (!hasher.Verify(request.Password, user?.PasswordHash, user?.PasswordSalt, user?.PasswordParameters))
+            {
+                await transactions.RunAsync(async () =>
+                {
+                    await throttler.RecordFailureAsync(db, keys, cancellationToken);
+                    await audit.AppendAsync(db, AuditEvents.LoginFailed, user?.Id, detail: "address " + http.Connection.RemoteIpAddress, cancellationToken: cancellationToken);
+                    return true;
+                }, cancellationToken);
+                return Problems.InvalidCredentials();
+            }
+        }
+
+        var loggedIn = user!;
+        return await transactions.RunAsync<Results<Ok<SessionResponse>, ProblemHttpResult>>(async () =>
+        {
+            var proof = await dpop.VerifyAsync(http, db, accessToken: null, cancellationToken);
+            if (proof is null)
+            {
+                db.ChangeTracker.Clear();
+                return Problems.InvalidRequest("A valid DPoP proof signed by the device key being enrolled is required.");
+            }
+
+            var now = time.GetUtcNow();
+            if (db.Entry(loggedIn).State == EntityState.Detached && !await db.Users.AnyAsync(u => u.Id == loggedIn.Id, cancellationToken))
+            {
+                db.Users.Add(loggedIn);
+                await audit.AppendAsync(db, AuditEvents.AccountCreated, loggedIn.Id, detail: "external", cancellationToken: cancellationToken);
+            }
+
+            var device = await db.Devices.SingleOrDefaultAsync(d => d.UserId == loggedIn.Id && d.Thumbprint == proof.Thumbprint, cancellationToken);
+            if (device is null)
+            {
+                device = new Device
+                {
+                    Id = Guid.CreateVersion7(),
+                    UserId = loggedIn.Id,
+                    Name = deviceName,
+                    Thumbprint = proof.Thumbprint,
+                    PublicJwk = proof.PublicKey.ToJwkJson(),
+                    CreatedAt = now,
+                };
+                db.Devices.Add(device);
+                await audit.AppendAsync(db, AuditEvents.DeviceEnrolled, loggedIn.Id, device.Id, cancellationToken: cancellationToken);
+            }
+            else if (device.RevokedAt is not null)
+            {
+                await audit.AppendAsync(db, AuditEvents.LoginFailed, loggedIn.Id, device.Id, detail: "device revoked", cancellationToken: cancellationToken);
+                return Problems.DeviceRevoked();
+            }
+
+            // Logging in again is what unlocks a device that broke the distinct-unit quota.
+            device.LockedAt = null;
+            await throttler.RecordSuccessAsync(db, throttleKey, cancellationToken);
+            var response = IssueSession(db, loggedIn.Id, device.Id, now, options.Value.Sessions);
+            await audit.AppendAsync(db, AuditEvents.LoginSucceeded, loggedIn.Id, device.Id, cancellationToken: cancellationToken);
+            return TypedResults.Ok(response);
+        }, cancellationToken);
+    }
+
+    private static async Task<Results<Ok<SessionResponse>, ProblemHttpResult>> RefreshAsync(
+        RefreshRequest request,
+        HttpContext http,
+        SymbolonDbContext db,
+        WriteTransactions transactions,
+        DpopVerifier dpop,
+        AuditLog audit,
+        IOptions<ServerOptions> options,
+        TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(request.RefreshToken))
+        {
+            return Problems.InvalidRefreshToken();
+        }
+
+        var hash = Tokens.Hash(request.RefreshToken);
+        return await transactions.RunAsync<Results<Ok<SessionResponse>, ProblemHttpResult>>(async () =>
+        {
+            var now = time.GetUtcNow();
+            var lifetimes = options.Value.Sessions;
+            var token = await db.RefreshTokens.FindAsync([hash], cancellationToken);
+            var session = token is null ? null : await db.Sessions.FindAsync([token.SessionId], cancellationToken);
+            if (token is null || session is null)
+            {
+                return Problems.InvalidRefreshToken();
+            }
+
+            var device = await db.Devices.SingleAsync(d => d.Id == session.DeviceId, cancellationToken);
+            var proof = await dpop.VerifyAsync(http, db, accessToken: null, cancellationToken);
+            if (proof is null || proof.Thumbprint != device.Thumbprint)
+            {
+                db.ChangeTracker.Clear();
+                return Problems.InvalidRefreshToken();
+            }
+
+            if (token.UsedAt is not null)
+            {
+                // A refresh token is single-use: seeing one twice means it was copied. End the whole session.
+                if (session.RevokedAt is null)
+                {
+                    session.RevokedAt = now;
+                    session.RevokedReason = "refresh token reused";
+                }
+
+                await audit.AppendAsync(db, AuditEvents.RefreshTokenReused, session.UserId, session.DeviceId, cancellationToken: cancellationToken);
+                return Problems.InvalidRefreshToken();
+            }
+
+            if (session.RevokedAt is not null
+                || session.LastUsedAt + lifetimes.IdleTimeout <= now
+                || session.CreatedAt + lifetimes.AbsoluteLifetime <= now
+                || device.RevokedAt is not null)
+            {
+                return Problems.InvalidRefreshToken();
+            }
+
+            token.UsedAt = now;
+            var access = Tokens.NewAccessToken();
+            var refresh = Tokens.NewRefreshToken();
+            session.AccessTokenHash = Tokens.Hash(access);
+            session.AccessExpiresAt = Earliest(now + lifetimes.AccessTokenLifetime, session.CreatedAt + lifetimes.AbsoluteLifetime);
+            session.LastUsedAt = now;
+            db.RefreshTokens.Add(new RefreshToken { TokenHash = Tokens.Hash(refresh), SessionId = session.Id, IssuedAt = now });
+            await audit.AppendAsync(db, AuditEvents.SessionRefreshed, session.UserId, session.DeviceId, cancellationToken: cancellationToken);
+            return TypedResults.Ok(new SessionResponse(
+                access, SessionAuthenticator.Scheme, (int)(session.AccessExpiresAt - now).TotalSeconds, refresh, session.Id, session.UserId, session.DeviceId));
+        }, cancellationToken);
+    }
+
+    private static async Task<NoContent> Logout(HttpContext http, SymbolonDbContext db, AuditLog audit, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var caller = http.GetCaller();
+        caller.Session.RevokedAt = time.GetUtcNow();
+        caller.Session.RevokedReason = "logout";
+        await audit.AppendAsync(db, AuditEvents.SessionRevoked, caller.UserId, caller.Device.Id, detail: "logout", cancellationToken: cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static SessionResponse IssueSession(SymbolonDbContext db, Guid userId, Guid deviceId, DateTimeOffset now, SessionLifetimeOptions lifetimes)
+    {
+        var access = Tokens.NewAccessToken();
+        var refresh = Tokens.NewRefreshToken();
+        var session = new Session
+        {
+            Id = Guid.CreateVersion7(),
+            UserId = userId,
+            DeviceId = deviceId,
+            AccessTokenHash = Tokens.Hash(access),
+            AccessExpiresAt = Earliest(now + lifetimes.AccessTokenLifetime, now + lifetimes.AbsoluteLifetime),
+            CreatedAt = now,
+            LastUsedAt = now,
+        };
+        db.Sessions.Add(session);
+        db.RefreshTokens.Add(new RefreshToken { TokenHash = Tokens.Hash(refresh), SessionId = session.Id, IssuedAt = now });
+        return new SessionResponse(
+            access, SessionAuthenticator.Scheme, (int)(session.AccessExpiresAt - now).TotalSeconds, refresh, session.Id, userId, deviceId);
+    }
+
+    private static DateTimeOffset Earliest(DateTimeOffset first, DateTimeOffset second) => first < second ? first : second;
+}

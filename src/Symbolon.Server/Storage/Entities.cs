@@ -1,0 +1,181 @@
+namespace Symbolon.Server.Storage;
+
+/// <summary>An account. Either a local password account or one mapped from an OIDC issuer's <c>sub</c>.</summary>
+public sealed class User
+{
+    public Guid Id { get; set; }
+
+    /// <summary>Lower-cased login name; null for OIDC-only accounts.</summary>
+    public string? Username { get; set; }
+
+    /// <summary>Argon2id output; null for OIDC-only accounts.</summary>
+    public byte[]? PasswordHash { get; set; }
+
+    public byte[]? PasswordSalt { get; set; }
+
+    /// <summary>The Argon2id cost the hash was made with, as "m=…,t=…": old hashes stay verifiable after a change.</summary>
+    public string? PasswordParameters { get; set; }
+
+    /// <summary>"issuer|sub" for accounts from an external OIDC issuer.</summary>
+    public string? ExternalSubject { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>An enrolled device: a P-256 public key that signs every DPoP proof.</summary>
+public sealed class Device
+{
+    public Guid Id { get; set; }
+
+    public Guid UserId { get; set; }
+
+    public string Name { get; set; } = "";
+
+    /// <summary>RFC 7638 thumbprint of <see cref="PublicJwk"/>.</summary>
+    public string Thumbprint { get; set; } = "";
+
+    public string PublicJwk { get; set; } = "";
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset? RevokedAt { get; set; }
+
+    /// <summary>Set when the device broke the distinct-unit quota; cleared when its user logs in again.</summary>
+    public DateTimeOffset? LockedAt { get; set; }
+}
+
+/// <summary>A login on one device. Token values are never stored, only their SHA-256.</summary>
+public sealed class Session
+{
+    public Guid Id { get; set; }
+
+    public Guid UserId { get; set; }
+
+    public Guid DeviceId { get; set; }
+
+    public byte[] AccessTokenHash { get; set; } = [];
+
+    public DateTimeOffset AccessExpiresAt { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset LastUsedAt { get; set; }
+
+    public DateTimeOffset? RevokedAt { get; set; }
+
+    public string? RevokedReason { get; set; }
+}
+
+/// <summary>One refresh token of a session. Each is single-use; presenting a used one revokes the session.</summary>
+public sealed class RefreshToken
+{
+    public byte[] TokenHash { get; set; } = [];
+
+    public Guid SessionId { get; set; }
+
+    public DateTimeOffset IssuedAt { get; set; }
+
+    public DateTimeOffset? UsedAt { get; set; }
+}
+
+/// <summary>A unit: one stored credential's server-side half. Rows are kept after shredding so ids answer 404 forever.</summary>
+public sealed class Unit
+{
+    public Guid Id { get; set; }
+
+    public Guid UserId { get; set; }
+
+    public int CurrentVersion { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset? ShreddedAt { get; set; }
+}
+
+public enum UnitVersionState
+{
+    Active = 0,
+    Retired = 1,
+}
+
+/// <summary>One version of a unit's server share, sealed under the key-encryption key.</summary>
+public sealed class UnitVersion
+{
+    public Guid UnitId { get; set; }
+
+    public int Version { get; set; }
+
+    /// <summary>nonce ‖ ciphertext ‖ tag; see Keys/ShareProtector.</summary>
+    public byte[] SealedShare { get; set; } = [];
+
+    public string KekId { get; set; } = "";
+
+    public UnitVersionState State { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset? RetiredAt { get; set; }
+}
+
+/// <summary>One record of the hash-chained audit log. Append-only; see Audit/AuditChain.</summary>
+public sealed class AuditRecord
+{
+    public long Sequence { get; set; }
+
+    public DateTimeOffset Time { get; set; }
+
+    public string Event { get; set; } = "";
+
+    public Guid? UserId { get; set; }
+
+    public Guid? DeviceId { get; set; }
+
+    public Guid? UnitId { get; set; }
+
+    public int? UnitVersion { get; set; }
+
+    /// <summary>Short machine-readable detail (a denial reason, a client address). Never a secret.</summary>
+    public string Detail { get; set; } = "";
+
+    public byte[] PreviousHash { get; set; } = [];
+
+    public byte[] Hash { get; set; } = [];
+}
+
+/// <summary>The single row naming the chain's last record: the lock point that serialises appends.</summary>
+public sealed class AuditHead
+{
+    public int Id { get; set; }
+
+    public long Sequence { get; set; }
+
+    public byte[] Hash { get; set; } = [];
+}
+
+/// <summary>A token bucket shared by every node: key "device:{id}" or "user:{id}".</summary>
+public sealed class RateBucket
+{
+    public string Key { get; set; } = "";
+
+    public double Tokens { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>Failed-login counter for one account name or one client address.</summary>
+public sealed class LoginThrottle
+{
+    public string Key { get; set; } = "";
+
+    public int Failures { get; set; }
+
+    public DateTimeOffset BlockedUntil { get; set; }
+}
+
+/// <summary>A DPoP proof id already seen, kept until the proof would be stale anyway.</summary>
+public sealed class SeenProof
+{
+    public string Key { get; set; } = "";
+
+    public DateTimeOffset ExpiresAt { get; set; }
+}

@@ -1,0 +1,160 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Symbolon.Server.Storage;
+
+/// <summary>All server state. Nothing lives in process memory, so any number of nodes can share one database.</summary>
+public sealed class SymbolonDbContext(DbContextOptions<SymbolonDbContext> options) : DbContext(options)
+{
+    public DbSet<User> Users => Set<User>();
+
+    public DbSet<Device> Devices => Set<Device>();
+
+    public DbSet<Session> Sessions => Set<Session>();
+
+    public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
+
+    public DbSet<Unit> Units => Set<Unit>();
+
+    public DbSet<UnitVersion> UnitVersions => Set<UnitVersion>();
+
+    public DbSet<AuditRecord> AuditRecords => Set<AuditRecord>();
+
+    public DbSet<AuditHead> AuditHeads => Set<AuditHead>();
+
+    public DbSet<RateBucket> RateBuckets => Set<RateBucket>();
+
+    public DbSet<LoginThrottle> LoginThrottles => Set<LoginThrottle>();
+
+    public DbSet<SeenProof> SeenProofs => Set<SeenProof>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(SymbolonDbContext).Assembly);
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // Stored as UTC ticks: sortable and comparable in SQL on every provider (SQLite has no native offset type).
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToTicksConverter>();
+        configurationBuilder.Properties<DateTimeOffset?>().HaveConversion<DateTimeOffsetToTicksConverter>();
+    }
+}
+
+internal sealed class DateTimeOffsetToTicksConverter()
+    : Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTimeOffset, long>(
+        value => value.UtcTicks,
+        ticks => new DateTimeOffset(ticks, TimeSpan.Zero));
+
+internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
+{
+    public void Configure(EntityTypeBuilder<User> builder)
+    {
+        builder.HasIndex(user => user.Username).IsUnique();
+        builder.HasIndex(user => user.ExternalSubject).IsUnique();
+        builder.Property(user => user.Username).HasMaxLength(128);
+        builder.Property(user => user.ExternalSubject).HasMaxLength(512);
+        builder.Property(user => user.PasswordParameters).HasMaxLength(64);
+    }
+}
+
+internal sealed class DeviceConfiguration : IEntityTypeConfiguration<Device>
+{
+    public void Configure(EntityTypeBuilder<Device> builder)
+    {
+        builder.HasIndex(device => new { device.UserId, device.Thumbprint }).IsUnique();
+        builder.Property(device => device.Name).HasMaxLength(100);
+        builder.Property(device => device.Thumbprint).HasMaxLength(64);
+        builder.Property(device => device.PublicJwk).HasMaxLength(512);
+        builder.HasOne<User>().WithMany().HasForeignKey(device => device.UserId);
+    }
+}
+
+internal sealed class SessionConfiguration : IEntityTypeConfiguration<Session>
+{
+    public void Configure(EntityTypeBuilder<Session> builder)
+    {
+        builder.HasIndex(session => session.AccessTokenHash).IsUnique();
+        builder.HasIndex(session => session.DeviceId);
+        builder.HasOne<User>().WithMany().HasForeignKey(session => session.UserId);
+        builder.HasOne<Device>().WithMany().HasForeignKey(session => session.DeviceId);
+    }
+}
+
+internal sealed class RefreshTokenConfiguration : IEntityTypeConfiguration<RefreshToken>
+{
+    public void Configure(EntityTypeBuilder<RefreshToken> builder)
+    {
+        builder.HasKey(token => token.TokenHash);
+        builder.HasIndex(token => token.SessionId);
+        builder.HasOne<Session>().WithMany().HasForeignKey(token => token.SessionId);
+    }
+}
+
+internal sealed class UnitConfiguration : IEntityTypeConfiguration<Unit>
+{
+    public void Configure(EntityTypeBuilder<Unit> builder)
+    {
+        builder.HasIndex(unit => unit.UserId);
+        builder.HasOne<User>().WithMany().HasForeignKey(unit => unit.UserId);
+    }
+}
+
+internal sealed class UnitVersionConfiguration : IEntityTypeConfiguration<UnitVersion>
+{
+    public void Configure(EntityTypeBuilder<UnitVersion> builder)
+    {
+        builder.HasKey(version => new { version.UnitId, version.Version });
+        builder.Property(version => version.KekId).HasMaxLength(64);
+        builder.HasOne<Unit>().WithMany().HasForeignKey(version => version.UnitId);
+    }
+}
+
+internal sealed class AuditRecordConfiguration : IEntityTypeConfiguration<AuditRecord>
+{
+    public void Configure(EntityTypeBuilder<AuditRecord> builder)
+    {
+        builder.HasKey(record => record.Sequence);
+        builder.Property(record => record.Sequence).ValueGeneratedNever();
+        builder.Property(record => record.Event).HasMaxLength(64);
+        builder.Property(record => record.Detail).HasMaxLength(256);
+        builder.HasIndex(record => new { record.UserId, record.Event, record.Time });
+    }
+}
+
+internal sealed class AuditHeadConfiguration : IEntityTypeConfiguration<AuditHead>
+{
+    public void Configure(EntityTypeBuilder<AuditHead> builder)
+    {
+        builder.Property(head => head.Id).ValueGeneratedNever();
+
+        // The genesis: no records yet, and hash_0 of docs/spec.md §7 (32 zero bytes).
+        builder.HasData(new AuditHead { Id = 1, Sequence = 0, Hash = new byte[32] });
+    }
+}
+
+internal sealed class RateBucketConfiguration : IEntityTypeConfiguration<RateBucket>
+{
+    public void Configure(EntityTypeBuilder<RateBucket> builder)
+    {
+        builder.HasKey(bucket => bucket.Key);
+        builder.Property(bucket => bucket.Key).HasMaxLength(64);
+    }
+}
+
+internal sealed class LoginThrottleConfiguration : IEntityTypeConfiguration<LoginThrottle>
+{
+    public void Configure(EntityTypeBuilder<LoginThrottle> builder)
+    {
+        builder.HasKey(throttle => throttle.Key);
+        builder.Property(throttle => throttle.Key).HasMaxLength(200);
+    }
+}
+
+internal sealed class SeenProofConfiguration : IEntityTypeConfiguration<SeenProof>
+{
+    public void Configure(EntityTypeBuilder<SeenProof> builder)
+    {
+        builder.HasKey(proof => proof.Key);
+        builder.Property(proof => proof.Key).HasMaxLength(160);
+        builder.HasIndex(proof => proof.ExpiresAt);
+    }
+}

@@ -1,0 +1,235 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Symbolon.Crypto;
+using Symbolon.Server.Audit;
+using Symbolon.Server.Hosting;
+using Symbolon.Server.Keys;
+using Symbolon.Server.Limits;
+using Symbolon.Server.Operations;
+using Symbolon.Server.Sessions;
+using Symbolon.Server.Storage;
+
+namespace Symbolon.Server.Units;
+
+/// <summary>
+/// Units: one server share per stored credential. Another user's unit, a shredded unit and a retired version all
+/// answer 404, never 403, so ids reveal nothing.
+/// </summary>
+public static partial class UnitEndpoints
+{
+    public const int ShareSize = ServerShare.ShareSize;
+
+    public static IEndpointRouteBuilder MapUnits(this IEndpointRouteBuilder routes)
+    {
+        var units = routes.MapGroup("/v1/units").WithTags("Units").RequireSession();
+        units.MapGet("/", ListAsync).WithName("ListUnits");
+        units.MapPost("/", CreateAsync).WithName("CreateUnit");
+        units.MapPost("/{id:guid}/release", ReleaseAsync).WithName("ReleaseShare");
+        units.MapPost("/{id:guid}/rotate", RotateAsync).WithName("RotateUnit");
+        units.MapPost("/{id:guid}/confirm", ConfirmAsync).WithName("ConfirmRotation");
+        units.MapDelete("/{id:guid}", ShredAsync).WithName("ShredUnit");
+        return routes;
+    }
+
+    public sealed record ShareResponse(Guid UnitId, int Version, byte[] Share);
+
+    public sealed record ReleaseRequest(int? Version);
+
+    public sealed record ConfirmRequest(int Version);
+
+    public sealed record ReceiptView(long Sequence, byte[] ChainHash, Guid UnitId, Guid DeviceId, DateTimeOffset Time, byte[] Signature);
+
+    public sealed record ReleaseResponse(Guid UnitId, int Version, byte[] Share, ReceiptView Receipt);
+
+    public sealed record VersionView(int Version, string State, DateTimeOffset CreatedAt, DateTimeOffset? RetiredAt);
+
+    public sealed record UnitView(Guid Id, int CurrentVersion, DateTimeOffset CreatedAt, VersionView[] Versions);
+
+    private static async Task<Ok<UnitView[]>> ListAsync(HttpContext http, SymbolonDbContext db, CancellationToken cancellationToken)
+    {
+        var userId = http.GetCaller().UserId;
+        var units = await db.Units.AsNoTracking().Where(u => u.UserId == userId && u.ShreddedAt == null).ToListAsync(cancellationToken);
+        var ids = units.Select(u => u.Id).ToList();
+        var versions = await db.UnitVersions.AsNoTracking()
+            .Where(v => ids.Contains(v.UnitId))
+            .Select(v => new { v.UnitId, v.Version, v.State, v.CreatedAt, v.RetiredAt })
+            .ToListAsync(cancellationToken);
+        return TypedResults.Ok(units
+            .OrderBy(u => u.CreatedAt)
+            .Select(u => new UnitView(u.Id, u.CurrentVersion, u.CreatedAt, versions
+                .Where(v => v.UnitId == u.Id)
+                .OrderBy(v => v.Version)
+                .Select(v => new VersionView(v.Version, v.State == UnitVersionState.Active ? "active" : "retired", v.CreatedAt, v.RetiredAt))
+                .ToArray()))
+            .ToArray());
+    }
+
+    /// <summary>Draws a fresh share with the CSPRNG, stores it sealed, and returns it once.</summary>
+    private static async Task<Created<ShareResponse>> CreateAsync(
+        HttpContext http, SymbolonDbContext db, ShareProtector protector, AuditLog audit, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var caller = http.GetCaller();
+        var unit = new Unit { Id = Guid.CreateVersion7(), UserId = caller.UserId, CurrentVersion = 1, CreatedAt = time.GetUtcNow() };
+        db.Units.Add(unit);
+        var share = AddVersion(db, protector, unit, 1, unit.CreatedAt);
+        await audit.AppendAsync(db, AuditEvents.UnitCreated, caller.UserId, caller.Device.Id, unit.Id, 1, cancellationToken: cancellationToken);
+        return TypedResults.Created($"/v1/units/{unit.Id}", new ShareResponse(unit.Id, 1, share));
+    }
+
+    /// <summary>
+    /// Releases one version's share after the limits allow it and its audit record is in the same transaction; the
+    /// transaction commits (durably) before the response is written, so no share leaves without its record.
+    /// </summary>
+    private static async Task<Results<Ok<ReleaseResponse>, ProblemHttpResult>> ReleaseAsync(
+        Guid id,
+        ReleaseRequest? request,
+        HttpContext http,
+        SymbolonDbContext db,
+        ShareProtector protector,
+        ReleaseLimiter limiter,
+        AuditLog audit,
+        AuditSigner signer,
+        ServerMetrics metrics,
+        ILogger<ShareResponse> logger,
+        CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var caller = http.GetCaller();
+        var unit = await FindUnitAsync(db, caller, id, cancellationToken);
+        var versionNumber = request?.Version ?? unit?.CurrentVersion ?? 0;
+        var version = unit is null ? null : await db.UnitVersions.SingleOrDefaultAsync(
+            v => v.UnitId == id && v.Version == versionNumber && v.State == UnitVersionState.Active, cancellationToken);
+        if (unit is null || version is null)
+        {
+            await audit.AppendAsync(db, AuditEvents.UnitDenied, caller.UserId, caller.Device.Id, id, versionNumber == 0 ? null : versionNumber, "not found", cancellationToken);
+            metrics.Denied("not-found");
+            return Problems.NotFound();
+        }
+
+        if (caller.Device.LockedAt is not null)
+        {
+            await audit.AppendAsync(db, AuditEvents.UnitDenied, caller.UserId, caller.Device.Id, id, version.Version, "device locked", cancellationToken);
+            metrics.Denied("device-locked");
+            return Problems.DeviceLocked();
+        }
+
+        if (await limiter.TryAcquireAsync(db, caller, id, cancellationToken) is { } denial)
+        {
+            var auditEvent = denial.Kind == "quota-exceeded" ? AuditEvents.DeviceLocked : AuditEvents.RateLimited;
+            await audit.AppendAsync(db, auditEvent, caller.UserId, caller.Device.Id, id, version.Version, denial.Kind, cancellationToken);
+            metrics.Denied(denial.Kind);
+            return Problems.TooManyRequests(http, denial.Kind, denial.RetryAfter, denial.Detail);
+        }
+
+        var share = new byte[ShareSize];
+        if (!protector.TryUnprotect(version.KekId, version.SealedShare, caller.UserId, id, version.Version, share))
+        {
+            LogDamagedShare(logger, id, version.Version);
+            await audit.AppendAsync(db, AuditEvents.UnitDenied, caller.UserId, caller.Device.Id, id, version.Version, "stored share failed its integrity check", cancellationToken);
+            metrics.Denied("share-damaged");
+            return TypedResults.Problem(Problems.Details(StatusCodes.Status500InternalServerError, "share-damaged",
+                "The stored share is damaged.", "The server's copy of this share failed its integrity check. The operator has been told."));
+        }
+
+        var record = await audit.AppendAsync(db, AuditEvents.UnitReleased, caller.UserId, caller.Device.Id, id, version.Version, cancellationToken: cancellationToken);
+        var receipt = new ReleaseReceipt(record.Sequence, record.Hash, id, caller.Device.Id, record.Time);
+        metrics.Released(Stopwatch.GetElapsedTime(started));
+        return TypedResults.Ok(new ReleaseResponse(id, version.Version, share, new ReceiptView(
+            receipt.Sequence, receipt.ChainHash, receipt.UnitId, receipt.DeviceId, receipt.Time, signer.Sign(receipt))));
+    }
+
+    /// <summary>
+    /// Adds a new version with a fresh share. Older versions stay releasable (so the client can open the item it is
+    /// re-sealing) until the client confirms the new one; then they are retired and their shares destroyed.
+    /// </summary>
+    private static async Task<Results<Ok<ShareResponse>, ProblemHttpResult>> RotateAsync(
+        Guid id, HttpContext http, SymbolonDbContext db, ShareProtector protector, AuditLog audit, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var caller = http.GetCaller();
+        var unit = await FindUnitAsync(db, caller, id, cancellationToken);
+        if (unit is null)
+        {
+            return Problems.NotFound();
+        }
+
+        var next = await db.UnitVersions.Where(v => v.UnitId == id).MaxAsync(v => v.Version, cancellationToken) + 1;
+        var share = AddVersion(db, protector, unit, next, time.GetUtcNow());
+        await audit.AppendAsync(db, AuditEvents.UnitRotated, caller.UserId, caller.Device.Id, id, next, cancellationToken: cancellationToken);
+        return TypedResults.Ok(new ShareResponse(id, next, share));
+    }
+
+    /// <summary>The client has re-sealed under <see cref="ConfirmRequest.Version"/>: that becomes current, older versions are retired.</summary>
+    private static async Task<Results<NoContent, ProblemHttpResult>> ConfirmAsync(
+        Guid id, ConfirmRequest request, HttpContext http, SymbolonDbContext db, AuditLog audit, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var caller = http.GetCaller();
+        var unit = await FindUnitAsync(db, caller, id, cancellationToken);
+        var versions = unit is null ? [] : await db.UnitVersions.Where(v => v.UnitId == id).ToListAsync(cancellationToken);
+        if (unit is null || !versions.Any(v => v.Version == request.Version && v.State == UnitVersionState.Active))
+        {
+            return Problems.NotFound();
+        }
+
+        unit.CurrentVersion = request.Version;
+        foreach (var old in versions.Where(v => v.Version < request.Version && v.State == UnitVersionState.Active))
+        {
+            Retire(old, time.GetUtcNow());
+            await audit.AppendAsync(db, AuditEvents.UnitRetired, caller.UserId, caller.Device.Id, id, old.Version, cancellationToken: cancellationToken);
+        }
+
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>Crypto-shreds a unit: every stored share is destroyed; the id answers 404 from now on.</summary>
+    private static async Task<Results<NoContent, ProblemHttpResult>> ShredAsync(
+        Guid id, HttpContext http, SymbolonDbContext db, AuditLog audit, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var caller = http.GetCaller();
+        var unit = await FindUnitAsync(db, caller, id, cancellationToken);
+        if (unit is null)
+        {
+            return Problems.NotFound();
+        }
+
+        var now = time.GetUtcNow();
+        unit.ShreddedAt = now;
+        foreach (var version in await db.UnitVersions.Where(v => v.UnitId == id).ToListAsync(cancellationToken))
+        {
+            Retire(version, now);
+        }
+
+        await audit.AppendAsync(db, AuditEvents.UnitShredded, caller.UserId, caller.Device.Id, id, cancellationToken: cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static Task<Unit?> FindUnitAsync(SymbolonDbContext db, Caller caller, Guid id, CancellationToken cancellationToken) =>
+        db.Units.SingleOrDefaultAsync(u => u.Id == id && u.UserId == caller.UserId && u.ShreddedAt == null, cancellationToken);
+
+    private static byte[] AddVersion(SymbolonDbContext db, ShareProtector protector, Unit unit, int version, DateTimeOffset now)
+    {
+        var share = RandomNumberGenerator.GetBytes(ShareSize);
+        db.UnitVersions.Add(new UnitVersion
+        {
+            UnitId = unit.Id,
+            Version = version,
+            SealedShare = protector.Protect(share, unit.UserId, unit.Id, version),
+            KekId = protector.CurrentKeyId,
+            State = UnitVersionState.Active,
+            CreatedAt = now,
+        });
+        return share;
+    }
+
+    /// <summary>Destroying the sealed bytes is the shred: without them no KEK can bring the share back.</summary>
+    private static void Retire(UnitVersion version, DateTimeOffset now)
+    {
+        version.State = UnitVersionState.Retired;
+        version.RetiredAt = now;
+        version.SealedShare = [];
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Stored share of unit {UnitId} version {Version} failed its integrity check (tampered row or wrong KEK)")]
+    private static partial void LogDamagedShare(ILogger logger, Guid unitId, int version);
+}
