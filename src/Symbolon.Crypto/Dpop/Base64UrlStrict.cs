@@ -1,5 +1,6 @@
 // base64url without padding (RFC 7515 §2, RFC 4648 §5), decoded strictly: only the 64 URL-safe characters, no
 // '=', no whitespace, and unused trailing bits must be zero, so every byte string has exactly one accepted text.
+using System.Buffers;
 using System.Buffers.Text;
 
 namespace Symbolon.Crypto.Dpop;
@@ -25,8 +26,10 @@ internal static class Base64UrlStrict
             }
         }
 
+        // The OperationStatus overload reports bad input instead of throwing (TryDecodeFromChars throws on it).
         var buffer = new byte[Base64Url.GetMaxDecodedLength(text.Length)];
-        if (!Base64Url.TryDecodeFromChars(text, buffer, out var written))
+        var status = Base64Url.DecodeFromChars(text, buffer, out var consumed, out var written);
+        if (status != OperationStatus.Done || consumed != text.Length)
         {
             return false;
         }

@@ -1,6 +1,7 @@
 // A device's public ES256 key as a JWK (RFC 7517 §4, RFC 7518 §6.2.1: kty "EC", crv "P-256", x and y 32 bytes each)
 // and its JWK SHA-256 thumbprint (RFC 7638 §3: SHA-256 over the required members in lexicographic order, no
 // whitespace), which RFC 9449 §6.1 uses as "jkt" and Symbolon uses to name an enrolled device.
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -45,10 +46,10 @@ public sealed class DevicePublicKey
     /// <param name="jwk">The JWK object.</param>
     /// <param name="key">The key, or null when this returns false.</param>
     /// <returns>Whether <paramref name="jwk"/> is an acceptable public P-256 key.</returns>
-    public static bool TryParseJwk(JsonElement jwk, out DevicePublicKey? key)
+    public static bool TryParseJwk(JsonElement jwk, [NotNullWhen(true)] out DevicePublicKey? key)
     {
         key = null;
-        if (jwk.ValueKind != JsonValueKind.Object)
+        if (jwk.ValueKind != JsonValueKind.Object || !JsonText.IsValidUtf16(jwk))
         {
             return false;
         }

@@ -1,0 +1,160 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Symbolon.Server.Audit;
+using Symbolon.Server.Operations;
+using Symbolon.Server.Storage;
+
+namespace Symbolon.Server.Tests;
+
+public sealed class AuditTests
+{
+    [Fact]
+    public async Task Every_security_event_is_recorded_and_users_see_only_their_own()
+    {
+        using var app = new SymbolonApp();
+        using var alice = await app.NewClient().SignUpAsync();
+        using var bob = await app.NewClient().SignUpAsync();
+        var unit = await alice.CreateUnitAsync();
+        await alice.ReleaseAsync(unit.Id);
+        await alice.SendAsync(HttpMethod.Post, $"/v1/units/{unit.Id}/rotate");
+        await alice.SendAsync(HttpMethod.Delete, $"/v1/units/{unit.Id}");
+        await bob.LoginAsync(password: "wrong password entirely");
+
+        var aliceEvents = await EventsAsync(alice);
+        var bobEvents = await EventsAsync(bob);
+
+        Assert.Equal(
+            [AuditEvents.AccountCreated, AuditEvents.DeviceEnrolled, AuditEvents.LoginSucceeded, AuditEvents.UnitCreated,
+             AuditEvents.UnitReleased, AuditEvents.UnitRotated, AuditEvents.UnitShredded],
+            aliceEvents.Select(e => e.Event));
+        Assert.Contains(AuditEvents.LoginFailed, bobEvents.Select(e => e.Event));
+        Assert.DoesNotContain(bobEvents, e => e.UnitId == unit.Id);
+    }
+
+    [Fact]
+    public async Task Verification_needs_the_operator_token_and_passes_on_an_untouched_chain()
+    {
+        using var app = new SymbolonApp();
+        using var client = await app.NewClient().SignUpAsync();
+        await client.ReleaseAsync((await client.CreateUnitAsync()).Id);
+
+        var anonymous = await client.Http.GetAsync("/v1/audit/verify");
+        var wrongToken = await VerifyAsync(app, client, "syo_not-the-token");
+        var verified = await VerifyAsync(app, client);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Contains("operator-required", await anonymous.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrongToken.StatusCode);
+        var result = await verified.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(result.GetProperty("valid").GetBoolean());
+        Assert.Equal(app.WithDatabase(db => db.AuditRecords.LongCount()), result.GetProperty("records").GetInt64());
+    }
+
+    public static TheoryData<string> Tamperings() => ["modify", "delete-middle", "insert", "reorder", "truncate-tail"];
+
+    [Theory]
+    [MemberData(nameof(Tamperings))]
+    public async Task Verification_detects_tampered_records(string tampering)
+    {
+        using var app = new SymbolonApp();
+        using var client = await app.NewClient().SignUpAsync();
+        var unit = await client.CreateUnitAsync();
+        await client.ReleaseAsync(unit.Id);
+        await client.ReleaseAsync(unit.Id);
+
+        app.WithDatabase(db => Tamper(db, tampering));
+        var response = await VerifyAsync(app, client);
+        var result = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.False(result.GetProperty("valid").GetBoolean());
+        Assert.Equal(1, await RunCommandAsync(app, "verify-audit"));
+    }
+
+    [Fact]
+    public async Task The_verify_audit_command_succeeds_on_an_intact_chain()
+    {
+        using var app = new SymbolonApp();
+        using var client = await app.NewClient().SignUpAsync();
+        await client.CreateUnitAsync();
+
+        Assert.Equal(0, await RunCommandAsync(app, "verify-audit"));
+    }
+
+    [Fact]
+    public async Task No_share_leaves_when_its_audit_record_cannot_be_written()
+    {
+        using var app = new SymbolonApp();
+        using var client = await app.NewClient().SignUpAsync();
+        var unit = await client.CreateUnitAsync();
+        var releasesBefore = app.WithDatabase(db => db.AuditRecords.Count(r => r.Event == AuditEvents.UnitReleased));
+
+        // Break the audit log: without its head row no record can be appended.
+        app.WithDatabase(db => db.Database.ExecuteSqlRaw("DROP TABLE \"AuditHeads\""));
+        var response = await client.ReleaseAsync(unit.Id);
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.DoesNotContain(Convert.ToBase64String(unit.Share), body, StringComparison.Ordinal);
+        Assert.Equal(releasesBefore, app.WithDatabase(db => db.AuditRecords.Count(r => r.Event == AuditEvents.UnitReleased)));
+    }
+
+    private static int Tamper(SymbolonDbContext db, string tampering)
+    {
+        var records = db.AuditRecords.OrderBy(r => r.Sequence).ToList();
+        var middle = records[records.Count / 2];
+        switch (tampering)
+        {
+            case "modify":
+                middle.Detail = "nothing to see here";
+                break;
+            case "delete-middle":
+                db.AuditRecords.Remove(middle);
+                break;
+            case "insert":
+                // A forged record given the next sequence and a correctly computed hash: only the head row catches it.
+                var last = records[^1];
+                var forged = new AuditRecord { Sequence = last.Sequence + 1, Time = last.Time, Event = AuditEvents.UnitReleased, PreviousHash = last.Hash };
+                forged.Hash = AuditChain.ComputeHash(last.Hash, forged);
+                db.AuditRecords.Add(forged);
+                break;
+            case "reorder":
+                var (first, second) = (records[1], records[2]);
+                db.Database.ExecuteSql($"UPDATE \"AuditRecords\" SET \"Sequence\" = -1 WHERE \"Sequence\" = {first.Sequence}");
+                db.Database.ExecuteSql($"UPDATE \"AuditRecords\" SET \"Sequence\" = {first.Sequence} WHERE \"Sequence\" = {second.Sequence}");
+                db.Database.ExecuteSql($"UPDATE \"AuditRecords\" SET \"Sequence\" = {second.Sequence} WHERE \"Sequence\" = -1");
+                return 3;
+            case "truncate-tail":
+                db.AuditRecords.Remove(records[^1]);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(tampering));
+        }
+
+        return db.SaveChanges();
+    }
+
+    private static Task<HttpResponseMessage> VerifyAsync(SymbolonApp app, TestClient client, string? token = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, "/v1/audit/verify");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token ?? File.ReadAllText(Path.Combine(app.DataDirectory, "operator.token")).Trim());
+        return client.Http.SendAsync(request);
+    }
+
+    internal static async Task<int> RunCommandAsync(SymbolonApp app, string command)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        return await ServerCommands.RunAsync(command, scope.ServiceProvider);
+    }
+
+    internal static async Task<List<(string Event, Guid? UnitId)>> EventsAsync(TestClient client)
+    {
+        var records = await (await client.SendAsync(HttpMethod.Get, "/v1/audit?limit=500")).Content.ReadFromJsonAsync<JsonElement>();
+        return [.. records.EnumerateArray().Select(r => (
+            r.GetProperty("event").GetString()!,
+            r.GetProperty("unitId").ValueKind == JsonValueKind.Null ? (Guid?)null : r.GetProperty("unitId").GetGuid()))];
+    }
+}
