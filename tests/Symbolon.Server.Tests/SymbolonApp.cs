@@ -57,6 +57,9 @@ public sealed class SymbolonApp : WebApplicationFactory<Program>
         {
             logging.SetMinimumLevel(LogLevel.Trace);
             logging.AddProvider(new CapturingLoggerProvider(Logs));
+
+            // Capture every category at every level, whatever appsettings.json filters for the console.
+            logging.AddFilter<CapturingLoggerProvider>(category: null, level: LogLevel.Trace);
         });
         builder.ConfigureServices(services =>
         {

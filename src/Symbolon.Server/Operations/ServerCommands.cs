@@ -50,7 +50,7 @@ public static class ServerCommands
         {
             var rows = await db.UnitVersions
                 .Join(db.Units, v => v.UnitId, u => u.Id, (v, u) => new { Version = v, u.UserId })
-                .Where(x => x.Version.SealedShare.Length > 0 && x.Version.KekId != nextId)
+                .Where(x => x.Version.State == UnitVersionState.Active && x.Version.KekId != nextId)
                 .ToListAsync();
             var share = new byte[ShareProtectorSize];
             try

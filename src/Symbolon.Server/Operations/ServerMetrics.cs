@@ -16,7 +16,11 @@ public sealed class ServerMetrics
         var meter = meters.Create(MeterName);
         _releases = meter.CreateCounter<long>("symbolon.releases", description: "Server shares released.");
         _denials = meter.CreateCounter<long>("symbolon.denials", description: "Releases refused, by reason.");
-        _releaseDuration = meter.CreateHistogram<double>("symbolon.release.duration", unit: "s", description: "Time to authorise, audit durably and release a share.");
+        _releaseDuration = meter.CreateHistogram(
+            "symbolon.release.duration",
+            unit: "s",
+            description: "Time to authorise, audit durably and release a share.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1] });
     }
 
     public void Released(TimeSpan elapsed)
