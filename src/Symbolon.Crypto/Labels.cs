@@ -24,6 +24,9 @@ public static class Labels
     /// <summary>Prefix of the bytes the key server's audit key signs in a release receipt.</summary>
     public const string AuditReceipt = "symbolon.dev/v1/audit-receipt";
 
+    /// <summary>Associated data when a client wraps its root key under an Argon2id passphrase key.</summary>
+    public const string RootKeyWrap = "symbolon.dev/v1/root-key-wrap";
+
     /// <summary>The four magic bytes that open every sealed item, in ASCII.</summary>
     public const string SealedItemMagic = "SYMI";
 }

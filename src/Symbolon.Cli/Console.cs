@@ -1,0 +1,78 @@
+using System.Text.Json;
+using Symbolon.Client;
+
+namespace Symbolon.Cli;
+
+/// <summary>All output goes through here: results on stdout, `symbolon: error:` and `symbolon: hint:` on stderr.</summary>
+internal static class Output
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static void Line(string text) => System.Console.Out.WriteLine(text);
+
+    public static void JsonOut<T>(T value) => System.Console.Out.WriteLine(JsonSerializer.Serialize(value, Json));
+
+    public static int Error(string message, string? hint, int exitCode)
+    {
+        System.Console.Error.WriteLine($"symbolon: error: {message}");
+        if (hint is not null)
+        {
+            System.Console.Error.WriteLine($"symbolon: hint: {hint}");
+        }
+
+        return exitCode;
+    }
+
+    public static int Error(SymbolonException exception) => Error(exception.Message, exception.Hint, exception switch
+    {
+        NotLoggedInException => ExitCodes.NotLoggedIn,
+        ServerUnreachableException => ExitCodes.ServerUnreachable,
+        AccessDeniedException => ExitCodes.Denied,
+        ItemNotFoundException => ExitCodes.NotFound,
+        ItemTamperedException => ExitCodes.Tampered,
+        _ => ExitCodes.Failure,
+    });
+}
+
+/// <summary>Secrets come from stdin or a no-echo prompt, never from arguments (which other users can see in ps).</summary>
+internal static class Secrets
+{
+    public static string Read(string prompt, bool fromStdin)
+    {
+        if (fromStdin || System.Console.IsInputRedirected)
+        {
+            var line = System.Console.In.ReadLine();
+            return line ?? throw new UsageException($"expected {prompt.ToLowerInvariant()} on standard input, got end of input");
+        }
+
+        System.Console.Error.Write(prompt + ": ");
+        var buffer = new System.Text.StringBuilder();
+        while (true)
+        {
+            var key = System.Console.ReadKey(intercept: true);
+            if (key.Key == ConsoleKey.Enter)
+            {
+                System.Console.Error.WriteLine();
+                return buffer.ToString();
+            }
+
+            if (key.Key == ConsoleKey.Backspace)
+            {
+                if (buffer.Length > 0)
+                {
+                    buffer.Length--;
+                }
+            }
+            else if (!char.IsControl(key.KeyChar))
+            {
+                buffer.Append(key.KeyChar);
+            }
+        }
+    }
+}
+
+/// <summary>A command line that cannot work as given.</summary>
+internal sealed class UsageException(string message, string? hint = null) : Exception(message)
+{
+    public string? Hint { get; } = hint;
+}

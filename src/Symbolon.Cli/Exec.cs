@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+using Symbolon.Client;
+
+namespace Symbolon.Cli;
+
+/// <summary>
+/// `symbolon exec --env VAR=item.field -- command`: opens each named item once, starts the command with those
+/// variables added to its environment, passes stdin/stdout/stderr through, forwards SIGINT/SIGTERM/SIGHUP/SIGQUIT,
+/// and exits with the command's exit code (128 + signal if a signal ended it).
+/// </summary>
+internal static class Exec
+{
+    public static async Task<int> RunAsync(string? home, string[] specifications, string[] command, CancellationToken cancellationToken)
+    {
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal);
+        var exit = await ResolveAsync(home, specifications, variables, cancellationToken);
+        if (exit != ExitCodes.Success)
+        {
+            return exit;
+        }
+
+        var start = new ProcessStartInfo(command[0]) { UseShellExecute = false };
+        foreach (var argument in command.Skip(1))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (variable, value) in variables)
+        {
+            start.Environment[variable] = value;
+        }
+
+        Process child;
+        try
+        {
+            child = Process.Start(start) ?? throw new InvalidOperationException();
+        }
+        catch (Exception exception) when (exception is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            return Output.Error($"cannot start '{command[0]}': {exception.Message}", "Check the command's path and that it is executable.", 127);
+        }
+        finally
+        {
+            variables.Clear();
+        }
+
+        using (child)
+        {
+            var registrations = new[] { (PosixSignal.SIGINT, 2), (PosixSignal.SIGTERM, 15), (PosixSignal.SIGHUP, 1), (PosixSignal.SIGQUIT, 3) }
+                .Select(pair => PosixSignalRegistration.Create(pair.Item1, context =>
+                {
+                    context.Cancel = true;
+                    if (!OperatingSystem.IsWindows())
+                    {
+                        _ = Symbolon.Client.NativeMethods.Kill(child.Id, pair.Item2);
+                    }
+                }))
+                .ToList();
+            try
+            {
+                await child.WaitForExitAsync(CancellationToken.None);
+                return child.ExitCode;
+            }
+            finally
+            {
+                registrations.ForEach(r => r.Dispose());
+            }
+        }
+    }
+
+    private static async Task<int> ResolveAsync(string? home, string[] specifications, Dictionary<string, string> variables, CancellationToken cancellationToken)
+    {
+        var wanted = new List<(string Variable, string Item, string Field)>();
+        foreach (var specification in specifications)
+        {
+            var equals = specification.IndexOf('=', StringComparison.Ordinal);
+            var dot = specification.LastIndexOf('.');
+            if (equals <= 0 || dot <= equals + 1 || dot == specification.Length - 1)
+            {
+                return Output.Error($"'{specification}' is not VAR=item.field", "e.g. --env VENDOR_PASS=acme.password", ExitCodes.Usage);
+            }
+
+            wanted.Add((specification[..equals], specification[(equals + 1)..dot], specification[(dot + 1)..]));
+        }
+
+        try
+        {
+            using var vault = VaultClient.Open(Cli.Options(home));
+            foreach (var group in wanted.GroupBy(w => w.Item))
+            {
+                await vault.UseAsync(group.Key, credential =>
+                {
+                    foreach (var (variable, _, field) in group)
+                    {
+                        variables[variable] = field switch
+                        {
+                            "username" => credential.Username,
+                            "password" => credential.RevealPassword(),
+                            "url" => credential.Url ?? throw new UsageException($"item '{group.Key}' has no url"),
+                            "notes" => credential.RevealNotes() ?? throw new UsageException($"item '{group.Key}' has no notes"),
+                            _ => credential.FieldNames.Contains(field)
+                                ? Encoding.UTF8.GetString(credential.GetFieldUtf8(field))
+                                : throw new UsageException($"item '{group.Key}' has no field '{field}'", "Fields: username, password, url, notes, or an extra field's name."),
+                        };
+                    }
+
+                    return true;
+                }, cancellationToken);
+            }
+
+            return ExitCodes.Success;
+        }
+        catch (UsageException exception)
+        {
+            return Output.Error(exception.Message, exception.Hint, ExitCodes.Usage);
+        }
+        catch (SymbolonException exception)
+        {
+            return Output.Error(exception);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Symbolon.Crypto;
+
+namespace Symbolon.Client;
+
+/// <summary>
+/// Items on disk: items/&lt;unit id&gt;.json holding the local name and the sealed item (ciphertext only). One file per
+/// item, replaced atomically, so a crash can lose at most an item that was never reported saved.
+/// </summary>
+internal sealed partial class ItemStore(ClientHome home)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static bool IsValidName(string name) => NamePattern().IsMatch(name);
+
+    public IReadOnlyList<StoredItem> All()
+    {
+        var items = new List<StoredItem>();
+        foreach (var path in Directory.EnumerateFiles(home.ItemsPath, "*.json"))
+        {
+            items.Add(Read(path));
+        }
+
+        return [.. items.OrderBy(i => i.Name, StringComparer.Ordinal)];
+    }
+
+    public StoredItem Find(string name) =>
+        All().SingleOrDefault(i => i.Name == name)
+        ?? throw new ItemNotFoundException($"No item named '{name}'.", "Run `symbolon list` to see the stored items.");
+
+    public bool Exists(string name) => All().Any(i => i.Name == name);
+
+    public void Save(StoredItem item) =>
+        ClientHome.WriteAtomically(PathOf(item.UnitId), JsonSerializer.SerializeToUtf8Bytes(item, Json));
+
+    public void Delete(StoredItem item) => ClientHome.Delete(PathOf(item.UnitId));
+
+    private string PathOf(Guid unitId) => Path.Combine(home.ItemsPath, unitId.ToString("D") + ".json");
+
+    private static StoredItem Read(string path)
+    {
+        try
+        {
+            var item = JsonSerializer.Deserialize<StoredItem>(File.ReadAllBytes(path), Json)
+                ?? throw new JsonException("empty");
+            if (item.Format != StoredItem.CurrentFormat || !IsValidName(item.Name) || item.SealedItem is null
+                || Path.GetFileNameWithoutExtension(path) != item.UnitId.ToString("D"))
+            {
+                throw new JsonException("unexpected content");
+            }
+
+            return item;
+        }
+        catch (JsonException exception)
+        {
+            throw new ItemTamperedException($"The item file '{Path.GetFileName(path)}' is damaged or was altered.", exception);
+        }
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$", RegexOptions.CultureInvariant)]
+    private static partial Regex NamePattern();
+}
+
+/// <summary>One item file. <see cref="SealedItem"/> is the sealed-item v1 bytes of docs/spec.md §3.</summary>
+internal sealed record StoredItem(int Format, string Name, Guid UnitId, byte[] SealedItem, DateTimeOffset CreatedAt)
+{
+    public const int CurrentFormat = 1;
+
+    /// <summary>The header's context, checked structurally (authenticated only when the item opens).</summary>
+    public ItemContext Context()
+    {
+        try
+        {
+            return Crypto.SealedItem.ReadContext(SealedItem);
+        }
+        catch (ItemOpenException exception)
+        {
+            throw new ItemTamperedException($"The item '{Name}' is damaged or was altered.", exception);
+        }
+    }
+}
+
+/// <summary>A receipt the key server signed for one release, kept in receipts.jsonl to check the server's log later.</summary>
+internal sealed record StoredReceipt(long Sequence, byte[] ChainHash, Guid UnitId, Guid DeviceId, DateTimeOffset Time, byte[] Signature, Uri Server);

@@ -1,0 +1,48 @@
+using Symbolon.Crypto;
+
+namespace Symbolon.Client;
+
+/// <summary>A stored item's metadata (never its secrets).</summary>
+/// <param name="Name">The item's local name, e.g. "acme".</param>
+/// <param name="UnitId">The key server's unit.</param>
+/// <param name="KeyVersion">The server share's version the item is sealed under.</param>
+/// <param name="Mode">Where the server share comes from.</param>
+/// <param name="CreatedAt">When it was added.</param>
+public sealed record ItemInfo(string Name, Guid UnitId, uint KeyVersion, ItemMode Mode, DateTimeOffset CreatedAt);
+
+/// <summary>Who is logged in where, and until when the session stays unlocked without use.</summary>
+public sealed record SessionStatus(bool LoggedIn, Uri? Server, string? Username, Guid? DeviceId, DateTimeOffset? LocksAt);
+
+/// <summary>One audit record of the caller's account, as the server reports it.</summary>
+public sealed record AuditEntry(long Sequence, DateTimeOffset Time, string Event, Guid? DeviceId, Guid? UnitId, int? UnitVersion, string Detail);
+
+/// <summary>The result of checking kept receipts against the server's log.</summary>
+/// <param name="Checked">Receipts checked.</param>
+/// <param name="Missing">Receipts whose record the server no longer holds (or holds changed).</param>
+public sealed record AuditCheckResult(int Checked, IReadOnlyList<long> Missing)
+{
+    /// <summary>True when every receipt's record is still in the server's log, unchanged.</summary>
+    public bool Passed => Missing.Count == 0;
+}
+
+/// <summary>An enrolled device of the account.</summary>
+public sealed record DeviceInfo(Guid Id, string Name, string Thumbprint, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, DateTimeOffset? LockedAt, bool Current);
+
+/// <summary>Settings for <see cref="VaultClient"/>.</summary>
+public sealed class VaultClientOptions
+{
+    /// <summary>The client directory; default $SYMBOLON_HOME or the per-user data folder.</summary>
+    public string? HomePath { get; set; }
+
+    /// <summary>Unlocks a passphrase-protected root key; also protects a new one.</summary>
+    public string? Passphrase { get; set; }
+
+    /// <summary>The session locks itself after this long without use.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The clock (tests move it).</summary>
+    public TimeProvider Time { get; set; } = TimeProvider.System;
+
+    /// <summary>For tests: the HTTP handler to use.</summary>
+    public HttpMessageHandler? HttpHandler { get; set; }
+}

@@ -1,0 +1,465 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Symbolon.Crypto;
+using Symbolon.Crypto.Dpop;
+
+namespace Symbolon.Client;
+
+/// <summary>
+/// The client half of Symbolon: a local vault of sealed items (ciphertext only) that opens an item only with this
+/// device's client share and a live, audited release of the server share. Nothing that would let an item open
+/// offline is ever stored; the server share and the data key are wiped as soon as the item is opened.
+/// </summary>
+public sealed class VaultClient : IDisposable
+{
+    private readonly ClientHome _home;
+    private readonly VaultClientOptions _options;
+    private readonly ItemStore _items;
+    private readonly DeviceKey _device;
+    private readonly ClientRootKey _rootKey;
+    private readonly VaultState _vault;
+    private SessionState? _session;
+    private KeyServerClient? _server;
+
+    private VaultClient(VaultClientOptions options)
+    {
+        _options = options;
+        _home = new ClientHome(options.HomePath);
+        _home.RemoveLeftovers();
+        _items = new ItemStore(_home);
+        _vault = StateFiles.ReadOrCreateVault(_home);
+        _rootKey = DeviceSecrets.LoadOrCreateRootKey(_home, options.Passphrase);
+        _device = DeviceSecrets.LoadOrCreateDeviceKey(_home);
+        _session = StateFiles.ReadSession(_home);
+    }
+
+    /// <summary>The client directory in use.</summary>
+    public string HomePath => _home.Path;
+
+    /// <summary>The server remembered from the last login, if any.</summary>
+    public Uri? RememberedServer => _session?.Server ?? _vault.Server;
+
+    /// <summary>Opens (creating on first use) the vault in the configured directory.</summary>
+    public static VaultClient Open(VaultClientOptions? options = null) => new(options ?? new VaultClientOptions());
+
+    /// <summary>Creates an account on a key server.</summary>
+    public async Task CreateAccountAsync(Uri server, string username, string password, CancellationToken cancellationToken = default)
+    {
+        using var client = new KeyServerClient(server, _device, _options.Time, _options.HttpHandler);
+        await client.SendAsync(HttpMethod.Post, "/v1/accounts", new { username, password }, null, cancellationToken);
+    }
+
+    /// <summary>Logs in, enrolling this device's key on first use, and remembers the server.</summary>
+    public async Task LoginAsync(Uri server, string username, string password, CancellationToken cancellationToken = default)
+    {
+        var client = new KeyServerClient(server, _device, _options.Time, _options.HttpHandler);
+        var response = await client.SendAsync(
+            HttpMethod.Post, "/v1/sessions", new { username, password, deviceName = Environment.MachineName }, null, cancellationToken);
+        UseServer(client);
+        SaveSession(FromResponse(server, username, response));
+        StateFiles.WriteVault(_home, _vault with { Server = server });
+    }
+
+    /// <summary>Forgets the device key so the next login enrols a fresh one (after this device was revoked).</summary>
+    public static void ResetDevice(VaultClientOptions? options = null) => DeviceSecrets.ResetDeviceKey(new ClientHome(options?.HomePath));
+
+    /// <summary>Ends the session on the server (best effort if it is unreachable) and forgets it locally.</summary>
+    public async Task LogoutAsync(CancellationToken cancellationToken = default)
+    {
+        var session = _session;
+        if (session?.AccessToken is not null)
+        {
+            try
+            {
+                await Server(session).SendAsync(HttpMethod.Delete, "/v1/sessions/current", null, session.AccessToken, cancellationToken);
+            }
+            catch (SymbolonException)
+            {
+                // The local session is forgotten either way; the server's copy expires on its own.
+            }
+        }
+
+        SaveSession(null);
+    }
+
+    /// <summary>Who is logged in, and when the session locks itself if unused.</summary>
+    public SessionStatus Status()
+    {
+        var session = _session;
+        if (session is null || !session.HasTokens || IsIdle(session))
+        {
+            return new SessionStatus(false, session?.Server ?? _vault.Server, session?.Username, session?.DeviceId, null);
+        }
+
+        return new SessionStatus(true, session.Server, session.Username, session.DeviceId, session.LastActivity + _options.IdleTimeout);
+    }
+
+    /// <summary>Stores a new credential: the server draws the unit's share, the item is sealed and saved durably.</summary>
+    public async Task<ItemInfo> AddAsync(string name, Credential credential, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(credential);
+        if (!ItemStore.IsValidName(name))
+        {
+            throw new InvalidOperationSymbolonException($"'{name}' is not a valid item name: use 1-64 of a-z 0-9 . _ -, starting with a letter or digit.");
+        }
+
+        if (_items.Exists(name))
+        {
+            throw new InvalidOperationSymbolonException($"An item named '{name}' already exists.", "Choose another name, or remove the old item first.");
+        }
+
+        var response = await AuthorisedAsync(HttpMethod.Post, "/v1/units", null, cancellationToken);
+        var unitId = response.GetProperty("unitId").GetGuid();
+        var version = (uint)response.GetProperty("version").GetInt32();
+        var item = new StoredItem(StoredItem.CurrentFormat, name, unitId, Seal(response, new ItemContext(_vault.VaultId, unitId, version, ItemMode.Split), credential), _options.Time.GetUtcNow());
+        try
+        {
+            _items.Save(item);
+        }
+        catch
+        {
+            await TryShredAsync(unitId, cancellationToken);
+            throw;
+        }
+
+        return Info(item);
+    }
+
+    /// <summary>Stored items (metadata only; no server contact).</summary>
+    public IReadOnlyList<ItemInfo> List() => [.. _items.All().Select(Info)];
+
+    /// <summary>
+    /// Opens an item for the duration of <paramref name="use"/>. The credential's buffers are wiped when it returns;
+    /// do not keep references to its spans.
+    /// </summary>
+    public async Task<T> UseAsync<T>(string name, Func<Credential, T> use, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(use);
+        var item = _items.Find(name);
+        using var credential = await OpenAsync(item, item.Context(), cancellationToken);
+        return use(credential);
+    }
+
+    /// <summary>Re-seals an item under a new server share and retires the old one.</summary>
+    public async Task RotateAsync(string name, CancellationToken cancellationToken = default) =>
+        await RotateAsync(_items.Find(name), cancellationToken);
+
+    /// <summary>Rotates every item, reporting progress as (done, total).</summary>
+    public async Task RotateAllAsync(IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var items = _items.All();
+        for (var index = 0; index < items.Count; index++)
+        {
+            await RotateAsync(items[index], cancellationToken);
+            progress?.Report((index + 1, items.Count));
+        }
+    }
+
+    /// <summary>Crypto-shreds the item's unit on the server, then deletes the local file.</summary>
+    public async Task RemoveAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var item = _items.Find(name);
+        try
+        {
+            await AuthorisedAsync(HttpMethod.Delete, $"/v1/units/{item.UnitId}", null, cancellationToken);
+        }
+        catch (ItemNotFoundException)
+        {
+            // Already gone on the server: removing the local copy finishes the job.
+        }
+
+        _items.Delete(item);
+    }
+
+    /// <summary>The account's audit records from the key server, oldest first.</summary>
+    public async Task<IReadOnlyList<AuditEntry>> AuditAsync(CancellationToken cancellationToken = default)
+    {
+        var entries = new List<AuditEntry>();
+        long after = 0;
+        while (true)
+        {
+            var page = await AuthorisedAsync(HttpMethod.Get, $"/v1/audit?after={after}&limit=500", null, cancellationToken);
+            foreach (var record in page.EnumerateArray())
+            {
+                entries.Add(new AuditEntry(
+                    record.GetProperty("sequence").GetInt64(),
+                    record.GetProperty("time").GetDateTimeOffset(),
+                    record.GetProperty("event").GetString()!,
+                    NullableGuid(record, "deviceId"),
+                    NullableGuid(record, "unitId"),
+                    record.GetProperty("unitVersion").ValueKind == JsonValueKind.Null ? null : record.GetProperty("unitVersion").GetInt32(),
+                    record.GetProperty("detail").GetString() ?? ""));
+            }
+
+            if (page.GetArrayLength() < 500)
+            {
+                return entries;
+            }
+
+            after = entries[^1].Sequence;
+        }
+    }
+
+    /// <summary>
+    /// Checks every kept receipt: its signature against the server's audit key, and that the server's log still holds
+    /// a record with that sequence and chain hash. A server that dropped or rewrote a release record fails the check.
+    /// </summary>
+    public async Task<AuditCheckResult> CheckAuditAsync(CancellationToken cancellationToken = default)
+    {
+        var session = RequireSession();
+        var receipts = ReadReceipts().Where(r => r.Server == session.Server).ToList();
+        var key = await Server(session).GetAnonymousAsync("/v1/audit/key", cancellationToken);
+        using var auditKey = ECDsa.Create(new ECParameters
+        {
+            Curve = ECCurve.NamedCurves.nistP256,
+            Q = new ECPoint
+            {
+                X = System.Buffers.Text.Base64Url.DecodeFromChars(key.GetProperty("x").GetString()),
+                Y = System.Buffers.Text.Base64Url.DecodeFromChars(key.GetProperty("y").GetString()),
+            },
+        });
+        var records = new Dictionary<long, byte[]>();
+        long after = 0;
+        while (true)
+        {
+            var page = await AuthorisedAsync(HttpMethod.Get, $"/v1/audit?after={after}&limit=500", null, cancellationToken);
+            foreach (var record in page.EnumerateArray())
+            {
+                after = record.GetProperty("sequence").GetInt64();
+                records[after] = record.GetProperty("hash").GetBytesFromBase64();
+            }
+
+            if (page.GetArrayLength() < 500)
+            {
+                break;
+            }
+        }
+
+        var missing = new List<long>();
+        foreach (var receipt in receipts)
+        {
+            var signed = new ReleaseReceipt(receipt.Sequence, receipt.ChainHash, receipt.UnitId, receipt.DeviceId, receipt.Time);
+            if (!signed.Verify(auditKey, receipt.Signature))
+            {
+                throw new ProtocolException($"The receipt for record {receipt.Sequence} does not verify against the server's audit key.");
+            }
+
+            if (!records.TryGetValue(receipt.Sequence, out var hash) || !CryptographicOperations.FixedTimeEquals(hash, receipt.ChainHash))
+            {
+                missing.Add(receipt.Sequence);
+            }
+        }
+
+        return new AuditCheckResult(receipts.Count, missing);
+    }
+
+    /// <summary>The account's enrolled devices.</summary>
+    public async Task<IReadOnlyList<DeviceInfo>> DevicesAsync(CancellationToken cancellationToken = default)
+    {
+        var devices = await AuthorisedAsync(HttpMethod.Get, "/v1/devices", null, cancellationToken);
+        return [.. devices.EnumerateArray().Select(d => new DeviceInfo(
+            d.GetProperty("id").GetGuid(),
+            d.GetProperty("name").GetString()!,
+            d.GetProperty("thumbprint").GetString()!,
+            d.GetProperty("createdAt").GetDateTimeOffset(),
+            d.GetProperty("revokedAt").ValueKind == JsonValueKind.Null ? null : d.GetProperty("revokedAt").GetDateTimeOffset(),
+            d.GetProperty("lockedAt").ValueKind == JsonValueKind.Null ? null : d.GetProperty("lockedAt").GetDateTimeOffset(),
+            d.GetProperty("current").GetBoolean()))];
+    }
+
+    /// <summary>Revokes a device of the account; its sessions end at once.</summary>
+    public Task RevokeDeviceAsync(Guid deviceId, CancellationToken cancellationToken = default) =>
+        AuthorisedAsync(HttpMethod.Delete, $"/v1/devices/{deviceId}", null, cancellationToken);
+
+    /// <summary>Wipes the keys held in memory.</summary>
+    public void Dispose()
+    {
+        _server?.Dispose();
+        _device.Dispose();
+        _rootKey.Dispose();
+    }
+
+    private async Task RotateAsync(StoredItem item, CancellationToken cancellationToken)
+    {
+        var context = item.Context();
+        using var credential = await OpenAsync(item, context, cancellationToken);
+        var response = await AuthorisedAsync(HttpMethod.Post, $"/v1/units/{item.UnitId}/rotate", null, cancellationToken);
+        var version = (uint)response.GetProperty("version").GetInt32();
+        var resealed = item with { SealedItem = Seal(response, new ItemContext(context.VaultId, context.UnitId, version, context.Mode), credential) };
+        _items.Save(resealed);
+
+        // Only now, with the new item durably saved, may the server destroy the old share.
+        await AuthorisedAsync(HttpMethod.Post, $"/v1/units/{item.UnitId}/confirm", new { version = (int)version }, cancellationToken);
+    }
+
+    private async Task<Credential> OpenAsync(StoredItem item, ItemContext context, CancellationToken cancellationToken)
+    {
+        var response = await AuthorisedAsync(HttpMethod.Post, $"/v1/units/{item.UnitId}/release", new { version = (int)context.KeyVersion }, cancellationToken);
+        KeepReceipt(response.GetProperty("receipt"));
+        var shareBytes = response.GetProperty("share").GetBytesFromBase64();
+        try
+        {
+            using var serverShare = ServerShare.Import(shareBytes);
+            using var clientShare = _rootKey.DeriveClientShare(context.VaultId, context.UnitId);
+            using var dataKey = DataKey.Derive(clientShare, serverShare, context);
+            return SealedItem.Open(dataKey, item.SealedItem);
+        }
+        catch (ItemOpenException exception)
+        {
+            throw new ItemTamperedException($"The item '{item.Name}' could not be opened: it is damaged, was altered, or belongs to another vault.", exception);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(shareBytes);
+        }
+    }
+
+    private byte[] Seal(JsonElement shareResponse, ItemContext context, Credential credential)
+    {
+        var shareBytes = shareResponse.GetProperty("share").GetBytesFromBase64();
+        try
+        {
+            using var serverShare = ServerShare.Import(shareBytes);
+            using var clientShare = _rootKey.DeriveClientShare(context.VaultId, context.UnitId);
+            using var dataKey = DataKey.Derive(clientShare, serverShare, context);
+            return SealedItem.Seal(dataKey, credential);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(shareBytes);
+        }
+    }
+
+    /// <summary>Sends with the session, refreshing an expired access token once; enforces the idle lock.</summary>
+    private async Task<JsonElement> AuthorisedAsync(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
+    {
+        var session = RequireSession();
+        var now = _options.Time.GetUtcNow();
+        if (session.AccessExpiresAt - now < TimeSpan.FromSeconds(30))
+        {
+            session = await RefreshAsync(session, cancellationToken);
+        }
+
+        var response = await Server(session).SendAsync(method, path, body, session.AccessToken, cancellationToken);
+        SaveSession(session with { LastActivity = _options.Time.GetUtcNow() });
+        return response;
+    }
+
+    private async Task<SessionState> RefreshAsync(SessionState session, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await Server(session).SendAsync(HttpMethod.Post, "/v1/sessions/refresh", new { refreshToken = session.RefreshToken }, null, cancellationToken);
+            var refreshed = FromResponse(session.Server, session.Username, response);
+            SaveSession(refreshed);
+            return refreshed;
+        }
+        catch (NotLoggedInException)
+        {
+            SaveSession(null);
+            throw;
+        }
+    }
+
+    private SessionState RequireSession()
+    {
+        var session = _session;
+        if (session is null || !session.HasTokens)
+        {
+            throw new NotLoggedInException("Not logged in.");
+        }
+
+        if (IsIdle(session))
+        {
+            SaveSession(null);
+            throw new NotLoggedInException($"The session locked itself after {_options.IdleTimeout.TotalMinutes:0.#} minutes without use.");
+        }
+
+        return session;
+    }
+
+    private bool IsIdle(SessionState session) => _options.Time.GetUtcNow() - session.LastActivity >= _options.IdleTimeout;
+
+    private SessionState FromResponse(Uri server, string username, JsonElement response)
+    {
+        var now = _options.Time.GetUtcNow();
+        return new SessionState(
+            server,
+            username,
+            response.GetProperty("userId").GetGuid(),
+            response.GetProperty("deviceId").GetGuid(),
+            response.GetProperty("accessToken").GetString(),
+            response.GetProperty("refreshToken").GetString(),
+            now + TimeSpan.FromSeconds(response.GetProperty("expiresIn").GetInt32()),
+            now);
+    }
+
+    private void SaveSession(SessionState? session)
+    {
+        StateFiles.WriteSession(_home, session);
+        _session = session;
+    }
+
+    private KeyServerClient Server(SessionState session)
+    {
+        if (_server is null || _server.Server != session.Server)
+        {
+            UseServer(new KeyServerClient(session.Server, _device, _options.Time, _options.HttpHandler));
+        }
+
+        return _server!;
+    }
+
+    private void UseServer(KeyServerClient client)
+    {
+        if (!ReferenceEquals(_server, client))
+        {
+            _server?.Dispose();
+            _server = client;
+        }
+    }
+
+    private async Task TryShredAsync(Guid unitId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await AuthorisedAsync(HttpMethod.Delete, $"/v1/units/{unitId}", null, cancellationToken);
+        }
+        catch (SymbolonException)
+        {
+            // The unit stays on the server unused; its share alone opens nothing.
+        }
+    }
+
+    private void KeepReceipt(JsonElement receipt)
+    {
+        var stored = new StoredReceipt(
+            receipt.GetProperty("sequence").GetInt64(),
+            receipt.GetProperty("chainHash").GetBytesFromBase64(),
+            receipt.GetProperty("unitId").GetGuid(),
+            receipt.GetProperty("deviceId").GetGuid(),
+            receipt.GetProperty("time").GetDateTimeOffset(),
+            receipt.GetProperty("signature").GetBytesFromBase64(),
+            _session!.Server);
+        ClientHome.AppendLineDurably(_home.File("receipts.jsonl"), JsonSerializer.Serialize(stored, ReceiptJson));
+    }
+
+    private List<StoredReceipt> ReadReceipts()
+    {
+        var path = _home.File("receipts.jsonl");
+        return !File.Exists(path)
+            ? []
+            : [.. File.ReadLines(path).Where(l => l.Length > 0).Select(l => JsonSerializer.Deserialize<StoredReceipt>(l, ReceiptJson)!)];
+    }
+
+    private static readonly JsonSerializerOptions ReceiptJson = new(JsonSerializerDefaults.Web);
+
+    private static ItemInfo Info(StoredItem item)
+    {
+        var context = item.Context();
+        return new ItemInfo(item.Name, item.UnitId, context.KeyVersion, context.Mode, item.CreatedAt);
+    }
+
+    private static Guid? NullableGuid(JsonElement element, string property) =>
+        element.GetProperty(property).ValueKind == JsonValueKind.Null ? null : element.GetProperty(property).GetGuid();
+}
