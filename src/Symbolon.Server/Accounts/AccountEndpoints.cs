@@ -32,6 +32,8 @@ public static partial class AccountEndpoints
         SymbolonDbContext db,
         WriteTransactions transactions,
         PasswordHasher hasher,
+        LoginThrottler throttler,
+        HttpContext http,
         AuditLog audit,
         IOptions<ServerOptions> options,
         TimeProvider time,
@@ -53,8 +55,14 @@ public static partial class AccountEndpoints
             return Problems.InvalidRequest($"`password` must be {minimum} to 1024 characters.");
         }
 
+        var wait = await transactions.RunAsync(() => throttler.TryCountSignUpAsync(db, http, cancellationToken), cancellationToken);
+        if (wait is { } retryAfter)
+        {
+            return Problems.TooManyRequests(http, "signup-throttled", retryAfter, "Too many accounts created from this address. Wait before trying again.");
+        }
+
         // Hash before taking the write lock: Argon2id is deliberately slow and must not hold up other writers.
-        var (hash, salt, parameters) = hasher.Hash(request.Password);
+        var (hash, salt, parameters) = await hasher.HashAsync(request.Password, cancellationToken);
         return await transactions.RunAsync<Results<Created<CreateAccountResponse>, ProblemHttpResult>>(async () =>
         {
             if (await db.Users.AnyAsync(u => u.Username == username, cancellationToken))

@@ -7,13 +7,39 @@ namespace Symbolon.Server.Accounts;
 
 /// <summary>
 /// Failed-login back-off per account name and per client address, kept in the database so every node sees it.
-/// After <see cref="LoginThrottleOptions.FreeFailures"/> failures each further one doubles the wait, up to a cap.
+/// After <see cref="LoginThrottleOptions.FreeFailures"/> failures the next attempt waits
+/// <see cref="LoginThrottleOptions.InitialBackoff"/>; each further failure doubles the wait, up to a cap.
 /// </summary>
 public sealed class LoginThrottler(IOptions<ServerOptions> options, TimeProvider time)
 {
     public static string AccountKey(string username) => "account:" + username;
 
     public static string AddressKey(HttpContext context) => "address:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+
+    /// <summary>
+    /// Counts one account creation from the client's address in a fixed hourly window (state in the database, so the
+    /// limit holds across nodes); returns how long to wait when the window is full.
+    /// </summary>
+    public async Task<TimeSpan?> TryCountSignUpAsync(SymbolonDbContext db, HttpContext http, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var key = "signup:" + (http.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+        var window = await db.LoginThrottles.FindAsync([key], cancellationToken);
+        if (window is null || window.BlockedUntil <= now)
+        {
+            window ??= db.LoginThrottles.Add(new LoginThrottle { Key = key }).Entity;
+            window.Failures = 0;
+            window.BlockedUntil = now + TimeSpan.FromHours(1);
+        }
+
+        if (window.Failures >= options.Value.LoginThrottle.SignUpsPerAddressPerHour)
+        {
+            return window.BlockedUntil - now;
+        }
+
+        window.Failures++;
+        return null;
+    }
 
     /// <summary>How long the caller must still wait, or null when it may try now.</summary>
     public async Task<TimeSpan?> BlockedForAsync(SymbolonDbContext db, IReadOnlyList<string> keys, CancellationToken cancellationToken)
@@ -22,6 +48,22 @@ public sealed class LoginThrottler(IOptions<ServerOptions> options, TimeProvider
         var throttles = await db.LoginThrottles.AsNoTracking().Where(t => keys.Contains(t.Key)).ToListAsync(cancellationToken);
         var until = throttles.Select(t => t.BlockedUntil).DefaultIfEmpty(now).Max();
         return until > now ? until - now : null;
+    }
+
+    /// <summary>
+    /// Counts the attempt as a failure before the password is checked, in the same transaction as the check, so
+    /// parallel guesses cannot all pass the check while the slow hash runs. A successful login takes it back.
+    /// Returns how long the caller must wait instead, if it is blocked.
+    /// </summary>
+    public async Task<TimeSpan?> BeginAttemptAsync(SymbolonDbContext db, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        if (await BlockedForAsync(db, keys, cancellationToken) is { } wait)
+        {
+            return wait;
+        }
+
+        await RecordFailureAsync(db, keys, cancellationToken);
+        return null;
     }
 
     public async Task RecordFailureAsync(SymbolonDbContext db, IReadOnlyList<string> keys, CancellationToken cancellationToken)
@@ -37,23 +79,46 @@ public sealed class LoginThrottler(IOptions<ServerOptions> options, TimeProvider
                 db.LoginThrottles.Add(throttle);
             }
 
+            // Old failures are forgotten: a typo next month must not inherit this month's count. BlockedUntil is the
+            // end of the last back-off, or the time of the last failure when there was none.
+            if (now - throttle.BlockedUntil > settings.ForgetAfter)
+            {
+                throttle.Failures = 0;
+            }
+
+            throttle.BlockedUntil = throttle.BlockedUntil > now ? throttle.BlockedUntil : now;
+
+            // FreeFailures failures are free; the one that reaches the limit starts the back-off, so the next attempt waits.
             throttle.Failures++;
             var excess = throttle.Failures - settings.FreeFailures;
-            if (excess > 0)
+            if (excess >= 0)
             {
-                var backoff = settings.InitialBackoff * Math.Pow(2, Math.Min(excess - 1, 30));
+                var backoff = settings.InitialBackoff * Math.Pow(2, Math.Min(excess, 30));
                 throttle.BlockedUntil = now + (backoff < settings.MaxBackoff ? backoff : settings.MaxBackoff);
             }
         }
     }
 
-    /// <summary>A successful login clears its account's counter (not the address's: one good account must not unlock guessing at others).</summary>
-    public async Task RecordSuccessAsync(SymbolonDbContext db, string accountKey, CancellationToken cancellationToken)
+    /// <summary>
+    /// A successful login clears its account's counter and takes back the address's pessimistic count for this attempt
+    /// (no more: one good account must not unlock guessing at others from the same address).
+    /// </summary>
+    public async Task RecordSuccessAsync(SymbolonDbContext db, string accountKey, string? addressKey, CancellationToken cancellationToken)
     {
-        var throttle = await db.LoginThrottles.FindAsync([accountKey], cancellationToken);
-        if (throttle is not null)
+        var account = await db.LoginThrottles.FindAsync([accountKey], cancellationToken);
+        if (account is not null)
         {
-            db.LoginThrottles.Remove(throttle);
+            db.LoginThrottles.Remove(account);
+        }
+
+        var address = addressKey is null ? null : await db.LoginThrottles.FindAsync([addressKey], cancellationToken);
+        if (address is not null && address.Failures > 0)
+        {
+            address.Failures--;
+            if (address.Failures < options.Value.LoginThrottle.FreeFailures)
+            {
+                address.BlockedUntil = time.GetUtcNow();
+            }
         }
     }
 }

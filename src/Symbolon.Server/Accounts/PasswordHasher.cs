@@ -7,23 +7,56 @@ using Symbolon.Server.Hosting;
 
 namespace Symbolon.Server.Accounts;
 
-/// <summary>Argon2id (libsodium through NSec) with a 16-byte random salt and a 32-byte output.</summary>
-public sealed class PasswordHasher(IOptions<ServerOptions> options)
+/// <summary>
+/// Argon2id (libsodium through NSec) with a 16-byte random salt and a 32-byte output. At most one hash per core runs
+/// at a time, so a flood of logins or sign-ups queues instead of exhausting memory (19 MiB each by default).
+/// </summary>
+public sealed class PasswordHasher(IOptions<ServerOptions> options) : IDisposable
 {
+    private readonly SemaphoreSlim _slots = new(Environment.ProcessorCount, Environment.ProcessorCount);
+
     private const int SaltSize = 16;
     private const int HashSize = 32;
 
     /// <summary>Hashes an unknown account's attempt too, so a missing account costs the same time as a wrong password.</summary>
     private static readonly byte[] DummySalt = RandomNumberGenerator.GetBytes(SaltSize);
 
-    public (byte[] Hash, byte[] Salt, string Parameters) Hash(string password)
+    public async Task<(byte[] Hash, byte[] Salt, string Parameters)> HashAsync(string password, CancellationToken cancellationToken)
+    {
+        await _slots.WaitAsync(cancellationToken);
+        try
+        {
+            return Hash(password);
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    public async Task<bool> VerifyAsync(string password, byte[]? hash, byte[]? salt, string? parameters, CancellationToken cancellationToken)
+    {
+        await _slots.WaitAsync(cancellationToken);
+        try
+        {
+            return Verify(password, hash, salt, parameters);
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    public void Dispose() => _slots.Dispose();
+
+    private (byte[] Hash, byte[] Salt, string Parameters) Hash(string password)
     {
         var salt = RandomNumberGenerator.GetBytes(SaltSize);
         var parameters = Current();
         return (Derive(password, salt, parameters), salt, Format(parameters));
     }
 
-    public bool Verify(string password, byte[]? hash, byte[]? salt, string? parameters)
+    private bool Verify(string password, byte[]? hash, byte[]? salt, string? parameters)
     {
         if (hash is null || salt is null || parameters is null || !TryParse(parameters, out var stored))
         {

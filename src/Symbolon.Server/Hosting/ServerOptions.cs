@@ -71,6 +71,14 @@ public sealed class LoginThrottleOptions
 
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Accounts one client address may create per hour.</summary>
+    [Range(1, 1_000_000)]
+    public int SignUpsPerAddressPerHour { get; set; } = 20;
+
+    /// <summary>Failures older than this (after the last back-off ended) are forgotten.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    public TimeSpan ForgetAfter { get; set; } = TimeSpan.FromHours(1);
 }
 
 public sealed class DpopOptions

@@ -23,7 +23,7 @@ public sealed class SessionAuthenticator(DpopVerifier dpop, IOptions<ServerOptio
     public async Task<(Caller? Caller, ProblemHttpResult? Failure)> AuthenticateAsync(HttpContext http, SymbolonDbContext db, CancellationToken cancellationToken)
     {
         var authorization = http.Request.Headers.Authorization;
-        if (authorization.Count != 1 || authorization[0] is not { } value || !value.StartsWith(Scheme + " ", StringComparison.Ordinal))
+        if (authorization.Count != 1 || authorization[0] is not { } value || !value.StartsWith(Scheme + " ", StringComparison.OrdinalIgnoreCase))
         {
             return Fail(http);
         }

@@ -58,6 +58,7 @@ public static class SessionEndpoints
         var isExternal = http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.Ordinal);
         User? user;
         string throttleKey;
+        string? addressKey = null;
         if (isExternal)
         {
             if (options.Value.Oidc.Authority is null)
@@ -91,24 +92,30 @@ public static class SessionEndpoints
             }
 
             throttleKey = LoginThrottler.AccountKey(username);
-            var keys = new[] { throttleKey, LoginThrottler.AddressKey(http) };
-            if (await throttler.BlockedForAsync(db, keys, cancellationToken) is { } wait)
+            addressKey = LoginThrottler.AddressKey(http);
+            var keys = new[] { throttleKey, addressKey };
+            var wait = await transactions.RunAsync(async () =>
             {
-                await transactions.RunAsync(async () =>
+                var blocked = await throttler.BeginAttemptAsync(db, keys, cancellationToken);
+                if (blocked is not null)
                 {
                     await audit.AppendAsync(db, AuditEvents.LoginThrottled, detail: "address " + http.Connection.RemoteIpAddress, cancellationToken: cancellationToken);
-                    return true;
-                }, cancellationToken);
-                return Problems.TooManyRequests(http, "login-throttled", wait, "Too many failed logins. Wait before trying again.");
+                }
+
+                return blocked;
+            }, cancellationToken);
+            if (wait is { } retryAfter)
+            {
+                return Problems.TooManyRequests(http, "login-throttled", retryAfter, "Too many failed logins. Wait before trying again.");
             }
 
-            // Argon2id runs outside the write lock; an unknown account costs the same as a wrong password.
+            // Argon2id runs outside the write lock (the attempt is already counted as a failure until it succeeds);
+            // an unknown account costs the same as a wrong password.
             user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Username == username, cancellationToken);
-            if (!hasher.Verify(request.Password, user?.PasswordHash, user?.PasswordSalt, user?.PasswordParameters))
+            if (!await hasher.VerifyAsync(request.Password, user?.PasswordHash, user?.PasswordSalt, user?.PasswordParameters, cancellationToken))
             {
                 await transactions.RunAsync(async () =>
                 {
-                    await throttler.RecordFailureAsync(db, keys, cancellationToken);
                     await audit.AppendAsync(db, AuditEvents.LoginFailed, user?.Id, detail: "address " + http.Connection.RemoteIpAddress, cancellationToken: cancellationToken);
                     return true;
                 }, cancellationToken);
@@ -156,7 +163,7 @@ public static class SessionEndpoints
 
             // Logging in again is what unlocks a device that broke the distinct-unit quota.
             device.LockedAt = null;
-            await throttler.RecordSuccessAsync(db, throttleKey, cancellationToken);
+            await throttler.RecordSuccessAsync(db, throttleKey, addressKey, cancellationToken);
             var response = IssueSession(db, loggedIn.Id, device.Id, now, options.Value.Sessions);
             await audit.AppendAsync(db, AuditEvents.LoginSucceeded, loggedIn.Id, device.Id, cancellationToken: cancellationToken);
             return TypedResults.Ok(response);
