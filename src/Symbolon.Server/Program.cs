@@ -8,7 +8,8 @@ using Symbolon.Server.Sessions;
 using Symbolon.Server.Units;
 
 // dotnet run --project src/Symbolon.Server [-- serve | migrate | verify-audit | rewrap-kek]
-var builder = WebApplication.CreateBuilder(args);
+// The content root is the program's folder, so appsettings.json is found whatever the working directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddSymbolonOptions()
     .AddSymbolonStorage()
     .AddSymbolonKeys()
@@ -19,7 +20,8 @@ builder.AddSymbolonOptions()
 var app = builder.Build();
 app.Services.PrepareDataDirectory();
 
-var command = args.FirstOrDefault(a => !a.StartsWith('-') && !a.Contains('=', StringComparison.Ordinal)) ?? "serve";
+// The first argument names a command unless it is an option (--urls …, --Symbolon:… and the like).
+var command = args.Length > 0 && !args[0].StartsWith('-') && !args[0].Contains('=', StringComparison.Ordinal) ? args[0] : "serve";
 if (command != "serve")
 {
     return await ServerCommands.RunAsync(command, app.Services);
