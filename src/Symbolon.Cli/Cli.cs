@@ -7,11 +7,13 @@ namespace Symbolon.Cli;
 internal static class Cli
 {
     /// <summary>Opens the vault, runs one verb, and turns every failure into `symbolon: error:` and an exit code.</summary>
-    public static async Task<int> Run(ParseResult parse, Option<string?> home, Func<VaultClient, Task> verb)
+    public static async Task<int> Run(ParseResult parse, Option<string?> home, Func<VaultClient, Task> verb, Action<VaultClientOptions>? beforeOpen = null)
     {
         try
         {
-            using var vault = VaultClient.Open(Options(parse.GetValue(home)));
+            var options = Options(parse.GetValue(home));
+            beforeOpen?.Invoke(options);
+            using var vault = VaultClient.Open(options);
             await verb(vault);
             return ExitCodes.Success;
         }
@@ -19,9 +21,9 @@ internal static class Cli
         {
             return Output.Error(exception.Message, exception.Hint, ExitCodes.Usage);
         }
-        catch (AuditCheckFailedException)
+        catch (AuditCheckFailedException exception)
         {
-            return ExitCodes.AuditCheckFailed;
+            return Output.Error(exception.Message, AuditCheckFailedException.Hint, ExitCodes.AuditCheckFailed);
         }
         catch (SymbolonException exception)
         {
@@ -30,6 +32,10 @@ internal static class Cli
         catch (ArgumentException exception)
         {
             return Output.Error(exception.Message, null, ExitCodes.Usage);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return Output.LocalFilesError(exception);
         }
     }
 
@@ -99,7 +105,12 @@ internal static class Cli
     }
 }
 
-internal sealed class AuditCheckFailedException : Exception;
+/// <summary>`audit --check` found receipts whose records the server's log no longer holds (exit 8).</summary>
+internal sealed class AuditCheckFailedException(string message) : Exception(message)
+{
+    public const string Hint =
+        "The key server dropped or rewrote release records it signed receipts for: tell its operator (`verify-audit` checks the chain).";
+}
 
 /// <summary>rotate --all progress on stderr: a redrawn bar on a terminal, one line per item otherwise.</summary>
 internal sealed class ProgressBar(bool quiet) : IProgress<(int Done, int Total)>

@@ -23,6 +23,12 @@ internal static class Output
         return exitCode;
     }
 
+    /// <summary>The client directory could not be read or written (not a directory, no permission, disk full).</summary>
+    public static int LocalFilesError(Exception exception) => Error(
+        $"cannot use the client directory: {exception.Message}",
+        "Check that $SYMBOLON_HOME (or --home) is a directory you can write to, with space left.",
+        ExitCodes.Failure);
+
     public static int Error(SymbolonException exception) => Error(exception.Message, exception.Hint, exception switch
     {
         NotLoggedInException => ExitCodes.NotLoggedIn,

@@ -32,40 +32,87 @@ internal static class Exec
             start.Environment[variable] = value;
         }
 
-        Process child;
+        // Signal handlers go in before the child starts: a SIGTERM that arrives while it is starting must neither
+        // end symbolon (leaving the child orphaned) nor be lost; it is passed on as soon as the child exists.
+        var forwarder = new SignalForwarder();
+        var registrations = new[] { (PosixSignal.SIGINT, 2), (PosixSignal.SIGTERM, 15), (PosixSignal.SIGHUP, 1), (PosixSignal.SIGQUIT, 3) }
+            .Select(pair => PosixSignalRegistration.Create(pair.Item1, context =>
+            {
+                context.Cancel = true;
+                forwarder.Forward(pair.Item2);
+            }))
+            .ToList();
         try
         {
-            child = Process.Start(start) ?? throw new InvalidOperationException();
-        }
-        catch (Exception exception) when (exception is System.ComponentModel.Win32Exception or InvalidOperationException)
-        {
-            return Output.Error($"cannot start '{command[0]}': {exception.Message}", "Check the command's path and that it is executable.", 127);
-        }
-        finally
-        {
-            variables.Clear();
-        }
-
-        using (child)
-        {
-            var registrations = new[] { (PosixSignal.SIGINT, 2), (PosixSignal.SIGTERM, 15), (PosixSignal.SIGHUP, 1), (PosixSignal.SIGQUIT, 3) }
-                .Select(pair => PosixSignalRegistration.Create(pair.Item1, context =>
-                {
-                    context.Cancel = true;
-                    if (!OperatingSystem.IsWindows())
-                    {
-                        _ = Symbolon.Client.NativeMethods.Kill(child.Id, pair.Item2);
-                    }
-                }))
-                .ToList();
+            Process child;
             try
             {
-                await child.WaitForExitAsync(CancellationToken.None);
-                return child.ExitCode;
+                child = Process.Start(start) ?? throw new InvalidOperationException();
+            }
+            catch (Exception exception) when (exception is System.ComponentModel.Win32Exception or InvalidOperationException)
+            {
+                return Output.Error($"cannot start '{command[0]}': {exception.Message}", "Check the command's path and that it is executable.", 127);
             }
             finally
             {
-                registrations.ForEach(r => r.Dispose());
+                variables.Clear();
+            }
+
+            using (child)
+            {
+                forwarder.Started(child.Id);
+                await child.WaitForExitAsync(CancellationToken.None);
+                return child.ExitCode;
+            }
+        }
+        finally
+        {
+            registrations.ForEach(r => r.Dispose());
+        }
+    }
+
+    /// <summary>Passes signals to the child; one that comes before the child exists waits for it.</summary>
+    private sealed class SignalForwarder
+    {
+        private readonly Lock _gate = new();
+        private readonly List<int> _pending = [];
+        private int _childId;
+
+        public void Forward(int signal)
+        {
+            lock (_gate)
+            {
+                if (_childId == 0)
+                {
+                    _pending.Add(signal);
+                    return;
+                }
+            }
+
+            Send(_childId, signal);
+        }
+
+        public void Started(int childId)
+        {
+            int[] pending;
+            lock (_gate)
+            {
+                _childId = childId;
+                pending = [.. _pending];
+                _pending.Clear();
+            }
+
+            foreach (var signal in pending)
+            {
+                Send(childId, signal);
+            }
+        }
+
+        private static void Send(int childId, int signal)
+        {
+            if (!OperatingSystem.IsWindows())
+            {
+                _ = Symbolon.Client.NativeMethods.Kill(childId, signal);
             }
         }
     }
@@ -119,6 +166,10 @@ internal static class Exec
         catch (SymbolonException exception)
         {
             return Output.Error(exception);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return Output.LocalFilesError(exception);
         }
     }
 }

@@ -26,20 +26,22 @@ account.Add(accountCreate);
 
 var newDevice = new Option<bool>("--new-device") { Description = "Enrol a fresh device key (after this device was revoked)." };
 var login = new Command("login", "Log in (enrols this device on first use).") { server, username, passwordStdin, newDevice };
-login.SetAction((parse, token) =>
-{
-    if (parse.GetValue(newDevice))
-    {
-        VaultClient.ResetDevice(new VaultClientOptions { HomePath = parse.GetValue(home) });
-    }
-
-    return Cli.Run(parse, home, async vault =>
+login.SetAction((parse, token) => Cli.Run(
+    parse,
+    home,
+    async vault =>
     {
         var url = Cli.ServerUrl(parse.GetValue(server), vault);
         await vault.LoginAsync(url, parse.GetValue(username)!, Secrets.Read("Password", parse.GetValue(passwordStdin)), token);
         Cli.Report(parse.GetValue(json), vault.Status(), $"Logged in to {url} as {parse.GetValue(username)}.");
-    });
-});
+    },
+    beforeOpen: options =>
+    {
+        if (parse.GetValue(newDevice))
+        {
+            VaultClient.ResetDevice(options);
+        }
+    }));
 
 var logout = new Command("logout", "End the session.");
 logout.SetAction((parse, token) => Cli.Run(parse, home, async vault =>
@@ -150,12 +152,15 @@ audit.SetAction((parse, token) => Cli.Run(parse, home, async vault =>
     if (parse.GetValue(check))
     {
         var result = await vault.CheckAuditAsync(token);
-        Cli.Report(parse.GetValue(json), result, result.Passed
-            ? $"Audit check passed: the server's log holds all {result.Checked} releases recorded here."
-            : $"Audit check FAILED: the server's log no longer holds records {string.Join(", ", result.Missing)}.");
+        if (result.Passed || parse.GetValue(json))
+        {
+            Cli.Report(parse.GetValue(json), result, $"Audit check passed: the server's log holds all {result.Checked} releases recorded here.");
+        }
+
         if (!result.Passed)
         {
-            throw new AuditCheckFailedException();
+            throw new AuditCheckFailedException(
+                $"audit check failed: the server's log no longer holds records {string.Join(", ", result.Missing)} (of {result.Checked} releases with receipts here)");
         }
 
         return;

@@ -9,6 +9,9 @@ public sealed class ClientHome
 {
     private const string TemporaryPrefix = ".tmp-";
 
+    /// <summary>A temporary file older than this has no live writer: a write takes milliseconds.</summary>
+    private static readonly TimeSpan LeftoverAge = TimeSpan.FromMinutes(10);
+
     /// <summary>Uses <paramref name="path"/>, creating it (mode 0700) if needed.</summary>
     public ClientHome(string? path = null)
     {
@@ -78,14 +81,23 @@ public sealed class ClientHome
         stream.Flush(flushToDisk: true);
     }
 
-    /// <summary>Removes temporary files a crashed writer left behind; they were never reported as saved.</summary>
-    internal void RemoveLeftovers()
+    /// <summary>
+    /// Removes temporary files a crashed writer left behind; they were never reported as saved. Only old ones: a
+    /// fresh one may belong to another symbolon process writing right now (two commands may share a directory), and
+    /// deleting it would make that writer's rename fail. Leftovers are never read, so one that waits is harmless.
+    /// </summary>
+    internal void RemoveLeftovers() => RemoveLeftovers(DateTime.UtcNow - LeftoverAge);
+
+    internal void RemoveLeftovers(DateTime writtenBefore)
     {
         foreach (var directory in new[] { Path, ItemsPath })
         {
             foreach (var leftover in Directory.EnumerateFiles(directory, TemporaryPrefix + "*"))
             {
-                System.IO.File.Delete(leftover);
+                if (System.IO.File.GetLastWriteTimeUtc(leftover) < writtenBefore)
+                {
+                    System.IO.File.Delete(leftover);
+                }
             }
         }
     }

@@ -372,11 +372,17 @@ public sealed class VaultClient : IDisposable
         if (IsIdle(session))
         {
             SaveSession(null);
-            throw new NotLoggedInException($"The session locked itself after {_options.IdleTimeout.TotalMinutes:0.#} minutes without use.");
+            throw new NotLoggedInException($"The session locked itself after {Describe(_options.IdleTimeout)} without use.");
         }
 
         return session;
     }
+
+    /// <summary>"10 minutes", "90 seconds": whole units, so a short timeout does not read as "0 minutes".</summary>
+    private static string Describe(TimeSpan timeout) =>
+        timeout.TotalSeconds % 60 == 0
+            ? $"{timeout.TotalMinutes:0} minute{(timeout.TotalMinutes == 1 ? "" : "s")}"
+            : $"{timeout.TotalSeconds:0.#} second{(timeout.TotalSeconds == 1 ? "" : "s")}";
 
     private bool IsIdle(SessionState session) => _options.Time.GetUtcNow() - session.LastActivity >= _options.IdleTimeout;
 

@@ -20,8 +20,7 @@ builder.AddSymbolonOptions()
 var app = builder.Build();
 app.Services.PrepareDataDirectory();
 
-// The first argument names a command unless it is an option (--urls …, --Symbolon:… and the like).
-var command = args.Length > 0 && !args[0].StartsWith('-') && !args[0].Contains('=', StringComparison.Ordinal) ? args[0] : "serve";
+var command = ServerCommands.Find(args) ?? "serve";
 if (command != "serve")
 {
     return await ServerCommands.RunAsync(command, app.Services);

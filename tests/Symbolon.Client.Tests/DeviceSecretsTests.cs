@@ -49,10 +49,15 @@ public sealed class DeviceSecretsTests : IDisposable
         ClientHome.WriteAtomically(target, "first"u8);
         ClientHome.WriteAtomically(target, "second"u8);
         File.WriteAllText(Path.Combine(home.ItemsPath, ".tmp-crashed"), "half a fi");
+        File.SetLastWriteTimeUtc(Path.Combine(home.ItemsPath, ".tmp-crashed"), DateTime.UtcNow.AddHours(-1));
+        File.WriteAllText(Path.Combine(home.ItemsPath, ".tmp-being-written"), "half a fi");
 
         home.RemoveLeftovers();
 
+        // The fresh one may be another process's write in flight: it stays until it is old.
         Assert.Equal("second", File.ReadAllText(target));
+        Assert.Equal([".tmp-being-written", "x.json"], Directory.GetFiles(home.ItemsPath).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        home.RemoveLeftovers(writtenBefore: DateTime.UtcNow.AddMinutes(1));
         Assert.Equal(["x.json"], Directory.GetFiles(home.ItemsPath).Select(Path.GetFileName));
     }
 

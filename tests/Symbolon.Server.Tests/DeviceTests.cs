@@ -69,9 +69,9 @@ public sealed class DeviceTests
 
         Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
 
-        // The device's sessions are revoked with it, so the session check fails first: the generic 401.
-        await phoneSession.AssertUnauthorizedAsync();
-        await phoneRefresh.AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid-refresh-token");
+        // The revoked device is told so (not merely "unauthorised"): only a new device key can help it.
+        await phoneSession.AssertProblemAsync(HttpStatusCode.Forbidden, "device-revoked");
+        await phoneRefresh.AssertProblemAsync(HttpStatusCode.Forbidden, "device-revoked");
         await phoneLogin.AssertProblemAsync(HttpStatusCode.Forbidden, "device-revoked");
         var revoked = list.EnumerateArray().Single(d => d.GetProperty("id").GetGuid() == phone.DeviceId);
         Assert.Equal(app.Time.GetUtcNow(), revoked.GetProperty("revokedAt").GetDateTimeOffset());

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Symbolon.Server.Hosting;
 using Symbolon.Server.Keys;
+using Symbolon.Server.Operations;
 
 namespace Symbolon.Server.Tests;
 
@@ -138,4 +139,13 @@ public sealed class OperationsTests
 
         Assert.Equal(2, await AuditTests.RunCommandAsync(app, "explode"));
     }
+
+    [Theory]
+    [InlineData(new[] { "--urls", "http://127.0.0.1:5290" }, null)]
+    [InlineData(new[] { "--urls=http://127.0.0.1:5290" }, null)]
+    [InlineData(new[] { "--urls", "http://127.0.0.1:5290", "verify-audit" }, "verify-audit")]
+    [InlineData(new[] { "migrate", "--Symbolon:DataDirectory", "/tmp/x" }, "migrate")]
+    [InlineData(new[] { "Symbolon:Passwords:Passes=1", "rewrap-kek" }, "rewrap-kek")]
+    public void The_command_word_is_not_confused_with_an_option_value(string[] args, string? expected) =>
+        Assert.Equal(expected, ServerCommands.Find(args));
 }

@@ -9,6 +9,36 @@ namespace Symbolon.Server.Operations;
 /// <summary>Operator commands that run against the data directory and exit: migrate, verify-audit, rewrap-kek.</summary>
 public static class ServerCommands
 {
+    /// <summary>
+    /// The command word among the arguments, if any. Configuration switches are skipped the way .NET's command-line
+    /// configuration reads them: "--key=value" is one argument, "--key value" two, so the value of
+    /// "--urls http://127.0.0.1:5290" is not taken for a command.
+    /// </summary>
+    public static string? Find(IReadOnlyList<string> args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        for (var index = 0; index < args.Count; index++)
+        {
+            var argument = args[index];
+            if (argument.StartsWith('-') || argument.StartsWith('/'))
+            {
+                if (!argument.Contains('=', StringComparison.Ordinal))
+                {
+                    index++;
+                }
+
+                continue;
+            }
+
+            if (!argument.Contains('=', StringComparison.Ordinal))
+            {
+                return argument;
+            }
+        }
+
+        return null;
+    }
+
     public static async Task<int> RunAsync(string command, IServiceProvider services)
     {
         await using var scope = services.CreateAsyncScope();

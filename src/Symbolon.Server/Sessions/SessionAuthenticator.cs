@@ -33,11 +33,7 @@ public sealed class SessionAuthenticator(DpopVerifier dpop, IOptions<ServerOptio
         var session = await db.Sessions.SingleOrDefaultAsync(s => s.AccessTokenHash == hash, cancellationToken);
         var now = time.GetUtcNow();
         var lifetimes = options.Value.Sessions;
-        if (session is null
-            || session.RevokedAt is not null
-            || session.AccessExpiresAt <= now
-            || session.LastUsedAt + lifetimes.IdleTimeout <= now
-            || session.CreatedAt + lifetimes.AbsoluteLifetime <= now)
+        if (session is null)
         {
             return Fail(http);
         }
@@ -49,9 +45,19 @@ public sealed class SessionAuthenticator(DpopVerifier dpop, IOptions<ServerOptio
             return Fail(http);
         }
 
+        // Checked before the session's own state: revoking a device also revokes its sessions, and the device's
+        // holder (proven by the proof) must learn that only a new device key helps, not another login.
         if (device.RevokedAt is not null)
         {
             return (null, Problems.DeviceRevoked());
+        }
+
+        if (session.RevokedAt is not null
+            || session.AccessExpiresAt <= now
+            || session.LastUsedAt + lifetimes.IdleTimeout <= now
+            || session.CreatedAt + lifetimes.AbsoluteLifetime <= now)
+        {
+            return Fail(http);
         }
 
         session.LastUsedAt = now;

@@ -206,6 +206,11 @@ public static class SessionEndpoints
                 return Problems.InvalidRefreshToken();
             }
 
+            if (device.RevokedAt is not null)
+            {
+                return Problems.DeviceRevoked();
+            }
+
             if (token.UsedAt is not null)
             {
                 // A refresh token is single-use: seeing one twice means it was copied. End the whole session.
@@ -221,8 +226,7 @@ public static class SessionEndpoints
 
             if (session.RevokedAt is not null
                 || session.LastUsedAt + lifetimes.IdleTimeout <= now
-                || session.CreatedAt + lifetimes.AbsoluteLifetime <= now
-                || device.RevokedAt is not null)
+                || session.CreatedAt + lifetimes.AbsoluteLifetime <= now)
             {
                 return Problems.InvalidRefreshToken();
             }
