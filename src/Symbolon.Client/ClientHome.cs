@@ -40,7 +40,13 @@ public sealed class ClientHome
     internal string File(string name) => System.IO.Path.Combine(Path, name);
 
     /// <summary>Writes <paramref name="content"/> to <paramref name="path"/> atomically and durably, mode 0600.</summary>
-    internal static void WriteAtomically(string path, ReadOnlySpan<byte> content)
+    internal static void WriteAtomically(string path, ReadOnlySpan<byte> content) => WriteAtomically(path, content, overwrite: true);
+
+    /// <summary>
+    /// As <see cref="WriteAtomically(string, ReadOnlySpan{byte})"/>; with <paramref name="overwrite"/> false an existing
+    /// file wins (two first runs racing to create a key must not replace each other's) and false is returned.
+    /// </summary>
+    internal static bool WriteAtomically(string path, ReadOnlySpan<byte> content, bool overwrite)
     {
         var directory = System.IO.Path.GetDirectoryName(path)!;
         var temporary = System.IO.Path.Combine(directory, TemporaryPrefix + Guid.NewGuid().ToString("N"));
@@ -58,8 +64,25 @@ public sealed class ClientHome
                 stream.Flush(flushToDisk: true);
             }
 
-            System.IO.File.Move(temporary, path, overwrite: true);
+            if (overwrite)
+            {
+                System.IO.File.Move(temporary, path, overwrite: true);
+            }
+            else
+            {
+                // link(2) semantics: fails if the target exists, so the first writer's key is the one everyone uses.
+                try
+                {
+                    System.IO.File.Move(temporary, path, overwrite: false);
+                }
+                catch (IOException) when (System.IO.File.Exists(path))
+                {
+                    return false;
+                }
+            }
+
             FlushDirectory(directory);
+            return true;
         }
         finally
         {

@@ -28,7 +28,7 @@ internal static class DeviceSecrets
             try
             {
                 fresh.ExportUnsafe(raw);
-                ClientHome.WriteAtomically(path, Encode(raw, passphrase));
+                ClientHome.WriteAtomically(path, Encode(raw, passphrase), overwrite: false);
             }
             finally
             {
@@ -48,7 +48,7 @@ internal static class DeviceSecrets
             var pkcs8 = fresh.ExportPkcs8Unsafe();
             try
             {
-                ClientHome.WriteAtomically(path, pkcs8);
+                ClientHome.WriteAtomically(path, pkcs8, overwrite: false);
             }
             finally
             {

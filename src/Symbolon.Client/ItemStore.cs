@@ -25,9 +25,18 @@ internal sealed partial class ItemStore(ClientHome home)
         return [.. items.OrderBy(i => i.Name, StringComparer.Ordinal)];
     }
 
-    public StoredItem Find(string name) =>
-        All().SingleOrDefault(i => i.Name == name)
-        ?? throw new ItemNotFoundException($"No item named '{name}'.", "Run `symbolon list` to see the stored items.");
+    public StoredItem Find(string name)
+    {
+        var matches = All().Where(i => i.Name == name).ToList();
+        return matches.Count switch
+        {
+            1 => matches[0],
+            0 => throw new ItemNotFoundException($"No item named '{name}'.", "Run `symbolon list` to see the stored items."),
+            _ => throw new InvalidOperationSymbolonException(
+                $"{matches.Count} items are named '{name}' (two adds ran at once).",
+                $"Remove the extra files from {Path.GetDirectoryName(PathOf(matches[1].UnitId))}: " + string.Join(", ", matches.Skip(1).Select(m => m.UnitId + ".json"))),
+        };
+    }
 
     public bool Exists(string name) => All().Any(i => i.Name == name);
 

@@ -453,9 +453,26 @@ public sealed class VaultClient : IDisposable
     private List<StoredReceipt> ReadReceipts()
     {
         var path = _home.File("receipts.jsonl");
-        return !File.Exists(path)
-            ? []
-            : [.. File.ReadLines(path).Where(l => l.Length > 0).Select(l => JsonSerializer.Deserialize<StoredReceipt>(l, ReceiptJson)!)];
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+
+        // A crash mid-append can leave a torn last line; that receipt was never complete, so it is skipped.
+        var lines = File.ReadAllLines(path).Where(l => l.Length > 0).ToList();
+        var receipts = new List<StoredReceipt>();
+        for (var index = 0; index < lines.Count; index++)
+        {
+            try
+            {
+                receipts.Add(JsonSerializer.Deserialize<StoredReceipt>(lines[index], ReceiptJson)!);
+            }
+            catch (JsonException) when (index == lines.Count - 1)
+            {
+            }
+        }
+
+        return receipts;
     }
 
     private static readonly JsonSerializerOptions ReceiptJson = new(JsonSerializerDefaults.Web);

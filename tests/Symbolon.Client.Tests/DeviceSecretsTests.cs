@@ -61,6 +61,21 @@ public sealed class DeviceSecretsTests : IDisposable
         Assert.Equal(["x.json"], Directory.GetFiles(home.ItemsPath).Select(Path.GetFileName));
     }
 
+    [Fact]
+    public void Creating_a_key_file_never_replaces_one_that_appeared_meanwhile()
+    {
+        var home = new ClientHome(_path);
+        var target = Path.Combine(_path, "root.key");
+
+        var first = ClientHome.WriteAtomically(target, "first writer"u8, overwrite: false);
+        var second = ClientHome.WriteAtomically(target, "second writer"u8, overwrite: false);
+
+        Assert.True(first);
+        Assert.False(second);
+        Assert.Equal("first writer", File.ReadAllText(target));
+        Assert.DoesNotContain(Directory.GetFiles(_path), f => Path.GetFileName(f).StartsWith(".tmp-", StringComparison.Ordinal));
+    }
+
     public void Dispose() => Directory.Delete(_path, recursive: true);
 
     private static byte[] Export(ClientRootKey key)

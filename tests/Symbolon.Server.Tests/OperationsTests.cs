@@ -146,6 +146,8 @@ public sealed class OperationsTests
     [InlineData(new[] { "--urls", "http://127.0.0.1:5290", "verify-audit" }, "verify-audit")]
     [InlineData(new[] { "migrate", "--Symbolon:DataDirectory", "/tmp/x" }, "migrate")]
     [InlineData(new[] { "Symbolon:Passwords:Passes=1", "rewrap-kek" }, "rewrap-kek")]
+    [InlineData(new[] { "-v", "migrate" }, "migrate")]
+    [InlineData(new[] { "/urls", "http://127.0.0.1:5290" }, null)]
     public void The_command_word_is_not_confused_with_an_option_value(string[] args, string? expected) =>
         Assert.Equal(expected, ServerCommands.Find(args));
 }

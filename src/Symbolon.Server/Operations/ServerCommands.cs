@@ -11,7 +11,7 @@ public static class ServerCommands
 {
     /// <summary>
     /// The command word among the arguments, if any. Configuration switches are skipped the way .NET's command-line
-    /// configuration reads them: "--key=value" is one argument, "--key value" two, so the value of
+    /// configuration reads them: "--key=value" and "key=value" are one argument, "--key value" two, so the value of
     /// "--urls http://127.0.0.1:5290" is not taken for a command.
     /// </summary>
     public static string? Find(IReadOnlyList<string> args)
@@ -20,18 +20,15 @@ public static class ServerCommands
         for (var index = 0; index < args.Count; index++)
         {
             var argument = args[index];
-            if (argument.StartsWith('-') || argument.StartsWith('/'))
+            var hasValue = argument.Contains('=', StringComparison.Ordinal);
+            if (argument.StartsWith("--", StringComparison.Ordinal) || argument.StartsWith('/'))
             {
-                if (!argument.Contains('=', StringComparison.Ordinal))
-                {
-                    index++;
-                }
-
-                continue;
+                // "--key value": the next argument is the value, whatever it looks like.
+                index += hasValue ? 0 : 1;
             }
-
-            if (!argument.Contains('=', StringComparison.Ordinal))
+            else if (!argument.StartsWith('-') && !hasValue)
             {
+                // A lone "-x" is ignored by the configuration and takes no value; "key=value" is a setting.
                 return argument;
             }
         }

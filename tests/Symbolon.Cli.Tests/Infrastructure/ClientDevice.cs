@@ -1,0 +1,87 @@
+using System.Text.Json;
+
+namespace Symbolon.Cli.Tests.Infrastructure;
+
+/// <summary>
+/// One client device: its own SYMBOLON_HOME (keys, items, session, receipts) in a temp directory, and the account it
+/// signs up with, named uniquely so tests sharing a key server share nothing else.
+/// </summary>
+internal sealed class ClientDevice : IDisposable
+{
+    public const string AccountPassword = "correct horse battery staple";
+
+    private readonly TempDirectory _home = new("client");
+
+    public ClientDevice(string? username = null) => Username = username ?? $"user-{Guid.NewGuid():N}"[..20];
+
+    public string Username { get; }
+
+    public string Home => _home.Path;
+
+    public string ItemsDirectory => Path.Combine(Home, "items");
+
+    /// <summary>SYMBOLON_IDLE_TIMEOUT for every later command, in seconds; null leaves the default (10 minutes).</summary>
+    public int? IdleTimeoutSeconds { get; set; }
+
+    public IReadOnlyDictionary<string, string> Environment
+    {
+        get
+        {
+            var environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["SYMBOLON_HOME"] = Home };
+            if (IdleTimeoutSeconds is { } seconds)
+            {
+                environment["SYMBOLON_IDLE_TIMEOUT"] = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            return environment;
+        }
+    }
+
+    /// <summary>Runs `symbolon ARGS` with standard input closed at once.</summary>
+    public Task<CliResult> RunAsync(params string[] arguments) => CliProcess.RunAsync(Environment, arguments);
+
+    /// <summary>Runs `symbolon ARGS` with <paramref name="input"/> on standard input.</summary>
+    public Task<CliResult> RunWithInputAsync(string input, params string[] arguments) => CliProcess.RunAsync(Environment, arguments, input);
+
+    public RunningCli Start(params string[] arguments) => CliProcess.Start(Environment, arguments);
+
+    /// <summary>Creates this device's account on <paramref name="server"/> and logs in.</summary>
+    public async Task SignUpAsync(KeyServer server)
+    {
+        (await RunWithInputAsync(AccountPassword + "\n", "account", "create", "--server", server.Url, "--username", Username, "--password-stdin")).AssertSuccess();
+        await LoginAsync(server);
+    }
+
+    public async Task<CliResult> LoginAsync(KeyServer server, params string[] extra) =>
+        (await RunWithInputAsync(AccountPassword + "\n", ["login", "--server", server.Url, "--username", Username, "--password-stdin", .. extra])).AssertSuccess();
+
+    public async Task AddAsync(string name, string username, string password, string? url = null)
+    {
+        var arguments = new List<string> { "add", name, "--username", username, "--password-stdin" };
+        if (url is not null)
+        {
+            arguments.AddRange(["--url", url]);
+        }
+
+        var result = (await RunWithInputAsync(password + "\n", [.. arguments])).AssertSuccess();
+        Assert.Contains($"Stored '{name}'.", result.Stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>`show NAME --reveal --json`: the item's fields, password included.</summary>
+    public async Task<Dictionary<string, string>> RevealAsync(string name)
+    {
+        var fields = (await RunAsync("show", name, "--reveal", "--json")).AssertSuccess().Json();
+        return fields.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "", StringComparer.Ordinal);
+    }
+
+    /// <summary>`list --json`.</summary>
+    public async Task<JsonElement[]> ListAsync() => [.. (await RunAsync("list", "--json")).AssertSuccess().Json().EnumerateArray()];
+
+    public async Task<Guid> UnitIdAsync(string name) =>
+        (await ListAsync()).Single(i => i.GetProperty("name").GetString() == name).GetProperty("unitId").GetGuid();
+
+    /// <summary>items/&lt;unit id&gt;.json, the item's file.</summary>
+    public async Task<string> ItemFileAsync(string name) => Path.Combine(ItemsDirectory, $"{await UnitIdAsync(name):D}.json");
+
+    public void Dispose() => _home.Dispose();
+}

@@ -1,0 +1,83 @@
+namespace Symbolon.Cli.Tests.Infrastructure;
+
+/// <summary>A unit version as the server stored it: <see cref="SealedShareLength"/> 0 means the share was destroyed.</summary>
+internal sealed record StoredVersion(int Version, int State, long SealedShareLength, bool Retired)
+{
+    public const int Active = 0;
+    public const int RetiredState = 1;
+}
+
+/// <summary>Reads what the key server stored, straight from its SQLite file (read-only; the server keeps running).</summary>
+internal static class ServerDatabase
+{
+    /// <summary>Units."ShreddedAt" for the unit: non-null once it was crypto-shredded.</summary>
+    public static long? ShreddedAt(this KeyServer server, Guid unitId)
+    {
+        using var connection = server.OpenDatabase();
+        using var command = connection.CreateCommand();
+        command.CommandText = """SELECT "ShreddedAt" FROM "Units" WHERE upper("Id") = upper($id)""";
+        command.Parameters.AddWithValue("$id", unitId.ToString("D"));
+        using var reader = command.ExecuteReader();
+        Assert.True(reader.Read(), $"the server has no unit {unitId}");
+        return reader.IsDBNull(0) ? null : reader.GetInt64(0);
+    }
+
+    /// <summary>How many units the account has created on the server (shredded or not).</summary>
+    public static long UnitCount(this KeyServer server, string username)
+    {
+        using var connection = server.OpenDatabase();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT count(*) FROM "Units" JOIN "Users" ON "Users"."Id" = "Units"."UserId" WHERE "Users"."Username" = lower($username)
+            """;
+        command.Parameters.AddWithValue("$username", username);
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public static int CurrentVersion(this KeyServer server, Guid unitId)
+    {
+        using var connection = server.OpenDatabase();
+        using var command = connection.CreateCommand();
+        command.CommandText = """SELECT "CurrentVersion" FROM "Units" WHERE upper("Id") = upper($id)""";
+        command.Parameters.AddWithValue("$id", unitId.ToString("D"));
+        return Convert.ToInt32(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public static List<StoredVersion> Versions(this KeyServer server, Guid unitId)
+    {
+        using var connection = server.OpenDatabase();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT "Version", "State", length("SealedShare"), "RetiredAt" IS NOT NULL
+            FROM "UnitVersions" WHERE upper("UnitId") = upper($id) ORDER BY "Version"
+            """;
+        command.Parameters.AddWithValue("$id", unitId.ToString("D"));
+        using var reader = command.ExecuteReader();
+        var versions = new List<StoredVersion>();
+        while (reader.Read())
+        {
+            versions.Add(new StoredVersion(reader.GetInt32(0), reader.GetInt32(1), reader.GetInt64(2), reader.GetBoolean(3)));
+        }
+
+        return versions;
+    }
+
+    /// <summary>Removes one audit record behind the server's back, as a server that drops records would.</summary>
+    public static int DeleteAuditRecord(this KeyServer server, long sequence)
+    {
+        using var connection = server.OpenDatabase(readOnly: false);
+        using var command = connection.CreateCommand();
+        command.CommandText = """DELETE FROM "AuditRecords" WHERE "Sequence" = $sequence""";
+        command.Parameters.AddWithValue("$sequence", sequence);
+        return command.ExecuteNonQuery();
+    }
+
+    public static bool HasAuditRecord(this KeyServer server, long sequence)
+    {
+        using var connection = server.OpenDatabase();
+        using var command = connection.CreateCommand();
+        command.CommandText = """SELECT count(*) FROM "AuditRecords" WHERE "Sequence" = $sequence""";
+        command.Parameters.AddWithValue("$sequence", sequence);
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 1;
+    }
+}
