@@ -24,6 +24,7 @@ internal sealed class ServerProcess : IDisposable
         "--Symbolon:Limits:UserBurst=1000000",
         "--Symbolon:Limits:UserRefillPerMinute=1000000",
         "--Symbolon:Limits:DistinctUnitsPerHour=1000000",
+        "--Symbolon:LoginThrottle:SignUpsPerAddressPerHour=1000000",
     ];
 
     private const int OutputLinesKept = 200;

@@ -21,6 +21,24 @@ public sealed class ThrottleHardeningTests
     }
 
     [Fact]
+    public async Task Many_users_behind_one_address_can_log_in_at_the_same_time()
+    {
+        using var app = new SymbolonApp();
+        var users = new List<TestClient>();
+        for (var i = 0; i < 12; i++)
+        {
+            var user = app.NewClient();
+            Assert.Equal(HttpStatusCode.Created, (await user.CreateAccountAsync($"shared-address-{i}")).StatusCode);
+            users.Add(user);
+        }
+
+        var logins = await Task.WhenAll(users.Select(u => u.LoginAsync()));
+
+        Assert.All(logins, login => Assert.Equal(HttpStatusCode.OK, login.StatusCode));
+        users.ForEach(u => u.Dispose());
+    }
+
+    [Fact]
     public async Task Failures_older_than_the_forget_window_do_not_add_up()
     {
         using var app = new SymbolonApp();

@@ -51,18 +51,19 @@ public sealed class LoginThrottler(IOptions<ServerOptions> options, TimeProvider
     }
 
     /// <summary>
-    /// Counts the attempt as a failure before the password is checked, in the same transaction as the check, so
-    /// parallel guesses cannot all pass the check while the slow hash runs. A successful login takes it back.
-    /// Returns how long the caller must wait instead, if it is blocked.
+    /// Checks every key, then counts the attempt against the account as a failure before the password is checked (in
+    /// the same transaction), so parallel guesses at one account cannot all pass the check while the slow hash runs;
+    /// a successful login takes it back. The address is charged only for real failures, so many users behind one
+    /// address can log in at once. Returns how long the caller must wait instead, if it is blocked.
     /// </summary>
-    public async Task<TimeSpan?> BeginAttemptAsync(SymbolonDbContext db, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    public async Task<TimeSpan?> BeginAttemptAsync(SymbolonDbContext db, IReadOnlyList<string> keys, string accountKey, CancellationToken cancellationToken)
     {
         if (await BlockedForAsync(db, keys, cancellationToken) is { } wait)
         {
             return wait;
         }
 
-        await RecordFailureAsync(db, keys, cancellationToken);
+        await RecordFailureAsync(db, [accountKey], cancellationToken);
         return null;
     }
 
@@ -100,25 +101,15 @@ public sealed class LoginThrottler(IOptions<ServerOptions> options, TimeProvider
     }
 
     /// <summary>
-    /// A successful login clears its account's counter and takes back the address's pessimistic count for this attempt
-    /// (no more: one good account must not unlock guessing at others from the same address).
+    /// A successful login clears its account's counter (including this attempt's pessimistic count). The address's
+    /// counter is left alone: one good account must not unlock guessing at others from the same address.
     /// </summary>
-    public async Task RecordSuccessAsync(SymbolonDbContext db, string accountKey, string? addressKey, CancellationToken cancellationToken)
+    public async Task RecordSuccessAsync(SymbolonDbContext db, string accountKey, CancellationToken cancellationToken)
     {
         var account = await db.LoginThrottles.FindAsync([accountKey], cancellationToken);
         if (account is not null)
         {
             db.LoginThrottles.Remove(account);
-        }
-
-        var address = addressKey is null ? null : await db.LoginThrottles.FindAsync([addressKey], cancellationToken);
-        if (address is not null && address.Failures > 0)
-        {
-            address.Failures--;
-            if (address.Failures < options.Value.LoginThrottle.FreeFailures)
-            {
-                address.BlockedUntil = time.GetUtcNow();
-            }
         }
     }
 }

@@ -96,7 +96,7 @@ public static class SessionEndpoints
             var keys = new[] { throttleKey, addressKey };
             var wait = await transactions.RunAsync(async () =>
             {
-                var blocked = await throttler.BeginAttemptAsync(db, keys, cancellationToken);
+                var blocked = await throttler.BeginAttemptAsync(db, keys, throttleKey, cancellationToken);
                 if (blocked is not null)
                 {
                     await audit.AppendAsync(db, AuditEvents.LoginThrottled, detail: "address " + http.Connection.RemoteIpAddress, cancellationToken: cancellationToken);
@@ -109,13 +109,14 @@ public static class SessionEndpoints
                 return Problems.TooManyRequests(http, "login-throttled", retryAfter, "Too many failed logins. Wait before trying again.");
             }
 
-            // Argon2id runs outside the write lock (the attempt is already counted as a failure until it succeeds);
+            // Argon2id runs outside the write lock (the attempt already counts against the account until it succeeds);
             // an unknown account costs the same as a wrong password.
             user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Username == username, cancellationToken);
             if (!await hasher.VerifyAsync(request.Password, user?.PasswordHash, user?.PasswordSalt, user?.PasswordParameters, cancellationToken))
             {
                 await transactions.RunAsync(async () =>
                 {
+                    await throttler.RecordFailureAsync(db, [addressKey], cancellationToken);
                     await audit.AppendAsync(db, AuditEvents.LoginFailed, user?.Id, detail: "address " + http.Connection.RemoteIpAddress, cancellationToken: cancellationToken);
                     return true;
                 }, cancellationToken);
@@ -163,7 +164,7 @@ public static class SessionEndpoints
 
             // Logging in again is what unlocks a device that broke the distinct-unit quota.
             device.LockedAt = null;
-            await throttler.RecordSuccessAsync(db, throttleKey, addressKey, cancellationToken);
+            await throttler.RecordSuccessAsync(db, throttleKey, cancellationToken);
             var response = IssueSession(db, loggedIn.Id, device.Id, now, options.Value.Sessions);
             await audit.AppendAsync(db, AuditEvents.LoginSucceeded, loggedIn.Id, device.Id, cancellationToken: cancellationToken);
             return TypedResults.Ok(response);
