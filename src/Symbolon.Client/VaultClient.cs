@@ -341,12 +341,26 @@ public sealed class VaultClient : IDisposable
         }
 
         var response = await Server(session).SendAsync(method, path, body, session.AccessToken, cancellationToken);
-        SaveSession(session with { LastActivity = _options.Time.GetUtcNow() });
+        await TouchSessionAsync(session, cancellationToken);
         return response;
     }
 
+    /// <summary>
+    /// Refreshes under the home's session lock. Several processes may share one home (parallel `symbolon exec` in sync
+    /// jobs); refresh tokens are single-use, so two refreshing with the same token would look like theft and end the
+    /// session. Under the lock, a process that finds the token already rotated by another simply uses the new one.
+    /// </summary>
     private async Task<SessionState> RefreshAsync(SessionState session, CancellationToken cancellationToken)
     {
+        using var sessionLock = await SessionLock.AcquireAsync(_home, cancellationToken);
+        var latest = StateFiles.ReadSession(_home);
+        if (latest is { HasTokens: true } && latest.RefreshToken != session.RefreshToken
+            && latest.AccessExpiresAt - _options.Time.GetUtcNow() >= TimeSpan.FromSeconds(30))
+        {
+            _session = latest;
+            return latest;
+        }
+
         try
         {
             var response = await Server(session).SendAsync(HttpMethod.Post, "/v1/sessions/refresh", new { refreshToken = session.RefreshToken }, null, cancellationToken);
@@ -359,6 +373,20 @@ public sealed class VaultClient : IDisposable
             SaveSession(null);
             throw;
         }
+    }
+
+    /// <summary>Records use for the idle lock without overwriting tokens another process has rotated meanwhile.</summary>
+    private async Task TouchSessionAsync(SessionState used, CancellationToken cancellationToken)
+    {
+        using var sessionLock = await SessionLock.AcquireAsync(_home, cancellationToken);
+        var latest = StateFiles.ReadSession(_home);
+        if (latest is null || latest.UserId != used.UserId || latest.Server != used.Server)
+        {
+            _session = latest;
+            return;
+        }
+
+        SaveSession(latest with { LastActivity = _options.Time.GetUtcNow() });
     }
 
     private SessionState RequireSession()
