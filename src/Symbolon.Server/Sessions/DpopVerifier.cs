@@ -14,7 +14,15 @@ public sealed record VerifiedProof(string Thumbprint, DevicePublicKey PublicKey)
 /// </summary>
 public sealed partial class DpopVerifier(IOptions<ServerOptions> options, TimeProvider time, ILogger<DpopVerifier> logger)
 {
-    public async Task<VerifiedProof?> VerifyAsync(HttpContext http, SymbolonDbContext db, string? accessToken, CancellationToken cancellationToken)
+    /// <summary>Validation and replay check together (login and refresh, which run inside a write transaction anyway).</summary>
+    public async Task<VerifiedProof?> VerifyAsync(HttpContext http, SymbolonDbContext db, string? accessToken, CancellationToken cancellationToken) =>
+        Validate(http, accessToken) is { } result ? await RecordAsync(db, result, cancellationToken) : null;
+
+    /// <summary>
+    /// Every check of RFC 9449 §4.3 but replay: pure computation (ES256 verification included), so it runs before the
+    /// caller takes the database's write lock. Failures are logged by kind only.
+    /// </summary>
+    public DpopValidationResult? Validate(HttpContext http, string? accessToken)
     {
         var headers = http.Request.Headers["DPoP"];
         if (headers.Count != 1 || string.IsNullOrEmpty(headers[0]))
@@ -25,14 +33,25 @@ public sealed partial class DpopVerifier(IOptions<ServerOptions> options, TimePr
 
         var settings = options.Value.Dpop;
         var validator = new DpopProofValidator(new DpopProofValidatorOptions { MaxAge = settings.MaxAge, ClockSkew = settings.ClockSkew });
-        var now = time.GetUtcNow();
-        var result = validator.Validate(headers[0]!, http.Request.Method, RequestUri(http), accessToken, now);
+        var result = validator.Validate(headers[0]!, http.Request.Method, RequestUri(http), accessToken, time.GetUtcNow());
         if (!result.IsValid)
         {
             LogRejectedProof(logger, result.Failure);
             return null;
         }
 
+        return result;
+    }
+
+    /// <summary>Refuses a proof id seen before and remembers this one until the proof would be stale anyway.</summary>
+    public async Task<VerifiedProof?> RecordAsync(SymbolonDbContext db, DpopValidationResult result, CancellationToken cancellationToken)
+    {
+        if (!result.IsValid)
+        {
+            return null;
+        }
+
+        var settings = options.Value.Dpop;
         var key = result.Thumbprint + ":" + result.Jti;
         if (await db.SeenProofs.FindAsync([key], cancellationToken) is not null)
         {

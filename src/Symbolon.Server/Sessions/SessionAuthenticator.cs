@@ -6,6 +6,9 @@ using Symbolon.Server.Storage;
 
 namespace Symbolon.Server.Sessions;
 
+/// <summary>An access token and its DPoP proof that passed every check not needing the database.</summary>
+public sealed record PresentedCredentials(string AccessToken, Symbolon.Crypto.Dpop.DpopValidationResult Proof);
+
 /// <summary>The caller of an authenticated request: its session and the enrolled device that signed the proof.</summary>
 public sealed record Caller(Session Session, Device Device)
 {
@@ -20,16 +23,26 @@ public sealed class SessionAuthenticator(DpopVerifier dpop, IOptions<ServerOptio
 {
     public const string Scheme = "DPoP";
 
-    public async Task<(Caller? Caller, ProblemHttpResult? Failure)> AuthenticateAsync(HttpContext http, SymbolonDbContext db, CancellationToken cancellationToken)
+    /// <summary>
+    /// The checks that need no database: the Authorization header's form and the DPoP proof's signature, claims and
+    /// binding to the token. They run before the write lock is taken, so verification cost is paid in parallel.
+    /// </summary>
+    public (PresentedCredentials? Presented, ProblemHttpResult? Failure) Prevalidate(HttpContext http)
     {
         var authorization = http.Request.Headers.Authorization;
         if (authorization.Count != 1 || authorization[0] is not { } value || !value.StartsWith(Scheme + " ", StringComparison.OrdinalIgnoreCase))
         {
-            return Fail(http);
+            return (null, Fail(http).Item2);
         }
 
         var token = value[(Scheme.Length + 1)..].Trim();
-        var hash = Tokens.Hash(token);
+        return dpop.Validate(http, token) is { } proof ? (new PresentedCredentials(token, proof), null) : (null, Fail(http).Item2);
+    }
+
+    public async Task<(Caller? Caller, ProblemHttpResult? Failure)> AuthenticateAsync(
+        HttpContext http, SymbolonDbContext db, PresentedCredentials presented, CancellationToken cancellationToken)
+    {
+        var hash = Tokens.Hash(presented.AccessToken);
         var session = await db.Sessions.SingleOrDefaultAsync(s => s.AccessTokenHash == hash, cancellationToken);
         var now = time.GetUtcNow();
         var lifetimes = options.Value.Sessions;
@@ -39,7 +52,7 @@ public sealed class SessionAuthenticator(DpopVerifier dpop, IOptions<ServerOptio
         }
 
         var device = await db.Devices.SingleAsync(d => d.Id == session.DeviceId, cancellationToken);
-        var proof = await dpop.VerifyAsync(http, db, token, cancellationToken);
+        var proof = await dpop.RecordAsync(db, presented.Proof, cancellationToken);
         if (proof is null || !string.Equals(proof.Thumbprint, device.Thumbprint, StringComparison.Ordinal))
         {
             return Fail(http);
@@ -85,9 +98,15 @@ public static class SessionEndpointFilter
             var services = http.RequestServices;
             var db = services.GetRequiredService<SymbolonDbContext>();
             var authenticator = services.GetRequiredService<SessionAuthenticator>();
+            var (presented, rejected) = authenticator.Prevalidate(http);
+            if (presented is null)
+            {
+                return rejected;
+            }
+
             return await services.GetRequiredService<WriteTransactions>().RunAsync(async () =>
             {
-                var (caller, failure) = await authenticator.AuthenticateAsync(http, db, http.RequestAborted);
+                var (caller, failure) = await authenticator.AuthenticateAsync(http, db, presented, http.RequestAborted);
                 if (caller is null)
                 {
                     db.ChangeTracker.Clear();
