@@ -13,8 +13,8 @@ public sealed record ItemInfo(string Name, Guid UnitId, uint KeyVersion, ItemMod
 /// <summary>Who is logged in where, and until when the session stays unlocked without use.</summary>
 public sealed record SessionStatus(bool LoggedIn, Uri? Server, string? Username, Guid? DeviceId, DateTimeOffset? LocksAt);
 
-/// <summary>One audit record of the caller's account, as the server reports it.</summary>
-public sealed record AuditEntry(long Sequence, DateTimeOffset Time, string Event, Guid? DeviceId, Guid? UnitId, int? UnitVersion, string Detail);
+/// <summary>One audit record of the caller's account, as the server reports it, with its chain hash.</summary>
+public sealed record AuditEntry(long Sequence, DateTimeOffset Time, string Event, Guid? DeviceId, Guid? UnitId, int? UnitVersion, string Detail, byte[] Hash);
 
 /// <summary>The result of checking kept receipts against the server's log.</summary>
 /// <param name="Checked">Receipts checked.</param>

@@ -188,7 +188,8 @@ public sealed class VaultClient : IDisposable
                     NullableGuid(record, "deviceId"),
                     NullableGuid(record, "unitId"),
                     record.GetProperty("unitVersion").ValueKind == JsonValueKind.Null ? null : record.GetProperty("unitVersion").GetInt32(),
-                    record.GetProperty("detail").GetString() ?? ""));
+                    record.GetProperty("detail").GetString() ?? "",
+                    record.GetProperty("hash").GetBytesFromBase64()));
             }
 
             if (page.GetArrayLength() < 500)
@@ -218,23 +219,7 @@ public sealed class VaultClient : IDisposable
                 Y = System.Buffers.Text.Base64Url.DecodeFromChars(key.GetProperty("y").GetString()),
             },
         });
-        var records = new Dictionary<long, byte[]>();
-        long after = 0;
-        while (true)
-        {
-            var page = await AuthorisedAsync(HttpMethod.Get, $"/v1/audit?after={after}&limit=500", null, cancellationToken);
-            foreach (var record in page.EnumerateArray())
-            {
-                after = record.GetProperty("sequence").GetInt64();
-                records[after] = record.GetProperty("hash").GetBytesFromBase64();
-            }
-
-            if (page.GetArrayLength() < 500)
-            {
-                break;
-            }
-        }
-
+        var records = (await AuditAsync(cancellationToken)).ToDictionary(entry => entry.Sequence, entry => entry.Hash);
         var missing = new List<long>();
         foreach (var receipt in receipts)
         {
@@ -296,33 +281,32 @@ public sealed class VaultClient : IDisposable
     {
         var response = await AuthorisedAsync(HttpMethod.Post, $"/v1/units/{item.UnitId}/release", new { version = (int)context.KeyVersion }, cancellationToken);
         KeepReceipt(response.GetProperty("receipt"));
-        var shareBytes = response.GetProperty("share").GetBytesFromBase64();
+        using var dataKey = DeriveDataKey(response, context);
         try
         {
-            using var serverShare = ServerShare.Import(shareBytes);
-            using var clientShare = _rootKey.DeriveClientShare(context.VaultId, context.UnitId);
-            using var dataKey = DataKey.Derive(clientShare, serverShare, context);
             return SealedItem.Open(dataKey, item.SealedItem);
         }
         catch (ItemOpenException exception)
         {
             throw new ItemTamperedException($"The item '{item.Name}' could not be opened: it is damaged, was altered, or belongs to another vault.", exception);
         }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(shareBytes);
-        }
     }
 
     private byte[] Seal(JsonElement shareResponse, ItemContext context, Credential credential)
+    {
+        using var dataKey = DeriveDataKey(shareResponse, context);
+        return SealedItem.Seal(dataKey, credential);
+    }
+
+    /// <summary>The data key from the server's share (wiped at once) and this device's client share.</summary>
+    private DataKey DeriveDataKey(JsonElement shareResponse, ItemContext context)
     {
         var shareBytes = shareResponse.GetProperty("share").GetBytesFromBase64();
         try
         {
             using var serverShare = ServerShare.Import(shareBytes);
             using var clientShare = _rootKey.DeriveClientShare(context.VaultId, context.UnitId);
-            using var dataKey = DataKey.Derive(clientShare, serverShare, context);
-            return SealedItem.Seal(dataKey, credential);
+            return DataKey.Derive(clientShare, serverShare, context);
         }
         finally
         {
