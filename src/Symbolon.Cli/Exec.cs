@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using System.Text;
 using Symbolon.Client;
 
 namespace Symbolon.Cli;
@@ -148,7 +147,7 @@ internal static class Exec
                             "url" => credential.Url ?? throw new UsageException($"item '{group.Key}' has no url"),
                             "notes" => credential.RevealNotes() ?? throw new UsageException($"item '{group.Key}' has no notes"),
                             _ => credential.FieldNames.Contains(field)
-                                ? Encoding.UTF8.GetString(credential.GetFieldUtf8(field))
+                                ? credential.RevealField(field)
                                 : throw new UsageException($"item '{group.Key}' has no field '{field}'", "Fields: username, password, url, notes, or an extra field's name."),
                         };
                     }

@@ -65,14 +65,8 @@ public static class AuditEndpoints
     public static async Task<AuditVerification> VerifyChainAsync(SymbolonDbContext db, CancellationToken cancellationToken)
     {
         var head = await db.AuditHeads.AsNoTracking().SingleAsync(h => h.Id == AuditLog.HeadId, cancellationToken);
-        var records = db.AuditRecords.AsNoTracking().OrderBy(r => r.Sequence).AsAsyncEnumerable();
-        var list = new List<AuditRecord>();
-        await foreach (var record in records.WithCancellation(cancellationToken))
-        {
-            list.Add(record);
-        }
-
-        return AuditChain.Verify(list, head);
+        var records = await db.AuditRecords.AsNoTracking().OrderBy(r => r.Sequence).ToListAsync(cancellationToken);
+        return AuditChain.Verify(records, head);
     }
 
     private static Ok<AuditKeyView> PublicKey(AuditSigner signer) => TypedResults.Ok(new AuditKeyView(

@@ -79,7 +79,7 @@ public static class ServerCommands
                 .Join(db.Units, v => v.UnitId, u => u.Id, (v, u) => new { Version = v, u.UserId })
                 .Where(x => x.Version.State == UnitVersionState.Active && x.Version.KekId != nextId)
                 .ToListAsync();
-            var share = new byte[ShareProtectorSize];
+            var share = new byte[Symbolon.Crypto.ServerShare.ShareSize];
             try
             {
                 foreach (var row in rows)
@@ -118,5 +118,4 @@ public static class ServerCommands
         });
     }
 
-    private const int ShareProtectorSize = Units.UnitEndpoints.ShareSize;
 }

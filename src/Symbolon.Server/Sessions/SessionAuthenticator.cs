@@ -32,11 +32,11 @@ public sealed class SessionAuthenticator(DpopVerifier dpop, IOptions<ServerOptio
         var authorization = http.Request.Headers.Authorization;
         if (authorization.Count != 1 || authorization[0] is not { } value || !value.StartsWith(Scheme + " ", StringComparison.OrdinalIgnoreCase))
         {
-            return (null, Fail(http).Item2);
+            return (null, Reject(http));
         }
 
         var token = value[(Scheme.Length + 1)..].Trim();
-        return dpop.Validate(http, token) is { } proof ? (new PresentedCredentials(token, proof), null) : (null, Fail(http).Item2);
+        return dpop.Validate(http, token) is { } proof ? (new PresentedCredentials(token, proof), null) : (null, Reject(http));
     }
 
     public async Task<(Caller? Caller, ProblemHttpResult? Failure)> AuthenticateAsync(
@@ -77,10 +77,12 @@ public sealed class SessionAuthenticator(DpopVerifier dpop, IOptions<ServerOptio
         return (new Caller(session, device), null);
     }
 
-    private static (Caller?, ProblemHttpResult?) Fail(HttpContext http)
+    private static (Caller?, ProblemHttpResult?) Fail(HttpContext http) => (null, Reject(http));
+
+    private static ProblemHttpResult Reject(HttpContext http)
     {
         http.Response.Headers.WWWAuthenticate = "DPoP algs=\"ES256\"";
-        return (null, Problems.Unauthorized());
+        return Problems.Unauthorized();
     }
 }
 

@@ -19,8 +19,6 @@ namespace Symbolon.Server.Units;
 /// </summary>
 public static partial class UnitEndpoints
 {
-    public const int ShareSize = ServerShare.ShareSize;
-
     public static IEndpointRouteBuilder MapUnits(this IEndpointRouteBuilder routes)
     {
         var units = routes.MapGroup("/v1/units").WithTags("Units").RequireSession();
@@ -123,7 +121,7 @@ public static partial class UnitEndpoints
             return Problems.TooManyRequests(http, denial.Kind, denial.RetryAfter, denial.Detail);
         }
 
-        var share = new byte[ShareSize];
+        var share = new byte[ServerShare.ShareSize];
         if (!protector.TryUnprotect(version.KekId, version.SealedShare, caller.UserId, id, version.Version, share))
         {
             LogDamagedShare(logger, id, version.Version);
@@ -209,7 +207,7 @@ public static partial class UnitEndpoints
 
     private static byte[] AddVersion(SymbolonDbContext db, ShareProtector protector, Unit unit, int version, DateTimeOffset now)
     {
-        var share = RandomNumberGenerator.GetBytes(ShareSize);
+        var share = RandomNumberGenerator.GetBytes(ServerShare.ShareSize);
         db.UnitVersions.Add(new UnitVersion
         {
             UnitId = unit.Id,
