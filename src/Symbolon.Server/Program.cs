@@ -18,9 +18,28 @@ builder.AddSymbolonOptions()
     .UseSafeUrls();
 
 var app = builder.Build();
-app.Services.PrepareDataDirectory();
-
 var command = ServerCommands.Find(args) ?? "serve";
+try
+{
+    app.Services.PrepareDataDirectory(command);
+}
+catch (StartupException problem)
+{
+    await Console.Error.WriteLineAsync($"symbolon-server: error: {problem.Message}");
+    await Console.Error.WriteLineAsync($"symbolon-server: hint: {problem.Hint}");
+    return 1;
+}
+catch (Microsoft.Extensions.Options.OptionsValidationException problem)
+{
+    await Console.Error.WriteLineAsync($"symbolon-server: error: {problem.Message}");
+    return 1;
+}
+catch (Npgsql.NpgsqlException problem)
+{
+    await Console.Error.WriteLineAsync($"symbolon-server: error: the PostgreSQL database is unreachable or refused the login: {problem.Message}");
+    return 1;
+}
+
 if (command != "serve")
 {
     return await ServerCommands.RunAsync(command, app.Services);

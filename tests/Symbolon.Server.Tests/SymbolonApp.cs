@@ -16,10 +16,14 @@ namespace Symbolon.Server.Tests;
 public sealed class SymbolonApp : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
+    private readonly bool _ownsDataDirectory;
 
-    public SymbolonApp(Dictionary<string, string?>? settings = null)
+    /// <param name="settings">Configuration on top of the test defaults.</param>
+    /// <param name="sharedDataDirectory">Another node's data directory, whose keys this node shares (multi-node tests).</param>
+    public SymbolonApp(Dictionary<string, string?>? settings = null, string? sharedDataDirectory = null)
     {
-        DataDirectory = Path.Combine(Path.GetTempPath(), "symbolon-test-" + Guid.NewGuid().ToString("N"));
+        _ownsDataDirectory = sharedDataDirectory is null;
+        DataDirectory = sharedDataDirectory ?? Path.Combine(Path.GetTempPath(), "symbolon-test-" + Guid.NewGuid().ToString("N"));
         _settings = new Dictionary<string, string?>
         {
             ["Symbolon:DataDirectory"] = DataDirectory,
@@ -72,6 +76,11 @@ public sealed class SymbolonApp : WebApplicationFactory<Program>
     {
         base.Dispose(disposing);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (!_ownsDataDirectory)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(DataDirectory, recursive: true);

@@ -10,8 +10,7 @@ public sealed class ServerOptions
     /// <summary>Where the database, KEK, audit key and operator token live. Default: the OS per-user data folder.</summary>
     public string? DataDirectory { get; set; }
 
-    /// <summary>Overrides the SQLite file in the data directory.</summary>
-    public string? ConnectionString { get; set; }
+    public DatabaseOptions Database { get; set; } = new();
 
     /// <summary>
     /// The externally visible base URL (scheme, host, port) that DPoP proofs name in <c>htu</c>. Leave unset when
@@ -30,6 +29,30 @@ public sealed class ServerOptions
     public ReleaseLimitOptions Limits { get; set; } = new();
 
     public OidcOptions Oidc { get; set; } = new();
+}
+
+public enum DatabaseProvider
+{
+    /// <summary>The embedded default: symbolon.db in the data directory, one node.</summary>
+    Sqlite,
+
+    /// <summary>A PostgreSQL server shared by any number of nodes.</summary>
+    PostgreSql,
+}
+
+/// <summary>Where state lives. SQLite migrates at start; PostgreSQL by the explicit <c>migrate</c> command unless told otherwise.</summary>
+public sealed class DatabaseOptions
+{
+    public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
+
+    /// <summary>Required for PostgreSQL; for SQLite it overrides the file in the data directory.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// PostgreSQL only: apply pending migrations (and create missing key files) when <c>serve</c> starts. Off by default,
+    /// because with several nodes one explicit <c>migrate</c> run must create the schema and the keys every node shares.
+    /// </summary>
+    public bool MigrateAtStart { get; set; }
 }
 
 public sealed class SessionLifetimeOptions

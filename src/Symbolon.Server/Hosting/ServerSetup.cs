@@ -26,6 +26,8 @@ public static class ServerSetup
             .Validate(o => o.Oidc.Authority is null || !string.IsNullOrEmpty(o.Oidc.Audience), "Symbolon:Oidc:Audience is required when Symbolon:Oidc:Authority is set.")
             .Validate(o => o.Oidc.Authority is null || o.Oidc.Authority.Scheme == Uri.UriSchemeHttps || o.Oidc.AllowInsecureMetadata, "Symbolon:Oidc:Authority must use https.")
             .Validate(o => !o.Oidc.DisableLocalAccounts || o.Oidc.Authority is not null, "Symbolon:Oidc:DisableLocalAccounts needs Symbolon:Oidc:Authority.")
+            .Validate(o => o.Database.Provider != DatabaseProvider.PostgreSql || IsPostgresConnectionString(o.Database.ConnectionString),
+                "Symbolon:Database:ConnectionString must be a PostgreSQL connection string (Host=…;Database=…;Username=…) when Symbolon:Database:Provider is PostgreSql.")
             .ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new DataDirectory(sp.GetRequiredService<IOptions<ServerOptions>>().Value));
@@ -34,14 +36,23 @@ public static class ServerSetup
 
     public static WebApplicationBuilder AddSymbolonStorage(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<SqlitePragmas>();
-        builder.Services.AddDbContext<SymbolonDbContext>((services, options) =>
+        var database = builder.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>()?.Database ?? new DatabaseOptions();
+        if (database.Provider == DatabaseProvider.PostgreSql)
         {
-            var settings = services.GetRequiredService<IOptions<ServerOptions>>().Value;
-            var connectionString = settings.ConnectionString
-                ?? $"Data Source={services.GetRequiredService<DataDirectory>().File("symbolon.db")};Pooling=True;Default Timeout=30";
-            options.UseSqlite(connectionString).AddInterceptors(services.GetRequiredService<SqlitePragmas>());
-        });
+            builder.Services.AddDbContext<SymbolonDbContext, PostgresDbContext>((services, options) =>
+                options.UseNpgsql(services.GetRequiredService<IOptions<ServerOptions>>().Value.Database.ConnectionString));
+        }
+        else
+        {
+            builder.Services.AddSingleton<SqlitePragmas>();
+            builder.Services.AddDbContext<SymbolonDbContext>((services, options) =>
+            {
+                var connectionString = services.GetRequiredService<IOptions<ServerOptions>>().Value.Database.ConnectionString
+                    ?? $"Data Source={services.GetRequiredService<DataDirectory>().File("symbolon.db")};Pooling=True;Default Timeout=30";
+                options.UseSqlite(connectionString).AddInterceptors(services.GetRequiredService<SqlitePragmas>());
+            });
+        }
+
         builder.Services.AddScoped<WriteTransactions>();
         builder.Services.AddHostedService<ExpiredProofSweeper>();
         return builder;
@@ -136,20 +147,70 @@ public static class ServerSetup
     }
 
     /// <summary>
-    /// Creates the keys on first run (so they exist before any request) and creates or upgrades the SQLite schema
-    /// (migrations are committed in Storage/Migrations).
+    /// Creates the keys and the schema, or checks that they exist. SQLite (one node) always does both at start. On
+    /// PostgreSQL several nodes share the schema and must share the keys, so only the explicit <c>migrate</c> command
+    /// (or <c>serve</c> with MigrateAtStart) creates them; a plain <c>serve</c> refuses to start without them rather
+    /// than mint keys of its own that no other node has.
     /// </summary>
-    public static void PrepareDataDirectory(this IServiceProvider services)
+    public static void PrepareDataDirectory(this IServiceProvider services, string command)
     {
+        var options = services.GetRequiredService<IOptions<ServerOptions>>().Value.Database;
+        var creates = options.Provider == DatabaseProvider.Sqlite || options.MigrateAtStart || command == "migrate";
+        if (!creates)
+        {
+            var data = services.GetRequiredService<DataDirectory>();
+            var missing = SharedKeyFiles.Where(name => !File.Exists(data.File(name))).ToList();
+            if (missing.Count > 0)
+            {
+                throw new StartupException(
+                    $"{string.Join(", ", missing)} missing in {data.Path}.",
+                    "run `migrate` once to create the keys, then copy kek.key, audit-signing.key and operator.token to every node's data directory.");
+            }
+        }
+
         _ = services.GetRequiredService<Keys.IKeyEncryptionKeyProvider>();
         _ = services.GetRequiredService<AuditSigner>();
         _ = services.GetRequiredService<OperatorToken>();
         using var scope = services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<SymbolonDbContext>();
-        if (db.Database.IsSqlite())
+        if (creates)
         {
             db.Database.Migrate();
+        }
+        else if (db.Database.GetPendingMigrations().Any())
+        {
+            throw new StartupException("the database schema is not up to date.", "run the server's `migrate` command once (docs/operations.md).");
+        }
+
+        if (db.Database.IsSqlite())
+        {
             db.Database.ExecuteSqlRaw("PRAGMA journal_mode=WAL;");
         }
     }
+
+    /// <summary>The key files every node of a deployment must share.</summary>
+    public static readonly IReadOnlyList<string> SharedKeyFiles = ["kek.key", "audit-signing.key", "operator.token"];
+
+    private static bool IsPostgresConnectionString(string? connectionString)
+    {
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            return false;
+        }
+
+        try
+        {
+            return !string.IsNullOrEmpty(new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Host);
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+}
+
+/// <summary>A start-up problem the operator can fix; printed as "symbolon-server: error:" and "hint:" without a stack trace.</summary>
+public sealed class StartupException(string message, string hint) : Exception(message)
+{
+    public string Hint { get; } = hint;
 }

@@ -43,7 +43,7 @@ public static class ServerCommands
         switch (command)
         {
             case "migrate":
-                Console.WriteLine("symbolon-server: the database schema is up to date.");
+                Console.WriteLine($"symbolon-server: the database schema is up to date; the keys every node shares ({string.Join(", ", ServerSetup.SharedKeyFiles)}) are in {provider.GetRequiredService<DataDirectory>().Path}.");
                 return 0;
             case "verify-audit":
                 var result = await AuditEndpoints.VerifyChainAsync(provider.GetRequiredService<SymbolonDbContext>(), CancellationToken.None);

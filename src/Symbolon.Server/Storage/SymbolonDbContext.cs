@@ -3,9 +3,23 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace Symbolon.Server.Storage;
 
-/// <summary>All server state. Nothing lives in process memory, so any number of nodes can share one database.</summary>
-public sealed class SymbolonDbContext(DbContextOptions<SymbolonDbContext> options) : DbContext(options)
+/// <summary>
+/// All server state. Nothing lives in process memory, so any number of nodes can share one database. This type is
+/// the SQLite context (migrations in Storage/Migrations); <see cref="PostgresDbContext"/> is the same model with its
+/// own migrations.
+/// </summary>
+public class SymbolonDbContext : DbContext
 {
+    public SymbolonDbContext(DbContextOptions<SymbolonDbContext> options)
+        : base(options)
+    {
+    }
+
+    protected SymbolonDbContext(DbContextOptions options)
+        : base(options)
+    {
+    }
+
     public DbSet<User> Users => Set<User>();
 
     public DbSet<Device> Devices => Set<Device>();
@@ -38,6 +52,9 @@ public sealed class SymbolonDbContext(DbContextOptions<SymbolonDbContext> option
         configurationBuilder.Properties<DateTimeOffset?>().HaveConversion<DateTimeOffsetToTicksConverter>();
     }
 }
+
+/// <summary>The model on PostgreSQL. A type of its own only so that EF Core keeps its migrations apart (Storage/PostgresMigrations).</summary>
+public sealed class PostgresDbContext(DbContextOptions<PostgresDbContext> options) : SymbolonDbContext(options);
 
 internal sealed class DateTimeOffsetToTicksConverter()
     : Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTimeOffset, long>(

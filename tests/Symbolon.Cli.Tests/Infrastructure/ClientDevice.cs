@@ -46,14 +46,19 @@ internal sealed class ClientDevice : IDisposable
     public RunningCli Start(params string[] arguments) => CliProcess.Start(Environment, arguments);
 
     /// <summary>Creates this device's account on <paramref name="server"/> and logs in.</summary>
-    public async Task SignUpAsync(KeyServer server)
+    public Task SignUpAsync(KeyServer server) => SignUpAsync(server.Url);
+
+    /// <summary>Creates this device's account on the server at <paramref name="url"/> (a server or a balancer in front of several) and logs in.</summary>
+    public async Task SignUpAsync(string url)
     {
-        (await RunWithInputAsync(AccountPassword + "\n", "account", "create", "--server", server.Url, "--username", Username, "--password-stdin")).AssertSuccess();
-        await LoginAsync(server);
+        (await RunWithInputAsync(AccountPassword + "\n", "account", "create", "--server", url, "--username", Username, "--password-stdin")).AssertSuccess();
+        await LoginAsync(url);
     }
 
-    public async Task<CliResult> LoginAsync(KeyServer server, params string[] extra) =>
-        (await RunWithInputAsync(AccountPassword + "\n", ["login", "--server", server.Url, "--username", Username, "--password-stdin", .. extra])).AssertSuccess();
+    public Task<CliResult> LoginAsync(KeyServer server, params string[] extra) => LoginAsync(server.Url, extra);
+
+    public async Task<CliResult> LoginAsync(string url, params string[] extra) =>
+        (await RunWithInputAsync(AccountPassword + "\n", ["login", "--server", url, "--username", Username, "--password-stdin", .. extra])).AssertSuccess();
 
     public async Task AddAsync(string name, string username, string password, string? url = null)
     {

@@ -14,19 +14,21 @@ internal sealed class KeyServer : IAsyncDisposable
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(30);
     private static readonly HttpClient Probe = new() { Timeout = TimeSpan.FromSeconds(2) };
 
-    private readonly TempDirectory _directory = new("server");
+    private readonly TempDirectory? _directory;
     private readonly string[] _settings;
     private readonly OutputTail _log = new(200);
     private Process? _process;
 
-    private KeyServer(string[] settings)
+    private KeyServer(string[] settings, string? sharedDataDirectory)
     {
         _settings = settings;
+        _directory = sharedDataDirectory is null ? new TempDirectory("server") : null;
+        DataDirectory = sharedDataDirectory ?? _directory!.Path;
         Port = FreePort();
     }
 
-    /// <summary>The data directory: symbolon.db, kek.key, operator.token.</summary>
-    public string DataDirectory => _directory.Path;
+    /// <summary>The data directory: symbolon.db, kek.key, operator.token (shared by the nodes of a multi-node test).</summary>
+    public string DataDirectory { get; }
 
     public int Port { get; private set; }
 
@@ -36,9 +38,12 @@ internal sealed class KeyServer : IAsyncDisposable
     public bool IsRunning => _process is { HasExited: false };
 
     /// <summary>Starts a server. <paramref name="settings"/> are extra configuration switches, e.g. "--Symbolon:Limits:DeviceBurst=500".</summary>
-    public static async Task<KeyServer> StartAsync(params string[] settings)
+    public static Task<KeyServer> StartAsync(params string[] settings) => StartNodeAsync(null, settings);
+
+    /// <summary>Starts a server on <paramref name="sharedDataDirectory"/> (another node's keys), or on a new one when null.</summary>
+    public static async Task<KeyServer> StartNodeAsync(string? sharedDataDirectory, params string[] settings)
     {
-        var server = new KeyServer(settings);
+        var server = new KeyServer(settings, sharedDataDirectory);
         try
         {
             // The free port is released before the server binds it; if something took it meanwhile, pick another.
@@ -70,34 +75,7 @@ internal sealed class KeyServer : IAsyncDisposable
             throw new InvalidOperationException("The key server is already running.");
         }
 
-        var dll = Repository.ServerDll;
-        var start = new ProcessStartInfo("dotnet")
-        {
-            // The content root is the working directory: run where appsettings.json is, as `dotnet run` would find it.
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.ArgumentList.Add(dll);
-        start.ArgumentList.Add($"--urls=http://127.0.0.1:{Port}");
-
-        // Cheap Argon2id: the tests exercise behaviour, not password hashing cost.
-        start.ArgumentList.Add("--Symbolon:Passwords:MemoryKib=1024");
-        start.ArgumentList.Add("--Symbolon:Passwords:Passes=1");
-        foreach (var setting in _settings)
-        {
-            start.ArgumentList.Add(setting);
-        }
-
-        foreach (var inherited in new[] { "ASPNETCORE_URLS", "DOTNET_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS" })
-        {
-            start.Environment.Remove(inherited);
-        }
-
-        start.Environment["SYMBOLON_SERVER_DATA"] = DataDirectory;
-        var process = new Process { StartInfo = start };
+        var process = new Process { StartInfo = StartInfo(DataDirectory, [$"--urls=http://127.0.0.1:{Port}", .. _settings]) };
         process.OutputDataReceived += (_, line) => _log.Add(line.Data);
         process.ErrorDataReceived += (_, line) => _log.Add(line.Data);
         process.Start();
@@ -135,6 +113,57 @@ internal sealed class KeyServer : IAsyncDisposable
 
         await StopAsync();
         throw new TimeoutException($"The key server was not ready within {ReadyTimeout.TotalSeconds} s:{Environment.NewLine}{_log}");
+    }
+
+    /// <summary>Runs a server command (migrate, verify-audit, …) on a data directory to its end: exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunCommandAsync(string dataDirectory, params string[] arguments)
+    {
+        using var process = Process.Start(StartInfo(dataDirectory, arguments))!;
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        using var timeout = new CancellationTokenSource(ReadyTimeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"`{string.Join(' ', arguments)}` did not finish within {ReadyTimeout.TotalSeconds} s.");
+        }
+
+        return (process.ExitCode, await output + await error);
+    }
+
+    private static ProcessStartInfo StartInfo(string dataDirectory, IEnumerable<string> arguments)
+    {
+        var dll = Repository.ServerDll;
+        var start = new ProcessStartInfo("dotnet")
+        {
+            // The content root is the working directory: run where appsettings.json is, as `dotnet run` would find it.
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(dll);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // Cheap Argon2id: the tests exercise behaviour, not password hashing cost.
+        start.ArgumentList.Add("--Symbolon:Passwords:MemoryKib=1024");
+        start.ArgumentList.Add("--Symbolon:Passwords:Passes=1");
+        foreach (var inherited in new[] { "ASPNETCORE_URLS", "DOTNET_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS" })
+        {
+            start.Environment.Remove(inherited);
+        }
+
+        start.Environment["SYMBOLON_SERVER_DATA"] = dataDirectory;
+        return start;
     }
 
     /// <summary>Kills the server (the whole process tree) and waits until it is gone. Committed data stays on disk.</summary>
@@ -184,7 +213,7 @@ internal sealed class KeyServer : IAsyncDisposable
         }
         finally
         {
-            _directory.Dispose();
+            _directory?.Dispose();
         }
     }
 

@@ -1,0 +1,86 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Symbolon.Cli.Tests.Infrastructure;
+
+/// <summary>
+/// A layer-4 load balancer on 127.0.0.1: each new connection goes to the next backend in turn, bytes are relayed
+/// unchanged. It counts connections per backend so a test can show that every node served. Stops on dispose.
+/// </summary>
+internal sealed class TcpBalancer : IAsyncDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly Func<int>[] _backendPorts;
+    private readonly int[] _connections;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _accepting;
+    private int _next = -1;
+
+    /// <param name="backendPorts">Each backend's current port (read per connection, so a restarted node is followed).</param>
+    public TcpBalancer(params Func<int>[] backendPorts)
+    {
+        _backendPorts = backendPorts;
+        _connections = new int[backendPorts.Length];
+        _listener.Start();
+        _accepting = AcceptAsync();
+    }
+
+    public string Url => $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
+
+    /// <summary>How many connections went to backend <paramref name="index"/> so far.</summary>
+    public int ConnectionsTo(int index) => Volatile.Read(ref _connections[index]);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        try
+        {
+            await _accepting;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _stop.Dispose();
+    }
+
+    private async Task AcceptAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            TcpClient client;
+            try
+            {
+                client = await _listener.AcceptTcpClientAsync(_stop.Token);
+            }
+            catch (Exception exception) when (exception is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            _ = RelayAsync(client);
+        }
+    }
+
+    private async Task RelayAsync(TcpClient client)
+    {
+        var index = (int)((uint)Interlocked.Increment(ref _next) % _backendPorts.Length);
+        Interlocked.Increment(ref _connections[index]);
+        using (client)
+        using (var backend = new TcpClient())
+        {
+            try
+            {
+                await backend.ConnectAsync(IPAddress.Loopback, _backendPorts[index](), _stop.Token);
+                var upstream = client.GetStream();
+                var downstream = backend.GetStream();
+                await Task.WhenAny(upstream.CopyToAsync(downstream, _stop.Token), downstream.CopyToAsync(upstream, _stop.Token));
+            }
+            catch (Exception exception) when (exception is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+            {
+                // A node that is down refuses the connection; the client sees the connection close, as behind a real balancer.
+            }
+        }
+    }
+}

@@ -1,0 +1,320 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Symbolon.Server.Audit;
+using Symbolon.Testing;
+
+namespace Symbolon.Server.Tests.Storage;
+
+/// <summary>
+/// What every storage backend must guarantee, run against each (SQLite, PostgreSQL): two server nodes on one database
+/// behave as one server. Each test starts two in-process nodes that share the database and the key files; a client
+/// whose requests alternate between them stands in for a load balancer.
+/// </summary>
+public abstract class StorageContract : IDisposable
+{
+    private readonly List<IDisposable> _owned = [];
+
+    /// <summary>The key files every node shares, as a deployment's nodes share one secret mount.</summary>
+    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "symbolon-contract-" + Guid.NewGuid().ToString("N"));
+    private Dictionary<string, string?>? _database;
+
+    /// <summary>The configuration that points a node at one fresh database of this backend.</summary>
+    protected abstract Task<Dictionary<string, string?>> NewDatabaseAsync();
+
+    /// <summary>The same database under a second node's settings (SQLite: a connection string of its own, so no in-process queue is shared).</summary>
+    protected virtual Dictionary<string, string?> SecondNode(Dictionary<string, string?> database) => database;
+
+    [Fact]
+    public async Task A_client_alternating_between_nodes_adds_uses_rotates_and_removes()
+    {
+        var (a, b) = await StartNodesAsync();
+        var client = Own(await Balanced(a, b).SignUpAsync());
+
+        var units = new List<TestClient.Unit>();
+        for (var i = 0; i < 4; i++)
+        {
+            units.Add(await client.CreateUnitAsync());
+        }
+
+        foreach (var unit in units)
+        {
+            var released = await (await client.ReleaseAsync(unit.Id)).AssertOkJsonAsync();
+            Assert.Equal(unit.Share, released.GetProperty("share").GetBytesFromBase64());
+        }
+
+        var rotated = await (await client.SendAsync(HttpMethod.Post, $"/v1/units/{units[0].Id}/rotate")).AssertOkJsonAsync();
+        Assert.Equal(HttpStatusCode.NoContent, (await client.SendAsync(HttpMethod.Post, $"/v1/units/{units[0].Id}/confirm", new { version = 2 })).StatusCode);
+        var afterRotation = await (await client.ReleaseAsync(units[0].Id)).AssertOkJsonAsync();
+        Assert.Equal(rotated.GetProperty("share").GetBytesFromBase64(), afterRotation.GetProperty("share").GetBytesFromBase64());
+        Assert.Equal(HttpStatusCode.NoContent, (await client.SendAsync(HttpMethod.Delete, $"/v1/units/{units[1].Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.ReleaseAsync(units[1].Id)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.ReleaseAsync(units[1].Id)).StatusCode);
+
+        await AssertChainVerifiesAsync(a);
+        await AssertChainVerifiesAsync(b);
+    }
+
+    [Fact]
+    public async Task Concurrent_appends_from_both_nodes_form_one_gap_free_chain()
+    {
+        var (a, b) = await StartNodesAsync();
+        var clients = new List<TestClient>();
+        for (var i = 0; i < 4; i++)
+        {
+            clients.Add(Own(await Balanced(a, b).SignUpAsync()));
+        }
+
+        var units = await Task.WhenAll(clients.Select(client => client.CreateUnitAsync()));
+        var releases = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => clients[i % clients.Count].ReleaseAsync(units[i % clients.Count].Id)));
+
+        Assert.All(releases, response => Assert.Equal(HttpStatusCode.OK, response.StatusCode));
+        var sequences = a.WithDatabase(db => db.AuditRecords.OrderBy(r => r.Sequence).Select(r => r.Sequence).ToList());
+        Assert.Equal(Enumerable.Range(1, sequences.Count).Select(i => (long)i), sequences);
+        Assert.Equal(40, a.WithDatabase(db => db.AuditRecords.Count(r => r.Event == AuditEvents.UnitReleased)));
+        var verified = await AssertChainVerifiesAsync(b);
+        Assert.Equal(sequences.Count, verified.GetProperty("records").GetInt64());
+    }
+
+    [Fact]
+    public async Task The_device_rate_limit_holds_across_nodes()
+    {
+        var (a, b) = await StartNodesAsync(new() { ["Symbolon:Limits:DeviceBurst"] = "6", ["Symbolon:Limits:DeviceRefillPerMinute"] = "0.001" });
+        var client = Own(await Balanced(a, b).SignUpAsync());
+        var unit = await client.CreateUnitAsync();
+
+        var releases = await Task.WhenAll(Enumerable.Range(0, 14).Select(_ => client.ReleaseAsync(unit.Id)));
+
+        Assert.Equal(6, releases.Count(r => r.StatusCode == HttpStatusCode.OK));
+        Assert.Equal(8, releases.Count(r => r.StatusCode == HttpStatusCode.TooManyRequests));
+    }
+
+    [Fact]
+    public async Task The_distinct_unit_quota_holds_across_nodes_and_locks_the_device_on_both()
+    {
+        var (a, b) = await StartNodesAsync(new() { ["Symbolon:Limits:DistinctUnitsPerHour"] = "3" });
+        var client = Own(await Balanced(a, b).SignUpAsync());
+        var units = new List<TestClient.Unit>();
+        for (var i = 0; i < 8; i++)
+        {
+            units.Add(await client.CreateUnitAsync());
+        }
+
+        var releases = await Task.WhenAll(units.Select(unit => client.ReleaseAsync(unit.Id)));
+        var released = units.Where((_, i) => releases[i].StatusCode == HttpStatusCode.OK).ToList();
+
+        Assert.Equal(3, released.Count);
+        foreach (var node in new[] { a, b })
+        {
+            var locked = await On(node, client).ReleaseAsync(released[0].Id);
+            await locked.AssertProblemAsync(HttpStatusCode.Forbidden, "device-locked");
+        }
+    }
+
+    [Fact]
+    public async Task A_proof_used_on_one_node_is_refused_on_the_other()
+    {
+        var (a, b) = await StartNodesAsync();
+        var onA = Own(await a.NewClient().SignUpAsync());
+        var onB = On(b, onA);
+        var proof = onA.Proof(HttpMethod.Get, "/v1/units", onA.AccessToken);
+
+        var first = await onA.SendAsync(HttpMethod.Get, "/v1/units", proof: proof);
+        var replayed = await onB.SendAsync(HttpMethod.Get, "/v1/units", proof: proof);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        await replayed.AssertUnauthorizedAsync();
+    }
+
+    [Fact]
+    public async Task A_refresh_token_used_on_one_node_is_reuse_on_the_other_and_revokes_the_session()
+    {
+        var (a, b) = await StartNodesAsync();
+        var onA = Own(await a.NewClient().SignUpAsync());
+        var stolen = onA.RefreshToken;
+        Assert.Equal(HttpStatusCode.OK, (await onA.RefreshAsync()).StatusCode);
+
+        var reuse = await On(b, onA).RefreshAsync(stolen);
+        var newestAccess = await onA.SendAsync(HttpMethod.Get, "/v1/units");
+        var newestRefresh = await onA.RefreshAsync();
+
+        await reuse.AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid-refresh-token");
+        await newestAccess.AssertUnauthorizedAsync();
+        await newestRefresh.AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid-refresh-token");
+    }
+
+    [Fact]
+    public async Task Logout_on_one_node_ends_the_session_on_the_other_at_once()
+    {
+        var (a, b) = await StartNodesAsync();
+        var onA = Own(await a.NewClient().SignUpAsync());
+        var onB = On(b, onA);
+        Assert.Equal(HttpStatusCode.OK, (await onB.SendAsync(HttpMethod.Get, "/v1/units")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await onA.SendAsync(HttpMethod.Delete, "/v1/sessions/current")).StatusCode);
+
+        await (await onB.SendAsync(HttpMethod.Get, "/v1/units")).AssertUnauthorizedAsync();
+        await (await onB.RefreshAsync()).AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid-refresh-token");
+    }
+
+    [Fact]
+    public async Task A_device_revoked_on_one_node_is_refused_on_the_other_at_once()
+    {
+        var (a, b) = await StartNodesAsync();
+        var laptop = Own(await a.NewClient().SignUpAsync());
+        var unit = await laptop.CreateUnitAsync();
+        var phone = Own(b.NewClient());
+        Assert.Equal(HttpStatusCode.OK, (await phone.LoginAsync(username: laptop.Username)).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await phone.SendAsync(HttpMethod.Delete, $"/v1/devices/{laptop.DeviceId}")).StatusCode);
+
+        await (await On(b, laptop).ReleaseAsync(unit.Id)).AssertProblemAsync(HttpStatusCode.Forbidden, "device-revoked");
+        await (await laptop.ReleaseAsync(unit.Id)).AssertProblemAsync(HttpStatusCode.Forbidden, "device-revoked");
+    }
+
+    [Fact]
+    public async Task Failed_logins_on_both_nodes_count_against_one_account()
+    {
+        var (a, b) = await StartNodesAsync(new() { ["Symbolon:LoginThrottle:FreeFailures"] = "4" });
+        var client = Own(Balanced(a, b));
+        await (await client.CreateAccountAsync("erin-" + Guid.NewGuid().ToString("N")[..8])).AssertOkJsonAsync(HttpStatusCode.Created);
+
+        for (var i = 0; i < 4; i++)
+        {
+            await (await client.LoginAsync(password: "guess " + i)).AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid-credentials");
+        }
+
+        await (await client.LoginAsync()).AssertProblemAsync(HttpStatusCode.TooManyRequests, "login-throttled");
+        await (await client.LoginAsync()).AssertProblemAsync(HttpStatusCode.TooManyRequests, "login-throttled");
+    }
+
+    [Fact]
+    public async Task A_username_taken_at_the_same_moment_on_both_nodes_goes_to_exactly_one_account()
+    {
+        var (a, b) = await StartNodesAsync();
+        var onA = Own(a.NewClient());
+        var onB = Own(b.NewClient());
+
+        var attempts = await Task.WhenAll(onA.CreateAccountAsync("frank"), onB.CreateAccountAsync("frank"));
+
+        Assert.Single(attempts, r => r.StatusCode == HttpStatusCode.Created);
+        Assert.Single(attempts, r => r.StatusCode == HttpStatusCode.Conflict);
+        Assert.Equal(1, a.WithDatabase(db => db.Users.Count(user => user.Username == "frank")));
+    }
+
+    [Fact]
+    public async Task Committed_state_survives_a_restart_of_every_node()
+    {
+        var (a, b) = await StartNodesAsync();
+        var client = Own(await a.NewClient().SignUpAsync());
+        var unit = await client.CreateUnitAsync();
+        var records = a.WithDatabase(db => db.AuditRecords.LongCount());
+        a.Dispose();
+        b.Dispose();
+
+        var (c, _) = await StartNodesAsync(sameDatabase: true);
+        var again = On(c, client);
+        var released = await (await again.ReleaseAsync(unit.Id)).AssertOkJsonAsync();
+
+        Assert.Equal(unit.Share, released.GetProperty("share").GetBytesFromBase64());
+        Assert.Equal(records + 1, c.WithDatabase(db => db.AuditRecords.LongCount()));
+    }
+
+    public void Dispose()
+    {
+        foreach (var owned in Enumerable.Reverse(_owned))
+        {
+            owned.Dispose();
+        }
+
+        try
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a temp directory left behind does not make a test wrong.
+        }
+
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Two started nodes on one new database (or, with <paramref name="sameDatabase"/>, on this test's database again).</summary>
+    private async Task<(SymbolonApp A, SymbolonApp B)> StartNodesAsync(Dictionary<string, string?>? settings = null, bool sameDatabase = false)
+    {
+        if (!sameDatabase || _database is null)
+        {
+            _database = await NewDatabaseAsync();
+        }
+
+        var first = new Dictionary<string, string?>(_database);
+        foreach (var (key, value) in settings ?? [])
+        {
+            first[key] = value;
+        }
+
+        var a = Own(new SymbolonApp(first, _dataDirectory));
+        _ = a.Server;
+        var b = Own(new SymbolonApp(SecondNode(first), _dataDirectory));
+        _ = b.Server;
+        return (a, b);
+    }
+
+    private T Own<T>(T disposable)
+        where T : IDisposable
+    {
+        _owned.Add(disposable);
+        return disposable;
+    }
+
+    /// <summary>A client whose requests alternate between the nodes, one request each, as a load balancer would spread them.</summary>
+    private static TestClient Balanced(SymbolonApp a, SymbolonApp b) =>
+        new(a, new HttpClient(new RoundRobin(a.Server.CreateHandler(), b.Server.CreateHandler())) { BaseAddress = a.ClientOptions.BaseAddress });
+
+    /// <summary>The same device and session, talking to <paramref name="node"/> only.</summary>
+    private TestClient On(SymbolonApp node, TestClient client) =>
+        Own(new TestClient(node, node.CreateClient()) { Device = client.Device, AccessToken = client.AccessToken, RefreshToken = client.RefreshToken });
+
+    private static async Task<JsonElement> AssertChainVerifiesAsync(SymbolonApp node)
+    {
+        using var http = node.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/audit/verify");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", File.ReadAllText(Path.Combine(node.DataDirectory, "operator.token")).Trim());
+        var result = await (await http.SendAsync(request)).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(result.GetProperty("valid").GetBoolean(), result.ToString());
+        return result;
+    }
+
+    private sealed class RoundRobin(params HttpMessageHandler[] nodes) : HttpMessageHandler
+    {
+        private readonly HttpMessageInvoker[] _nodes = [.. nodes.Select(node => new HttpMessageInvoker(node))];
+        private int _next = -1;
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            _nodes[(int)((uint)Interlocked.Increment(ref _next) % _nodes.Length)].SendAsync(request, cancellationToken);
+    }
+}
+
+public sealed class SqliteStorageContract : StorageContract
+{
+    protected override Task<Dictionary<string, string?>> NewDatabaseAsync()
+    {
+        var file = Path.Combine(Path.GetTempPath(), "symbolon-contract-" + Guid.NewGuid().ToString("N") + ".db");
+        return Task.FromResult(new Dictionary<string, string?> { ["Symbolon:Database:ConnectionString"] = $"Data Source={file};Pooling=True;Default Timeout=30" });
+    }
+
+    protected override Dictionary<string, string?> SecondNode(Dictionary<string, string?> database) =>
+        new(database) { ["Symbolon:Database:ConnectionString"] = database["Symbolon:Database:ConnectionString"] + ";Cache=Private" };
+}
+
+public sealed class PostgresStorageContract(PostgresFixture postgres) : StorageContract, IClassFixture<PostgresFixture>
+{
+    protected override async Task<Dictionary<string, string?>> NewDatabaseAsync() => new()
+    {
+        ["Symbolon:Database:Provider"] = "PostgreSql",
+        ["Symbolon:Database:ConnectionString"] = await postgres.CreateDatabaseAsync(),
+        ["Symbolon:Database:MigrateAtStart"] = "true",
+    };
+}
