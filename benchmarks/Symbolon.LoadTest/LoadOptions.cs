@@ -8,6 +8,8 @@ namespace Symbolon.LoadTest;
 /// </summary>
 internal sealed record LoadOptions
 {
+    public const int MaximumNodes = 4;
+
     public const string Usage = """
         dotnet run -c Release --project benchmarks/Symbolon.LoadTest -- [options]
 
@@ -18,11 +20,18 @@ internal sealed record LoadOptions
           --accounts N      accounts the workers are spread over (1 to connections, default one per
                             connection); every worker logs in once, so every worker is its own device
           --units N         units per account, released round-robin (1-1000, default 8)
+          --backend NAME    sqlite (default) or postgres: a throwaway PostgreSQL cluster from this machine's
+                            binaries (fsync on), migrated once with the server's `migrate` command
+          --nodes N         server processes sharing one data directory and database (1-4, default 1; more
+                            than 1 needs --backend postgres); worker i sends to node i mod N, each node over
+                            its own connection pool, as behind a load balancer
           --out PATH        also write the results as JSON to PATH
           --server-dll PATH the server to start (default: src/Symbolon.Server/bin/Release/net10.0/Symbolon.Server.dll)
           --data-root PATH  where the server's fresh data directory is made (default: the system temp folder);
-                            it must be a real disk, not tmpfs, or durability costs nothing
-          --keep-data       keep the server's temporary data directory for inspection
+                            it must be a real disk, not tmpfs, or durability costs nothing. PostgreSQL's own
+                            cluster is made in the system temp folder (set TMPDIR to move it)
+          --keep-data       keep the server's temporary data directory for inspection (the PostgreSQL
+                            cluster is always deleted)
           --help            print this text
         """;
 
@@ -35,6 +44,10 @@ internal sealed record LoadOptions
     public int Accounts { get; init; } = 64;
 
     public int UnitsPerAccount { get; init; } = 8;
+
+    public LoadBackend Backend { get; init; } = LoadBackend.Sqlite;
+
+    public int Nodes { get; init; } = 1;
 
     public string? OutputPath { get; init; }
 
@@ -100,6 +113,15 @@ internal sealed record LoadOptions
                 case "--units" when TryInt(value, 1, 1000, out var units):
                     options = options with { UnitsPerAccount = units };
                     break;
+                case "--backend" when TryBackend(value, out var backend):
+                    options = options with { Backend = backend };
+                    break;
+                case "--backend":
+                    error = $"`--backend` must be sqlite or postgres, not `{value}`.";
+                    return false;
+                case "--nodes" when TryInt(value, 1, MaximumNodes, out var nodes):
+                    options = options with { Nodes = nodes };
+                    break;
                 case "--out":
                     options = options with { OutputPath = value };
                     break;
@@ -109,7 +131,7 @@ internal sealed record LoadOptions
                 case "--data-root":
                     options = options with { DataRoot = value };
                     break;
-                case "--seconds" or "--warmup" or "--connections" or "--accounts" or "--units":
+                case "--seconds" or "--warmup" or "--connections" or "--accounts" or "--units" or "--nodes":
                     error = $"`{name}` is out of range: {value}.";
                     return false;
                 default:
@@ -129,9 +151,42 @@ internal sealed record LoadOptions
             return false;
         }
 
+        if (options.Nodes > 1 && options.Backend == LoadBackend.Sqlite)
+        {
+            error = "`--nodes` above 1 needs `--backend postgres`: a SQLite database belongs to one server process.";
+            return false;
+        }
+
+        if (options.Nodes > options.Connections)
+        {
+            error = "`--nodes` must not exceed `--connections`: every node needs a worker.";
+            return false;
+        }
+
         return true;
+    }
+
+    private static bool TryBackend(string text, out LoadBackend backend)
+    {
+        (var known, backend) = text switch
+        {
+            "sqlite" => (true, LoadBackend.Sqlite),
+            "postgres" => (true, LoadBackend.Postgres),
+            _ => (false, LoadBackend.Sqlite),
+        };
+        return known;
     }
 
     private static bool TryInt(string text, int minimum, int maximum, out int value) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= minimum && value <= maximum;
+}
+
+/// <summary>Where the server keeps its state.</summary>
+internal enum LoadBackend
+{
+    /// <summary>The server's default: one SQLite file in its data directory, one node.</summary>
+    Sqlite,
+
+    /// <summary>A PostgreSQL cluster shared by one or more nodes.</summary>
+    Postgres,
 }

@@ -11,7 +11,8 @@ internal sealed record Account(string Username, string Password);
 
 /// <summary>
 /// One simulated client: its own device key and session, signing a fresh DPoP proof (ES256, fresh <c>jti</c>) for
-/// every request as the SDK does. Workers share one HttpClient whose pool holds one connection per worker.
+/// every request as the SDK does. Every request goes through <see cref="Http"/>, the client of the node this worker is
+/// bound to; the node's workers share it, and its pool holds one connection per worker.
 /// </summary>
 internal sealed class LoadWorker(HttpClient http, Account account) : IDisposable
 {
@@ -27,6 +28,9 @@ internal sealed class LoadWorker(HttpClient http, Account account) : IDisposable
     private string _refreshToken = "";
 
     public Account Account { get; } = account;
+
+    /// <summary>The client of this worker's node; its BaseAddress is the node every request and proof names.</summary>
+    public HttpClient Http => http;
 
     public DeviceKey Device { get; } = DeviceKey.Generate();
 

@@ -14,7 +14,7 @@ internal sealed record PhaseDefinition(string Name, string Request, Func<LoadWor
 /// one request per connection is in flight. A request counts when it completes inside the measured window; its
 /// latency runs from SendAsync to the last byte of the body (proof signing happens before, and is excluded).
 /// </summary>
-internal sealed class PhaseRunner(HttpClient http, HttpClient control, ServerProcess server, IReadOnlyList<LoadWorker> workers)
+internal sealed class PhaseRunner(Deployment deployment, NodeClients clients, IReadOnlyList<LoadWorker> workers)
 {
     private const int FailureTextLength = 400;
 
@@ -56,6 +56,7 @@ internal sealed class PhaseRunner(HttpClient http, HttpClient control, ServerPro
             LatencySummary.From(latencies),
             errors,
             (after.Server - before.Server).TotalSeconds / sampledSeconds,
+            after.Database - before.Database is { } database ? database.TotalSeconds / sampledSeconds : null,
             (after.Client - before.Client).TotalSeconds / sampledSeconds,
             (after.Machine - before.Machine).TotalSeconds / sampledSeconds,
             phase.ServerHistogram,
@@ -63,7 +64,7 @@ internal sealed class PhaseRunner(HttpClient http, HttpClient control, ServerPro
             outcomes.Select(o => o.FirstFailure).FirstOrDefault(f => f is not null));
     }
 
-    private async Task<WorkerOutcome> LoopAsync(LoadWorker worker, PhaseDefinition phase, long measureFrom, long measureTo)
+    private static async Task<WorkerOutcome> LoopAsync(LoadWorker worker, PhaseDefinition phase, long measureFrom, long measureTo)
     {
         var latencies = new List<long>(4096);
         var errors = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -75,7 +76,7 @@ internal sealed class PhaseRunner(HttpClient http, HttpClient control, ServerPro
             string? failure;
             try
             {
-                using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead);
+                using var response = await worker.Http.SendAsync(request, HttpCompletionOption.ResponseContentRead);
                 failure = response.IsSuccessStatusCode ? null : ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
                 if (failure is not null && firstFailure is null)
                 {
@@ -91,7 +92,7 @@ internal sealed class PhaseRunner(HttpClient http, HttpClient control, ServerPro
             catch (TaskCanceledException)
             {
                 failure = "timeout";
-                firstFailure ??= $"{phase.Request}: no answer within {http.Timeout.TotalSeconds:0} s";
+                firstFailure ??= $"{phase.Request}: no answer within {worker.Http.Timeout.TotalSeconds:0} s";
             }
 
             var done = Stopwatch.GetTimestamp();
@@ -108,7 +109,10 @@ internal sealed class PhaseRunner(HttpClient http, HttpClient control, ServerPro
         return new WorkerOutcome(latencies, errors, firstFailure);
     }
 
-    /// <summary>Sum and count of a server histogram, summed over all its label sets; zeros when not asked for or absent.</summary>
+    /// <summary>
+    /// Sum and count of a server histogram, summed over all its label sets and over every node (each node counts only
+    /// the requests it served); zeros when not asked for or absent.
+    /// </summary>
     private async Task<(double Sum, double Count)> ScrapeHistogramAsync(string? name)
     {
         if (name is null)
@@ -116,8 +120,21 @@ internal sealed class PhaseRunner(HttpClient http, HttpClient control, ServerPro
             return (0, 0);
         }
 
-        // On its own connection: the load's 64 are all busy, and the scrape must not queue behind them.
-        var text = await control.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        // On their own connections: the load's are all busy, and the scrapes must not queue behind them.
+        var texts = await Task.WhenAll(clients.Control.Select(control => control.GetStringAsync(new Uri("/metrics", UriKind.Relative))));
+        double sum = 0, count = 0;
+        foreach (var text in texts)
+        {
+            var (nodeSum, nodeCount) = ParseHistogram(text, name);
+            sum += nodeSum;
+            count += nodeCount;
+        }
+
+        return (sum, count);
+    }
+
+    private static (double Sum, double Count) ParseHistogram(string text, string name)
+    {
         double sum = 0, count = 0;
         foreach (var line in text.Split('\n'))
         {
@@ -136,10 +153,11 @@ internal sealed class PhaseRunner(HttpClient http, HttpClient control, ServerPro
         return (sum, count);
     }
 
-    private (long Timestamp, TimeSpan Server, TimeSpan Client, TimeSpan Machine) SampleCpu()
+    private (long Timestamp, TimeSpan Server, TimeSpan? Database, TimeSpan Client, TimeSpan Machine) SampleCpu()
     {
         _self.Refresh();
-        return (Stopwatch.GetTimestamp(), server.TotalProcessorTime, _self.TotalProcessorTime, MachineBusyTime());
+        return (Stopwatch.GetTimestamp(), deployment.ServerProcessorTime(), deployment.DatabaseProcessorTime(), _self.TotalProcessorTime,
+            MachineBusyTime());
     }
 
     /// <summary>
@@ -195,7 +213,8 @@ internal sealed record LatencySummary(double P50, double P90, double P99, double
 
 /// <summary>
 /// What one phase measured. CPU is in cores (CPU-seconds per wall second) over the measured window, for the server
-/// process, for this load generator (they share the machine) and for the whole machine, so other processes' share
+/// processes (summed over the nodes), for PostgreSQL's processes (null for SQLite, which runs inside the server), for
+/// this load generator (they all share the machine) and for the whole machine, so other processes' share
 /// (<see cref="OtherCpuCores"/>) shows whether the run was disturbed.
 /// </summary>
 internal sealed record PhaseResult(
@@ -207,6 +226,7 @@ internal sealed record PhaseResult(
     LatencySummary LatencyMilliseconds,
     IReadOnlyDictionary<string, long> Errors,
     double ServerCpuCores,
+    double? DatabaseCpuCores,
     double ClientCpuCores,
     double MachineCpuCores,
     string? ServerHistogram,
@@ -215,6 +235,8 @@ internal sealed record PhaseResult(
 {
     public long ErrorCount => Errors.Values.Sum();
 
-    /// <summary>CPU used by everything except the server and the load generator; null where the machine total is unknown.</summary>
-    public double? OtherCpuCores => MachineCpuCores > 0 ? Math.Max(0, MachineCpuCores - ServerCpuCores - ClientCpuCores) : null;
+    /// <summary>CPU used by everything except the servers, the database and the load generator; null where the machine total is unknown.</summary>
+    public double? OtherCpuCores => MachineCpuCores > 0
+        ? Math.Max(0, MachineCpuCores - ServerCpuCores - (DatabaseCpuCores ?? 0) - ClientCpuCores)
+        : null;
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Runtime.InteropServices;
 using Symbolon.LoadTest;
 
@@ -8,6 +7,9 @@ using Symbolon.LoadTest;
 //
 //   dotnet build -c Release src/Symbolon.Server && dotnet build -c Release benchmarks/Symbolon.LoadTest
 //   dotnet run -c Release --project benchmarks/Symbolon.LoadTest -- --seconds 10 [--out results.json]
+//   … -- --backend postgres --nodes 2     (PostgreSQL from this machine's binaries, two nodes sharing it)
+//
+// benchmarks/load-backends.sh runs SQLite, PostgreSQL on one node and on two back to back and prints one summary.
 //
 // Exit codes: 0 every request succeeded; 1 some request failed (a broken server is not reported as fast);
 // 2 usage or setup error.
@@ -28,18 +30,19 @@ if (options.HelpRequested)
 // inside the write transaction but before its commit: ServerMetrics' "symbolon.release.duration" in Prometheus form.
 const string ReleaseHistogram = "symbolon_release_duration_seconds";
 
-ServerProcess? server = null;
+Deployment? deployment = null;
 
-// Whatever ends this process (normal exit, an exception, Ctrl+C, SIGTERM, SIGHUP, SIGQUIT), the server goes with it.
-// The signals need their own registrations: the runtime's default SIGTERM exit does not run ProcessExit handlers.
+// Whatever ends this process (normal exit, an exception, Ctrl+C, SIGTERM, SIGHUP, SIGQUIT), every server node, the
+// migrate run and the PostgreSQL cluster go with it (Deployment.Stop). The signals need their own registrations: the
+// runtime's default SIGTERM exit does not run ProcessExit handlers.
 var interrupted = false;
 void StopOnSignal(PosixSignalContext signal)
 {
     interrupted = true;
-    server?.Stop();
+    deployment?.Stop();
 }
 
-AppDomain.CurrentDomain.ProcessExit += (_, _) => server?.Stop();
+AppDomain.CurrentDomain.ProcessExit += (_, _) => deployment?.Stop();
 using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, StopOnSignal);
 using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, StopOnSignal);
 using var onQuit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, StopOnSignal);
@@ -57,28 +60,17 @@ try
     Console.Error.WriteLine("symbolon-load: measuring client-only DPoP signing …");
     var signing = SigningRate.Measure(TimeSpan.FromSeconds(2));
 
-    server = ServerProcess.Create(dll, options.DataRoot, options.KeepData);
-    Console.Error.WriteLine($"symbolon-load: starting {server.CommandLine}");
-    await server.StartAsync(TimeSpan.FromSeconds(60));
-    var fileSystem = server.FileSystemType();
+    deployment = new Deployment(dll, options);
+    await deployment.StartAsync();
+    var fileSystem = ServerProcess.FileSystemType(deployment.DatabasePath);
     if (fileSystem is "tmpfs" or "ramfs")
     {
-        Console.Error.WriteLine($"symbolon-load: warning: the data directory is on {fileSystem}, where fsync costs nothing; use --data-root on a real disk.");
+        var move = options.Backend == LoadBackend.Sqlite ? "use --data-root on a real disk" : "set TMPDIR to a folder on a real disk";
+        Console.Error.WriteLine($"symbolon-load: warning: the database is on {fileSystem}, where fsync costs nothing; {move}.");
     }
 
-    using var handler = new SocketsHttpHandler
-    {
-        MaxConnectionsPerServer = options.Connections,
-        PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
-        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
-        UseProxy = false,
-        UseCookies = false,
-        AutomaticDecompression = DecompressionMethods.None,
-    };
-    using var http = new HttpClient(handler) { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-    using var control = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-
-    var workers = await SetUpAsync(http, options);
+    using var clients = new NodeClients(deployment.Servers, options.Connections);
+    var workers = await SetUpAsync(clients, options);
     try
     {
         var phases = new PhaseDefinition[]
@@ -87,7 +79,7 @@ try
             new("auth-only", "GET /v1/devices", w => w.ListDevices()),
             new("release", "POST /v1/units/{id}/release", w => w.Release(), ReleaseHistogram),
         };
-        var runner = new PhaseRunner(http, control, server, workers);
+        var runner = new PhaseRunner(deployment, clients, workers);
 
         // Unmeasured: a cold server would spend the first phases in the JIT (tier 0 → tier 1) on paths not yet run.
         var warmup = TimeSpan.FromSeconds(options.WarmupSeconds);
@@ -107,9 +99,9 @@ try
             await Parallel.ForEachAsync(workers, new ParallelOptions { MaxDegreeOfParallelism = 8 }, (w, ct) => new ValueTask(w.RefreshAsync(ct)));
             Console.Error.WriteLine($"symbolon-load: {phase.Name}: {options.WarmupSeconds} s warm-up, {options.Seconds} s measured …");
             results.Add(await runner.RunAsync(phase, warmup, TimeSpan.FromSeconds(options.Seconds)));
-            if (server.HasExited)
+            if (deployment.ExitedServer is { } exited)
             {
-                throw new LoadTestException($"the server exited during the {phase.Name} phase:{Environment.NewLine}{server.RecentOutput}",
+                throw new LoadTestException($"the server at {exited.BaseAddress} exited during the {phase.Name} phase:{Environment.NewLine}{exited.RecentOutput}",
                     "the server's last output is above");
             }
         }
@@ -120,11 +112,15 @@ try
         var releaseP99 = results[2].LatencyMilliseconds.P99;
         var goal = new GoalCheck(releaseToNoop, releaseP99, releaseToNoop >= GoalCheck.ThroughputTarget, releaseP99 <= GoalCheck.P99TargetMilliseconds);
         var context = new RunContext(
+            options.Backend == LoadBackend.Sqlite ? "sqlite" : "postgres",
+            deployment.BackendVersion,
+            deployment.Servers.Count,
+            deployment.Label,
             startedAt,
             Report.MachineName(),
             Environment.ProcessorCount,
             RuntimeInformation.FrameworkDescription,
-            server.CommandLine,
+            deployment.Servers[0].CommandLine,
             File.GetLastWriteTimeUtc(dll).ToString("O", CultureInfo.InvariantCulture),
             fileSystem,
             options.Connections,
@@ -163,42 +159,44 @@ try
         }
     }
 }
+catch (Exception) when (interrupted)
+{
+    // A signal stopped the servers (or the cluster) under requests or a start still in flight; their failures are expected.
+    return 130;
+}
 catch (LoadTestException exception)
 {
     await Console.Error.WriteLineAsync($"symbolon-load: error: {exception.Message}");
     await Console.Error.WriteLineAsync($"symbolon-load: hint: {exception.Hint}");
     return 2;
 }
-catch (Exception) when (interrupted)
-{
-    // The signal stopped the server under requests still in flight; their failures are expected.
-    return 130;
-}
 catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or IOException)
 {
     await Console.Error.WriteLineAsync($"symbolon-load: error: lost the server during setup: {exception.Message}");
-    await Console.Error.WriteLineAsync($"symbolon-load: hint: its last output was:{Environment.NewLine}{server?.RecentOutput}");
+    await Console.Error.WriteLineAsync($"symbolon-load: hint: its last output was:{Environment.NewLine}{deployment?.RecentOutput}");
     return 2;
 }
 finally
 {
-    server?.Dispose();
+    deployment?.Dispose();
 }
 
 // One account per group of workers; every worker logs in (one device and session each); the first worker of each
-// account creates its units, which all of that account's workers then release round-robin.
-static async Task<List<LoadWorker>> SetUpAsync(HttpClient http, LoadOptions options)
+// account creates its units, which all of that account's workers then release round-robin. Setup is spread over the
+// nodes as the load is: account i is created on node i mod N, and each worker logs in on its own node.
+static async Task<List<LoadWorker>> SetUpAsync(NodeClients clients, LoadOptions options)
 {
     var run = Guid.NewGuid().ToString("N")[..8];
     var accounts = Enumerable.Range(0, options.Accounts)
         .Select(i => new Account($"load-{run}-{i}", "load test password " + Guid.NewGuid().ToString("N")))
         .ToList();
-    Console.Error.WriteLine($"symbolon-load: creating {accounts.Count} accounts and logging in {options.Connections} devices (Argon2id at its defaults) …");
+    Console.Error.WriteLine($"symbolon-load: creating {accounts.Count} accounts and logging in {options.Connections} devices on {clients.Load.Count} {(clients.Load.Count == 1 ? "node" : "nodes")} (Argon2id at its defaults) …");
 
     // Argon2id is the cost here; a few at a time keeps the server's memory use modest.
     var parallel = new ParallelOptions { MaxDegreeOfParallelism = 4 };
-    await Parallel.ForEachAsync(accounts, parallel, (account, ct) => new ValueTask(LoadWorker.CreateAccountAsync(http, account, ct)));
-    var workers = Enumerable.Range(0, options.Connections).Select(i => new LoadWorker(http, accounts[i % accounts.Count])).ToList();
+    await Parallel.ForEachAsync(Enumerable.Range(0, accounts.Count), parallel,
+        (i, ct) => new ValueTask(LoadWorker.CreateAccountAsync(clients.For(i), accounts[i], ct)));
+    var workers = Enumerable.Range(0, options.Connections).Select(i => new LoadWorker(clients.For(i), accounts[i % accounts.Count])).ToList();
     await Parallel.ForEachAsync(workers, parallel, (worker, ct) => new ValueTask(worker.LoginAsync(ct)));
 
     foreach (var group in workers.GroupBy(w => w.Account))

@@ -6,8 +6,16 @@ using System.Text.Json.Serialization;
 
 namespace Symbolon.LoadTest;
 
-/// <summary>Where and how the run happened, printed above the table and kept in the JSON.</summary>
+/// <summary>
+/// Where and how the run happened, printed above the table and kept in the JSON. <paramref name="Backend"/> is the
+/// --backend value (sqlite, postgres), <paramref name="BackendVersion"/> the database server's version (null for
+/// SQLite), <paramref name="BackendLabel"/> the header's "SQLite" or "PostgreSQL 15, 2 nodes".
+/// </summary>
 internal sealed record RunContext(
+    string Backend,
+    string? BackendVersion,
+    int Nodes,
+    string BackendLabel,
     DateTimeOffset StartedAt,
     string Machine,
     int ProcessorCount,
@@ -45,15 +53,16 @@ internal static class Report
     {
         var text = new StringBuilder();
         var c = CultureInfo.InvariantCulture;
-        text.AppendLine(c, $"Run {context.StartedAt:yyyy-MM-dd HH:mm} UTC on {context.Machine} ({context.ProcessorCount} logical CPUs, shared by server and load generator), {context.Runtime}.");
-        text.AppendLine(c, $"{context.Connections} connections and workers, {context.Accounts} accounts, {context.UnitsPerAccount} units per account; {context.WarmupSeconds} s warm-up + {context.MeasuredSeconds} s measured per phase; SQLite data on {context.DataFileSystem}.");
+        var sqlite = context.Backend == "sqlite";
+        text.AppendLine(c, $"**{context.BackendLabel}**: run {context.StartedAt:yyyy-MM-dd HH:mm} UTC on {context.Machine} ({context.ProcessorCount} logical CPUs, shared by {(context.Nodes == 1 ? "server" : "servers")}{(sqlite ? "" : ", database")} and load generator), {context.Runtime}.");
+        text.AppendLine(c, $"{context.Connections} connections and workers, {context.Accounts} accounts, {context.UnitsPerAccount} units per account; {context.WarmupSeconds} s warm-up + {context.MeasuredSeconds} s measured per phase; {(sqlite ? "SQLite" : "PostgreSQL")} data on {context.DataFileSystem}{(sqlite ? "" : " (fsync on)")}.");
         text.AppendLine();
-        text.AppendLine("| phase | request | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | server CPU | load-gen CPU | other CPU |");
-        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|");
+        text.AppendLine("| phase | request | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | server CPU | database CPU | load-gen CPU | other CPU |");
+        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|");
         foreach (var phase in phases)
         {
             var latency = phase.LatencyMilliseconds;
-            text.AppendLine(c, $"| {phase.Name} | `{phase.Request}` | {phase.RequestsPerSecond:N0} | {latency.P50:0.00} | {latency.P90:0.00} | {latency.P99:0.00} | {latency.Max:0.0} | {Errors(phase)} | {phase.ServerCpuCores:0.00} | {phase.ClientCpuCores:0.00} | {phase.OtherCpuCores?.ToString("0.00", c) ?? "n/a"} |");
+            text.AppendLine(c, $"| {phase.Name} | `{phase.Request}` | {phase.RequestsPerSecond:N0} | {latency.P50:0.00} | {latency.P90:0.00} | {latency.P99:0.00} | {latency.Max:0.0} | {Errors(phase)} | {phase.ServerCpuCores:0.00} | {phase.DatabaseCpuCores?.ToString("0.00", c) ?? (sqlite ? "in server" : "n/a")} | {phase.ClientCpuCores:0.00} | {phase.OtherCpuCores?.ToString("0.00", c) ?? "n/a"} |");
         }
 
         text.AppendLine();
@@ -66,7 +75,7 @@ internal static class Report
         }
 
         text.AppendLine(c, $"- client-only DPoP signing (no server running): {signing.ProofsPerSecond:N0} proofs/s on {signing.Threads} threads ({signing.MicrosecondsPerProof:0.0} µs of CPU per proof); at the noop rate signing alone takes ≈ {phases[0].RequestsPerSecond * signing.MicrosecondsPerProof / 1_000_000:0.00} cores");
-        text.AppendLine(c, $"- CPU columns are cores busy (CPU-seconds per second) during the measured window; {context.ProcessorCount} is the whole machine; \"other\" is every other process (a busy neighbour makes the run noisy)");
+        text.AppendLine(c, $"- CPU columns are cores busy (CPU-seconds per second) during the measured window; {context.ProcessorCount} is the whole machine; \"server\" sums the {context.Nodes} server {(context.Nodes == 1 ? "process" : "processes")}; \"database\" is PostgreSQL's processes (SQLite runs inside the server); \"other\" is every other process (a busy neighbour makes the run noisy)");
         text.AppendLine(c, $"- goal (issue 3) ≥ {GoalCheck.ThroughputTarget:P0} of noop and p99 ≤ {GoalCheck.P99TargetMilliseconds:0} ms: **{(goal.Met ? "met" : "missed")}** (throughput {(goal.ThroughputMet ? "met" : "missed")}: {goal.ReleaseToNoop:P1}; p99 {(goal.LatencyMet ? "met" : "missed")}: {goal.ReleaseP99Milliseconds:0.0} ms)");
         return text.ToString();
     }
@@ -89,6 +98,7 @@ internal static class Report
                 p.Errors,
                 p.ErrorCount,
                 p.ServerCpuCores,
+                p.DatabaseCpuCores,
                 p.ClientCpuCores,
                 p.OtherCpuCores,
                 p.ServerHistogram,

@@ -7,15 +7,16 @@ namespace Symbolon.LoadTest;
 
 /// <summary>
 /// The real key server, started from its Release build as a separate process (<c>dotnet Symbolon.Server.dll</c>) on a
-/// free loopback port with a fresh data directory, exactly as deployed except for the raised release limits.
-/// <see cref="Stop"/> kills it and is idempotent; Program also calls it from the process-exit and Ctrl+C handlers,
-/// so an aborted run leaves no server behind.
+/// free loopback port, exactly as deployed except for the raised release limits. Several may share one data directory
+/// (the keys every node of a PostgreSQL deployment shares); <see cref="Deployment"/> owns that directory, and its
+/// Stop, which Program also calls from the process-exit and signal handlers, stops every process it started.
+/// <see cref="Stop"/> kills this one and is idempotent.
 /// </summary>
 internal sealed class ServerProcess : IDisposable
 {
     /// <summary>
     /// The release limits raised so they never throttle the run (1,000,000 is the most <c>ServerOptions</c> accepts).
-    /// Argon2id, DPoP, sessions and SQLite durability stay at their defaults.
+    /// Argon2id, DPoP, sessions and the database's durability stay at their defaults.
     /// </summary>
     public static readonly IReadOnlyList<string> UnthrottledLimits =
     [
@@ -31,16 +32,14 @@ internal sealed class ServerProcess : IDisposable
 
     private readonly Process _process;
     private readonly Queue<string> _output = new();
-    private readonly bool _keepData;
     private readonly Lock _stopLock = new();
     private bool _stopped;
 
-    private ServerProcess(Process process, Uri baseAddress, string dataDirectory, bool keepData)
+    private ServerProcess(Process process, Uri baseAddress, string dataDirectory)
     {
         _process = process;
         BaseAddress = baseAddress;
         DataDirectory = dataDirectory;
-        _keepData = keepData;
     }
 
     public Uri BaseAddress { get; }
@@ -105,17 +104,18 @@ internal sealed class ServerProcess : IDisposable
             .ToList();
     }
 
-    /// <summary>Prepares the process (fresh data directory, free port, arguments) without starting it.</summary>
-    public static ServerProcess Create(string dll, string? dataRoot, bool keepData)
+    /// <summary>
+    /// Prepares the process (free port, arguments) without starting it. <paramref name="settings"/> come after the
+    /// unthrottled limits (the database provider and connection string); <paramref name="command"/> is a server command
+    /// word such as <c>migrate</c>, or null to serve.
+    /// </summary>
+    public static ServerProcess Create(string dll, string dataDirectory, IReadOnlyList<string> settings, string? command = null)
     {
         if (!File.Exists(dll))
         {
             throw new LoadTestException($"the server build is missing: {dll}", "build it first: dotnet build -c Release src/Symbolon.Server");
         }
 
-        var dataDirectory = dataRoot is null
-            ? Directory.CreateTempSubdirectory("symbolon-load-").FullName
-            : Directory.CreateDirectory(Path.Combine(Path.GetFullPath(dataRoot), "symbolon-load-" + Guid.NewGuid().ToString("N")[..8])).FullName;
         var baseAddress = new Uri($"http://127.0.0.1:{FreeLoopbackPort()}/");
         var start = new ProcessStartInfo(DotnetHost())
         {
@@ -127,10 +127,19 @@ internal sealed class ServerProcess : IDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(dll);
+        if (command is not null)
+        {
+            start.ArgumentList.Add(command);
+        }
 
         // "--urls=…" as one argument: the server takes its first argument without '-' or '=' as a command name.
         start.ArgumentList.Add($"--urls={baseAddress.GetLeftPart(UriPartial.Authority)}");
         foreach (var setting in UnthrottledLimits)
+        {
+            start.ArgumentList.Add(setting);
+        }
+
+        foreach (var setting in settings)
         {
             start.ArgumentList.Add(setting);
         }
@@ -147,30 +156,44 @@ internal sealed class ServerProcess : IDisposable
 
         start.Environment["SYMBOLON_SERVER_DATA"] = dataDirectory;
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        return new ServerProcess(new Process { StartInfo = start }, baseAddress, dataDirectory, keepData);
+        return new ServerProcess(new Process { StartInfo = start }, baseAddress, dataDirectory);
     }
 
     /// <summary>Starts the server and waits until /readyz answers 200.</summary>
     public async Task StartAsync(TimeSpan readyTimeout)
     {
-        _process.OutputDataReceived += (_, e) => Remember(e.Data);
-        _process.ErrorDataReceived += (_, e) => Remember(e.Data);
-        if (!_process.Start())
+        Launch();
+        await WaitUntilReadyAsync(readyTimeout);
+    }
+
+    /// <summary>Runs a server command (such as <c>migrate</c>) to its end; anything but exit code 0 is a setup error.</summary>
+    public async Task RunToExitAsync(TimeSpan timeout)
+    {
+        Launch();
+        using var deadline = new CancellationTokenSource(timeout);
+        try
         {
-            throw new LoadTestException("the server process did not start", $"try it by hand: dotnet {_process.StartInfo.ArgumentList[0]}");
+            await _process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            throw new LoadTestException($"`{CommandLine}` did not finish within {timeout.TotalSeconds:0} s:{Environment.NewLine}{RecentOutput}",
+                "run the same command by hand to see why");
         }
 
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        await WaitUntilReadyAsync(readyTimeout);
+        if (_process.ExitCode != 0)
+        {
+            throw new LoadTestException($"`{CommandLine}` exited with code {_process.ExitCode}:{Environment.NewLine}{RecentOutput}",
+                "run the same command by hand to see why");
+        }
     }
 
     /// <summary>The command line, for the report.</summary>
     public string CommandLine => $"{_process.StartInfo.FileName} {string.Join(' ', _process.StartInfo.ArgumentList)}";
 
     /// <summary>
-    /// Kills the server and its children, waits for them to exit and removes the data directory. Safe to call more than
-    /// once and from any thread (a signal handler and the main flow may race); every caller returns after the first stop.
+    /// Kills the server and its children and waits for them to exit; the shared data directory stays for its owner,
+    /// <see cref="Deployment"/>, to remove. Safe to call more than once and from any thread (a signal handler and the main flow may race); every caller returns after the first stop.
     /// </summary>
     public void Stop()
     {
@@ -194,18 +217,6 @@ internal sealed class ServerProcess : IDisposable
             {
                 // Never started, or it exited between the check and the kill.
             }
-
-            if (!_keepData)
-            {
-                try
-                {
-                    Directory.Delete(DataDirectory, recursive: true);
-                }
-                catch (IOException)
-                {
-                    // A leftover temporary directory is harmless; the run's result does not depend on it.
-                }
-            }
         }
     }
 
@@ -215,8 +226,8 @@ internal sealed class ServerProcess : IDisposable
         _process.Dispose();
     }
 
-    /// <summary>The file system type holding the data directory (Linux only): tmpfs would make every fsync free.</summary>
-    public string FileSystemType()
+    /// <summary>The file system type holding <paramref name="path"/> (Linux only): tmpfs would make every fsync free.</summary>
+    public static string FileSystemType(string path)
     {
         if (!OperatingSystem.IsLinux() || !File.Exists("/proc/self/mounts"))
         {
@@ -227,7 +238,7 @@ internal sealed class ServerProcess : IDisposable
         foreach (var line in File.ReadLines("/proc/self/mounts"))
         {
             var fields = line.Split(' ');
-            if (fields.Length > 2 && IsUnder(DataDirectory, fields[1]) && fields[1].Length >= best.Mount.Length)
+            if (fields.Length > 2 && IsUnder(path, fields[1]) && fields[1].Length >= best.Mount.Length)
             {
                 best = (fields[1], fields[2]);
             }
@@ -238,6 +249,29 @@ internal sealed class ServerProcess : IDisposable
 
     private static bool IsUnder(string path, string mountPoint) =>
         mountPoint == "/" || path == mountPoint || path.StartsWith(mountPoint.TrimEnd('/') + "/", StringComparison.Ordinal);
+
+    private void Launch()
+    {
+        _process.OutputDataReceived += (_, e) => Remember(e.Data);
+        _process.ErrorDataReceived += (_, e) => Remember(e.Data);
+
+        // Under the stop lock: a signal's Stop either comes first (nothing starts) or finds the process to kill.
+        lock (_stopLock)
+        {
+            if (_stopped)
+            {
+                throw new OperationCanceledException("The run was stopped before the server started.");
+            }
+
+            if (!_process.Start())
+            {
+                throw new LoadTestException("the server process did not start", $"try it by hand: {CommandLine}");
+            }
+        }
+
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
 
     private async Task WaitUntilReadyAsync(TimeSpan timeout)
     {
