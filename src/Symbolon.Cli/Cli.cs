@@ -41,7 +41,12 @@ internal static class Cli
 
     public static VaultClientOptions Options(string? home)
     {
-        var options = new VaultClientOptions { HomePath = home, Passphrase = Environment.GetEnvironmentVariable("SYMBOLON_PASSPHRASE") };
+        var options = new VaultClientOptions
+        {
+            HomePath = home,
+            Passphrase = Environment.GetEnvironmentVariable("SYMBOLON_PASSPHRASE"),
+            Warning = Output.Warning,
+        };
         var idle = Environment.GetEnvironmentVariable("SYMBOLON_IDLE_TIMEOUT");
         if (!string.IsNullOrEmpty(idle))
         {
@@ -61,6 +66,14 @@ internal static class Cli
                 ?? throw new UsageException("no key server given", "Pass --server http://127.0.0.1:5290 (it is remembered after login).");
         }
 
+        return ParseUrl(given);
+    }
+
+    /// <summary>The server named by --server, or null for the default server.</summary>
+    public static Uri? OptionalServerUrl(string? given) => given is null ? null : ParseUrl(given);
+
+    public static Uri ParseUrl(string given)
+    {
         return Uri.TryCreate(given, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttps || url.Scheme == Uri.UriSchemeHttp)
             ? url
             : throw new UsageException($"'{given}' is not an http(s) URL");

@@ -6,11 +6,19 @@ namespace Symbolon.Cli;
 /// <summary>All output goes through here: results on stdout, `symbolon: error:` and `symbolon: hint:` on stderr.</summary>
 internal static class Output
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    /// <summary>Enums as lower-case words ("split", "threshold"), as the text output writes them.</summary>
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
 
     public static void Line(string text) => System.Console.Out.WriteLine(text);
 
     public static void JsonOut<T>(T value) => System.Console.Out.WriteLine(JsonSerializer.Serialize(value, Json));
+
+    /// <summary>A problem that did not stop the command (e.g. a threshold server that returned a bad share).</summary>
+    public static void Warning(string message) => System.Console.Error.WriteLine($"symbolon: warning: {message}");
 
     public static int Error(string message, string? hint, int exitCode)
     {

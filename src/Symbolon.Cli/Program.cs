@@ -64,12 +64,13 @@ status.SetAction((parse, token) => Cli.Run(parse, home, vault =>
 var name = new Argument<string>("name") { Description = "The item's name, e.g. acme." };
 var itemUser = new Option<string>("--username", "-u") { Description = "The vendor account's username.", Required = true };
 var url = new Option<string?>("--url") { Description = "The vendor portal's address." };
-var add = new Command("add", "Store a credential (the password is read from a prompt or stdin, never from arguments).") { name, itemUser, url, passwordStdin };
+var inSet = new Option<string?>("--set") { Description = "Threshold mode: share the item's key across this server set (see `symbolon set`)." };
+var add = new Command("add", "Store a credential (the password is read from a prompt or stdin, never from arguments).") { name, itemUser, url, passwordStdin, inSet };
 add.SetAction((parse, token) => Cli.Run(parse, home, async vault =>
 {
     var password = Secrets.Read("Vendor password", parse.GetValue(passwordStdin));
     using var credential = new Symbolon.Crypto.Credential(parse.GetValue(itemUser)!, password, parse.GetValue(url));
-    var info = await vault.AddAsync(parse.GetValue(name)!, credential, token);
+    var info = await vault.AddAsync(parse.GetValue(name)!, credential, parse.GetValue(inSet), token);
     Cli.Report(parse.GetValue(json), info, $"Stored '{info.Name}'.");
 }));
 
@@ -180,11 +181,12 @@ audit.SetAction((parse, token) => Cli.Run(parse, home, async vault =>
     }
 }));
 
+var onServer = new Option<string?>("--server") { Description = "The key server (default: the one last logged in to)." };
 var devices = new Command("devices", "Manage the account's enrolled devices.");
-var devicesList = new Command("list", "List devices.");
+var devicesList = new Command("list", "List devices.") { onServer };
 devicesList.SetAction((parse, token) => Cli.Run(parse, home, async vault =>
 {
-    var found = await vault.DevicesAsync(token);
+    var found = await vault.DevicesAsync(Cli.OptionalServerUrl(parse.GetValue(onServer)), token);
     if (parse.GetValue(json))
     {
         Output.JsonOut(found);
@@ -199,16 +201,49 @@ devicesList.SetAction((parse, token) => Cli.Run(parse, home, async vault =>
     }
 }));
 var deviceId = new Argument<Guid>("id") { Description = "The device id (from `symbolon devices list`)." };
-var devicesRevoke = new Command("revoke", "Revoke a device: its sessions end at once and it can never release a share again.") { deviceId };
+var devicesRevoke = new Command("revoke", "Revoke a device: its sessions end at once and it can never release a share again.") { deviceId, onServer };
 devicesRevoke.SetAction((parse, token) => Cli.Run(parse, home, async vault =>
 {
-    await vault.RevokeDeviceAsync(parse.GetValue(deviceId), token);
+    await vault.RevokeDeviceAsync(parse.GetValue(deviceId), Cli.OptionalServerUrl(parse.GetValue(onServer)), token);
     Cli.Report(parse.GetValue(json), new { revoked = parse.GetValue(deviceId) }, $"Revoked device {parse.GetValue(deviceId)}.");
 }));
 devices.Add(devicesList);
 devices.Add(devicesRevoke);
 
-foreach (var verb in new[] { account, login, logout, status, add, list, show, exec, rotate, rm, audit, devices })
+var setName = new Argument<string>("set") { Description = "The set's name, e.g. trio." };
+var threshold = new Option<int>("--threshold", "-t") { Description = "How many of the servers must release their shares (2..n).", Required = true };
+var members = new Option<string[]>("--server") { Description = "A member key server's URL; repeat for each, in order.", Required = true, AllowMultipleArgumentsPerToken = false };
+var set = new Command("set", "Threshold server sets: any t of n independent key servers release an item's key.");
+var setCreate = new Command("create", "Define a server set; then log in to each member (`symbolon login --server URL`).") { setName, threshold, members };
+setCreate.SetAction((parse, token) => Cli.Run(parse, home, vault =>
+{
+    var servers = (parse.GetValue(members) ?? []).Select(Cli.ParseUrl).ToList();
+    vault.DefineSet(parse.GetValue(setName)!, parse.GetValue(threshold), servers);
+    Cli.Report(parse.GetValue(json), vault.Sets().Single(s => s.Name == parse.GetValue(setName)),
+        $"Defined set '{parse.GetValue(setName)}': any {parse.GetValue(threshold)} of {servers.Count} servers. Log in to each with `symbolon login --server URL`.");
+    return Task.CompletedTask;
+}));
+var setList = new Command("list", "List server sets.");
+setList.SetAction((parse, token) => Cli.Run(parse, home, vault =>
+{
+    if (parse.GetValue(json))
+    {
+        Output.JsonOut(vault.Sets());
+    }
+    else
+    {
+        foreach (var defined in vault.Sets())
+        {
+            Output.Line($"{defined.Name}	{defined.Threshold} of {defined.Servers.Count}	{string.Join(" ", defined.Servers)}");
+        }
+    }
+
+    return Task.CompletedTask;
+}));
+set.Add(setCreate);
+set.Add(setList);
+
+foreach (var verb in new[] { account, login, logout, status, add, list, show, exec, rotate, rm, audit, devices, set })
 {
     root.Add(verb);
 }

@@ -53,7 +53,8 @@ internal sealed partial class ItemStore(ClientHome home)
         {
             var item = JsonSerializer.Deserialize<StoredItem>(File.ReadAllBytes(path), Json)
                 ?? throw new JsonException("empty");
-            if (item.Format != StoredItem.CurrentFormat || !IsValidName(item.Name) || item.SealedItem is null
+            if (item.Format is not (StoredItem.SplitFormat or StoredItem.ThresholdFormat) || !IsValidName(item.Name) || item.SealedItem is null
+                || (item.Format == StoredItem.ThresholdFormat) != (item.Threshold is not null)
                 || Path.GetFileNameWithoutExtension(path) != item.UnitId.ToString("D"))
             {
                 throw new JsonException("unexpected content");
@@ -71,10 +72,16 @@ internal sealed partial class ItemStore(ClientHome home)
     private static partial Regex NamePattern();
 }
 
-/// <summary>One item file. <see cref="SealedItem"/> is the sealed-item v1 bytes of docs/spec.md §3.</summary>
-internal sealed record StoredItem(int Format, string Name, Guid UnitId, byte[] SealedItem, DateTimeOffset CreatedAt)
+/// <summary>
+/// One item file. <see cref="SealedItem"/> is the sealed-item v1 bytes of docs/spec.md §3. A split item names the
+/// server holding its unit (<see cref="Server"/>; absent in files from before server sets, meaning the default server);
+/// a threshold item (format 2, so older clients refuse it) names its set, and <see cref="UnitId"/> is its own item id.
+/// </summary>
+internal sealed record StoredItem(
+    int Format, string Name, Guid UnitId, byte[] SealedItem, DateTimeOffset CreatedAt, Uri? Server = null, ThresholdItem? Threshold = null)
 {
-    public const int CurrentFormat = 1;
+    public const int SplitFormat = 1;
+    public const int ThresholdFormat = 2;
 
     /// <summary>The header's context, checked structurally (authenticated only when the item opens).</summary>
     public ItemContext Context()
@@ -89,6 +96,15 @@ internal sealed record StoredItem(int Format, string Name, Guid UnitId, byte[] S
         }
     }
 }
+
+/// <summary>Where a threshold item's shares live: t, and per member (in share-index order) server, unit and version.</summary>
+internal sealed record ThresholdItem(string Set, int Threshold, IReadOnlyList<ThresholdShareRef> Members)
+{
+    public IReadOnlyList<ThresholdMember> Binding => [.. Members.Select(m => new ThresholdMember(m.Server, m.UnitId))];
+}
+
+/// <summary>Member i of a threshold item's set: the unit on that server holding share i, and its current version.</summary>
+internal sealed record ThresholdShareRef(Uri Server, Guid UnitId, int Version);
 
 /// <summary>A receipt the key server signed for one release, kept in receipts.jsonl to check the server's log later.</summary>
 internal sealed record StoredReceipt(long Sequence, byte[] ChainHash, Guid UnitId, Guid DeviceId, DateTimeOffset Time, byte[] Signature, Uri Server);

@@ -10,6 +10,15 @@ namespace Symbolon.Client;
 /// <param name="CreatedAt">When it was added.</param>
 public sealed record ItemInfo(string Name, Guid UnitId, uint KeyVersion, ItemMode Mode, DateTimeOffset CreatedAt);
 
+/// <summary>
+/// A threshold server set: any <paramref name="Threshold"/> of <paramref name="Servers"/> (independent key servers, each
+/// with its own account and session on this device) together release an item's key; fewer learn nothing.
+/// </summary>
+/// <param name="Name">The set's local name, e.g. "trio".</param>
+/// <param name="Threshold">t: how many servers must answer (2..n).</param>
+/// <param name="Servers">The n members, in share-index order.</param>
+public sealed record ServerSet(string Name, int Threshold, IReadOnlyList<Uri> Servers);
+
 /// <summary>Who is logged in where, and until when the session stays unlocked without use.</summary>
 public sealed record SessionStatus(bool LoggedIn, Uri? Server, string? Username, Guid? DeviceId, DateTimeOffset? LocksAt);
 
@@ -45,4 +54,13 @@ public sealed class VaultClientOptions
 
     /// <summary>For tests: the HTTP handler to use.</summary>
     public HttpMessageHandler? HttpHandler { get; set; }
+
+    /// <summary>Threshold items: how long to wait for the servers that have not answered yet.</summary>
+    public TimeSpan ThresholdTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Told about problems that did not stop the operation: a key server in a threshold set that returned a bad share,
+    /// or did not answer a removal. The CLI prints these as "symbolon: warning:".
+    /// </summary>
+    public Action<string>? Warning { get; set; }
 }

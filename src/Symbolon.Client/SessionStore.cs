@@ -1,8 +1,13 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 
 namespace Symbolon.Client;
 
-/// <summary>The persisted login (session.json, mode 0600). Tokens are useless without this device's key.</summary>
+/// <summary>
+/// The persisted login on one key server (session-&lt;server hash&gt;.json, mode 0600): one per server, so a device can
+/// be logged in to every member of a threshold set at once. Tokens are useless without this device's key.
+/// </summary>
 internal sealed record SessionState(
     Uri Server,
     string Username,
@@ -16,18 +21,25 @@ internal sealed record SessionState(
     public bool HasTokens => AccessToken is not null && RefreshToken is not null;
 }
 
-/// <summary>The vault's identity (vault.json): a random id bound into every item's key, and the remembered server.</summary>
-internal sealed record VaultState(Guid VaultId, Uri? Server);
+/// <summary>
+/// The vault's identity (vault.json): a random id bound into every item's key, the default server (the last one
+/// logged in to, where split-mode items are added) and the defined threshold server sets.
+/// </summary>
+internal sealed record VaultState(Guid VaultId, Uri? Server, IReadOnlyList<ServerSet>? Sets = null);
 
 internal static class StateFiles
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
-    public static SessionState? ReadSession(ClientHome home) => Read<SessionState>(home.File("session.json"));
+    public static SessionState? ReadSession(ClientHome home, Uri server) => Read<SessionState>(SessionPath(home, server));
 
-    public static void WriteSession(ClientHome home, SessionState? session)
+    /// <summary>Every server this home holds a session file for.</summary>
+    public static IReadOnlyList<SessionState> AllSessions(ClientHome home) =>
+        [.. Directory.EnumerateFiles(home.Path, "session-*.json").Select(path => Read<SessionState>(path)).OfType<SessionState>()];
+
+    public static void WriteSession(ClientHome home, Uri server, SessionState? session)
     {
-        var path = home.File("session.json");
+        var path = SessionPath(home, server);
         if (session is null)
         {
             if (File.Exists(path))
@@ -39,6 +51,17 @@ internal static class StateFiles
         }
 
         ClientHome.WriteAtomically(path, JsonSerializer.SerializeToUtf8Bytes(session, Json));
+    }
+
+    /// <summary>Moves a session.json written by a client from before per-server sessions to its per-server file.</summary>
+    public static void MigrateLegacySession(ClientHome home)
+    {
+        var legacy = home.File("session.json");
+        if (Read<SessionState>(legacy) is { } session)
+        {
+            WriteSession(home, session.Server, session);
+            ClientHome.Delete(legacy);
+        }
     }
 
     public static VaultState ReadOrCreateVault(ClientHome home)
@@ -56,6 +79,12 @@ internal static class StateFiles
 
     public static void WriteVault(ClientHome home, VaultState vault) =>
         ClientHome.WriteAtomically(home.File("vault.json"), JsonSerializer.SerializeToUtf8Bytes(vault, Json));
+
+    private static string SessionPath(ClientHome home, Uri server)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(server.AbsoluteUri));
+        return home.File($"session-{Convert.ToHexStringLower(hash, 0, 8)}.json");
+    }
 
     private static T? Read<T>(string path)
         where T : class

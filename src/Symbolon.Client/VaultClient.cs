@@ -10,16 +10,17 @@ namespace Symbolon.Client;
 /// device's client share and a live, audited release of the server share. Nothing that would let an item open
 /// offline is ever stored; the server share and the data key are wiped as soon as the item is opened.
 /// </summary>
-public sealed class VaultClient : IDisposable
+public sealed partial class VaultClient : IDisposable
 {
     private readonly ClientHome _home;
     private readonly VaultClientOptions _options;
     private readonly ItemStore _items;
     private readonly DeviceKey _device;
     private readonly ClientRootKey _rootKey;
-    private readonly VaultState _vault;
-    private SessionState? _session;
-    private KeyServerClient? _server;
+    private readonly Dictionary<Uri, SessionState?> _sessions = [];
+    private readonly Dictionary<Uri, KeyServerClient> _servers = [];
+    private readonly Lock _state = new();
+    private VaultState _vault;
 
     private VaultClient(VaultClientOptions options)
     {
@@ -30,14 +31,14 @@ public sealed class VaultClient : IDisposable
         _vault = StateFiles.ReadOrCreateVault(_home);
         _rootKey = DeviceSecrets.LoadOrCreateRootKey(_home, options.Passphrase);
         _device = DeviceSecrets.LoadOrCreateDeviceKey(_home);
-        _session = StateFiles.ReadSession(_home);
+        StateFiles.MigrateLegacySession(_home);
     }
 
     /// <summary>The client directory in use.</summary>
     public string HomePath => _home.Path;
 
-    /// <summary>The server remembered from the last login, if any.</summary>
-    public Uri? RememberedServer => _session?.Server ?? _vault.Server;
+    /// <summary>The default server: the last one logged in to, where split-mode items are added.</summary>
+    public Uri? RememberedServer => _vault.Server;
 
     /// <summary>Opens (creating on first use) the vault in the configured directory.</summary>
     public static VaultClient Open(VaultClientOptions? options = null) => new(options ?? new VaultClientOptions());
@@ -45,57 +46,64 @@ public sealed class VaultClient : IDisposable
     /// <summary>Creates an account on a key server.</summary>
     public async Task CreateAccountAsync(Uri server, string username, string password, CancellationToken cancellationToken = default)
     {
-        using var client = new KeyServerClient(server, _device, _options.Time, _options.HttpHandler);
-        await client.SendAsync(HttpMethod.Post, "/v1/accounts", new { username, password }, null, cancellationToken);
+        ArgumentNullException.ThrowIfNull(server);
+        await Server(server).SendAsync(HttpMethod.Post, "/v1/accounts", new { username, password }, null, cancellationToken);
     }
 
-    /// <summary>Logs in, enrolling this device's key on first use, and remembers the server.</summary>
+    /// <summary>
+    /// Logs in, enrolling this device's key on first use, and makes the server the default. Sessions on other servers
+    /// (the members of a threshold set) are kept: each server has its own.
+    /// </summary>
     public async Task LoginAsync(Uri server, string username, string password, CancellationToken cancellationToken = default)
     {
-        var client = new KeyServerClient(server, _device, _options.Time, _options.HttpHandler);
-        var response = await client.SendAsync(
+        ArgumentNullException.ThrowIfNull(server);
+        var response = await Server(server).SendAsync(
             HttpMethod.Post, "/v1/sessions", new { username, password, deviceName = Environment.MachineName }, null, cancellationToken);
-        UseServer(client);
-        SaveSession(FromResponse(server, username, response));
-        StateFiles.WriteVault(_home, _vault with { Server = server });
+        SaveSession(server, FromResponse(server, username, response));
+        SaveVault(_vault with { Server = server });
     }
 
     /// <summary>Forgets the device key so the next login enrols a fresh one (after this device was revoked).</summary>
     public static void ResetDevice(VaultClientOptions? options = null) => DeviceSecrets.ResetDeviceKey(new ClientHome(options?.HomePath));
 
-    /// <summary>Ends the session on the server (best effort if it is unreachable) and forgets it locally.</summary>
+    /// <summary>Ends every session of this device (best effort where a server is unreachable) and forgets them locally.</summary>
     public async Task LogoutAsync(CancellationToken cancellationToken = default)
     {
-        var session = _session;
-        if (session?.AccessToken is not null)
+        foreach (var session in StateFiles.AllSessions(_home))
         {
-            try
+            if (session.AccessToken is not null)
             {
-                await Server(session).SendAsync(HttpMethod.Delete, "/v1/sessions/current", null, session.AccessToken, cancellationToken);
+                try
+                {
+                    await Server(session.Server).SendAsync(HttpMethod.Delete, "/v1/sessions/current", null, session.AccessToken, cancellationToken);
+                }
+                catch (SymbolonException)
+                {
+                    // The local session is forgotten either way; the server's copy expires on its own.
+                }
             }
-            catch (SymbolonException)
-            {
-                // The local session is forgotten either way; the server's copy expires on its own.
-            }
-        }
 
-        SaveSession(null);
+            SaveSession(session.Server, null);
+        }
     }
 
-    /// <summary>Who is logged in, and when the session locks itself if unused.</summary>
+    /// <summary>Who is logged in to the default server, and when the session locks itself if unused.</summary>
     public SessionStatus Status()
     {
-        var session = _session;
+        var session = _vault.Server is null ? null : Session(_vault.Server);
         if (session is null || !session.HasTokens || IsIdle(session))
         {
-            return new SessionStatus(false, session?.Server ?? _vault.Server, session?.Username, session?.DeviceId, null);
+            return new SessionStatus(false, _vault.Server, session?.Username, session?.DeviceId, null);
         }
 
         return new SessionStatus(true, session.Server, session.Username, session.DeviceId, session.LastActivity + _options.IdleTimeout);
     }
 
-    /// <summary>Stores a new credential: the server draws the unit's share, the item is sealed and saved durably.</summary>
-    public async Task<ItemInfo> AddAsync(string name, Credential credential, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Stores a new credential, sealed and saved durably. Split mode (no <paramref name="set"/>): the default server
+    /// draws the unit's share. Threshold mode: the item's key is shared across the named server set.
+    /// </summary>
+    public async Task<ItemInfo> AddAsync(string name, Credential credential, string? set = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(credential);
         if (!ItemStore.IsValidName(name))
@@ -108,17 +116,24 @@ public sealed class VaultClient : IDisposable
             throw new InvalidOperationSymbolonException($"An item named '{name}' already exists.", "Choose another name, or remove the old item first.");
         }
 
-        var response = await AuthorisedAsync(HttpMethod.Post, "/v1/units", null, cancellationToken);
+        if (set is not null)
+        {
+            return await AddThresholdAsync(name, credential, FindSet(set), cancellationToken);
+        }
+
+        var server = DefaultServer();
+        var response = await AuthorisedAsync(server, HttpMethod.Post, "/v1/units", null, cancellationToken);
         var unitId = response.GetProperty("unitId").GetGuid();
         var version = (uint)response.GetProperty("version").GetInt32();
-        var item = new StoredItem(StoredItem.CurrentFormat, name, unitId, Seal(response, new ItemContext(_vault.VaultId, unitId, version, ItemMode.Split), credential), _options.Time.GetUtcNow());
+        var sealedItem = Seal(response, new ItemContext(_vault.VaultId, unitId, version, ItemMode.Split), credential);
+        var item = new StoredItem(StoredItem.SplitFormat, name, unitId, sealedItem, _options.Time.GetUtcNow(), server);
         try
         {
             _items.Save(item);
         }
         catch
         {
-            await TryShredAsync(unitId, cancellationToken);
+            await TryShredAsync(server, unitId, cancellationToken);
             throw;
         }
 
@@ -155,13 +170,22 @@ public sealed class VaultClient : IDisposable
         }
     }
 
-    /// <summary>Crypto-shreds the item's unit on the server, then deletes the local file.</summary>
+    /// <summary>
+    /// Crypto-shreds the item's unit on the server (threshold: on enough members that it can never open again), then
+    /// deletes the local file.
+    /// </summary>
     public async Task RemoveAsync(string name, CancellationToken cancellationToken = default)
     {
         var item = _items.Find(name);
+        if (item.Threshold is not null)
+        {
+            await RemoveThresholdAsync(item, cancellationToken);
+            return;
+        }
+
         try
         {
-            await AuthorisedAsync(HttpMethod.Delete, $"/v1/units/{item.UnitId}", null, cancellationToken);
+            await AuthorisedAsync(ItemServer(item), HttpMethod.Delete, $"/v1/units/{item.UnitId}", null, cancellationToken);
         }
         catch (ItemNotFoundException)
         {
@@ -171,14 +195,15 @@ public sealed class VaultClient : IDisposable
         _items.Delete(item);
     }
 
-    /// <summary>The account's audit records from the key server, oldest first.</summary>
+    /// <summary>The account's audit records from the default key server, oldest first.</summary>
     public async Task<IReadOnlyList<AuditEntry>> AuditAsync(CancellationToken cancellationToken = default)
     {
+        var server = DefaultServer();
         var entries = new List<AuditEntry>();
         long after = 0;
         while (true)
         {
-            var page = await AuthorisedAsync(HttpMethod.Get, $"/v1/audit?after={after}&limit=500", null, cancellationToken);
+            var page = await AuthorisedAsync(server, HttpMethod.Get, $"/v1/audit?after={after}&limit=500", null, cancellationToken);
             foreach (var record in page.EnumerateArray())
             {
                 entries.Add(new AuditEntry(
@@ -207,9 +232,10 @@ public sealed class VaultClient : IDisposable
     /// </summary>
     public async Task<AuditCheckResult> CheckAuditAsync(CancellationToken cancellationToken = default)
     {
-        var session = RequireSession();
-        var receipts = ReadReceipts().Where(r => r.Server == session.Server).ToList();
-        var key = await Server(session).GetAnonymousAsync("/v1/audit/key", cancellationToken);
+        var server = DefaultServer();
+        RequireSession(server);
+        var receipts = ReadReceipts().Where(r => r.Server == server).ToList();
+        var key = await Server(server).GetAnonymousAsync("/v1/audit/key", cancellationToken);
         using var auditKey = ECDsa.Create(new ECParameters
         {
             Curve = ECCurve.NamedCurves.nistP256,
@@ -238,10 +264,10 @@ public sealed class VaultClient : IDisposable
         return new AuditCheckResult(receipts.Count, missing);
     }
 
-    /// <summary>The account's enrolled devices.</summary>
-    public async Task<IReadOnlyList<DeviceInfo>> DevicesAsync(CancellationToken cancellationToken = default)
+    /// <summary>The account's enrolled devices on <paramref name="server"/> (default: the default server).</summary>
+    public async Task<IReadOnlyList<DeviceInfo>> DevicesAsync(Uri? server = null, CancellationToken cancellationToken = default)
     {
-        var devices = await AuthorisedAsync(HttpMethod.Get, "/v1/devices", null, cancellationToken);
+        var devices = await AuthorisedAsync(server ?? DefaultServer(), HttpMethod.Get, "/v1/devices", null, cancellationToken);
         return [.. devices.EnumerateArray().Select(d => new DeviceInfo(
             d.GetProperty("id").GetGuid(),
             d.GetProperty("name").GetString()!,
@@ -252,35 +278,56 @@ public sealed class VaultClient : IDisposable
             d.GetProperty("current").GetBoolean()))];
     }
 
-    /// <summary>Revokes a device of the account; its sessions end at once.</summary>
-    public Task RevokeDeviceAsync(Guid deviceId, CancellationToken cancellationToken = default) =>
-        AuthorisedAsync(HttpMethod.Delete, $"/v1/devices/{deviceId}", null, cancellationToken);
+    /// <summary>Revokes a device of the account on <paramref name="server"/> (default: the default server); its sessions end at once.</summary>
+    public Task RevokeDeviceAsync(Guid deviceId, Uri? server = null, CancellationToken cancellationToken = default) =>
+        AuthorisedAsync(server ?? DefaultServer(), HttpMethod.Delete, $"/v1/devices/{deviceId}", null, cancellationToken);
 
     /// <summary>Wipes the keys held in memory.</summary>
     public void Dispose()
     {
-        _server?.Dispose();
+        foreach (var server in _servers.Values)
+        {
+            server.Dispose();
+        }
+
         _device.Dispose();
         _rootKey.Dispose();
     }
 
     private async Task RotateAsync(StoredItem item, CancellationToken cancellationToken)
     {
+        if (item.Threshold is not null)
+        {
+            await RotateThresholdAsync(item, cancellationToken);
+            return;
+        }
+
+        var server = ItemServer(item);
         var context = item.Context();
         using var credential = await OpenAsync(item, context, cancellationToken);
-        var response = await AuthorisedAsync(HttpMethod.Post, $"/v1/units/{item.UnitId}/rotate", null, cancellationToken);
+        var response = await AuthorisedAsync(server, HttpMethod.Post, $"/v1/units/{item.UnitId}/rotate", null, cancellationToken);
         var version = (uint)response.GetProperty("version").GetInt32();
-        var resealed = item with { SealedItem = Seal(response, new ItemContext(context.VaultId, context.UnitId, version, context.Mode), credential) };
+        var resealed = item with
+        {
+            SealedItem = Seal(response, new ItemContext(context.VaultId, context.UnitId, version, context.Mode), credential),
+            Server = server,
+        };
         _items.Save(resealed);
 
         // Only now, with the new item durably saved, may the server destroy the old share.
-        await AuthorisedAsync(HttpMethod.Post, $"/v1/units/{item.UnitId}/confirm", new { version = (int)version }, cancellationToken);
+        await AuthorisedAsync(server, HttpMethod.Post, $"/v1/units/{item.UnitId}/confirm", new { version = (int)version }, cancellationToken);
     }
 
     private async Task<Credential> OpenAsync(StoredItem item, ItemContext context, CancellationToken cancellationToken)
     {
-        var response = await AuthorisedAsync(HttpMethod.Post, $"/v1/units/{item.UnitId}/release", new { version = (int)context.KeyVersion }, cancellationToken);
-        KeepReceipt(response.GetProperty("receipt"));
+        if (item.Threshold is not null)
+        {
+            return await OpenThresholdAsync(item, context, cancellationToken);
+        }
+
+        var server = ItemServer(item);
+        var response = await AuthorisedAsync(server, HttpMethod.Post, $"/v1/units/{item.UnitId}/release", new { version = (int)context.KeyVersion }, cancellationToken);
+        KeepReceipt(server, response.GetProperty("receipt"));
         using var dataKey = DeriveDataKey(response, context);
         try
         {
@@ -314,17 +361,17 @@ public sealed class VaultClient : IDisposable
         }
     }
 
-    /// <summary>Sends with the session, refreshing an expired access token once; enforces the idle lock.</summary>
-    private async Task<JsonElement> AuthorisedAsync(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
+    /// <summary>Sends with the server's session, refreshing an expired access token once; enforces the idle lock.</summary>
+    private async Task<JsonElement> AuthorisedAsync(Uri server, HttpMethod method, string path, object? body, CancellationToken cancellationToken)
     {
-        var session = RequireSession();
+        var session = RequireSession(server);
         var now = _options.Time.GetUtcNow();
         if (session.AccessExpiresAt - now < TimeSpan.FromSeconds(30))
         {
             session = await RefreshAsync(session, cancellationToken);
         }
 
-        var response = await Server(session).SendAsync(method, path, body, session.AccessToken, cancellationToken);
+        var response = await Server(server).SendAsync(method, path, body, session.AccessToken, cancellationToken);
         await TouchSessionAsync(session, cancellationToken);
         return response;
     }
@@ -336,59 +383,99 @@ public sealed class VaultClient : IDisposable
     /// </summary>
     private async Task<SessionState> RefreshAsync(SessionState session, CancellationToken cancellationToken)
     {
+        var server = session.Server;
         using var sessionLock = await SessionLock.AcquireAsync(_home, cancellationToken);
-        var latest = StateFiles.ReadSession(_home);
+        var latest = StateFiles.ReadSession(_home, server);
         if (latest is { HasTokens: true } && latest.RefreshToken != session.RefreshToken
             && latest.AccessExpiresAt - _options.Time.GetUtcNow() >= TimeSpan.FromSeconds(30))
         {
-            _session = latest;
+            Remember(server, latest);
             return latest;
         }
 
         try
         {
-            var response = await Server(session).SendAsync(HttpMethod.Post, "/v1/sessions/refresh", new { refreshToken = session.RefreshToken }, null, cancellationToken);
-            var refreshed = FromResponse(session.Server, session.Username, response);
-            SaveSession(refreshed);
+            var response = await Server(server).SendAsync(HttpMethod.Post, "/v1/sessions/refresh", new { refreshToken = session.RefreshToken }, null, cancellationToken);
+            var refreshed = FromResponse(server, session.Username, response);
+            SaveSession(server, refreshed);
             return refreshed;
         }
         catch (NotLoggedInException)
         {
-            SaveSession(null);
+            SaveSession(server, null);
             throw;
         }
     }
 
-    /// <summary>Records use for the idle lock without overwriting tokens another process has rotated meanwhile.</summary>
+    /// <summary>
+    /// Records use for the idle lock without overwriting tokens another process has rotated meanwhile. Use is
+    /// recorded at most every tenth of the idle timeout: the lock may come that much early, but a burst of requests
+    /// does not rewrite (and fsync) the session file each time.
+    /// </summary>
     private async Task TouchSessionAsync(SessionState used, CancellationToken cancellationToken)
     {
-        using var sessionLock = await SessionLock.AcquireAsync(_home, cancellationToken);
-        var latest = StateFiles.ReadSession(_home);
-        if (latest is null || latest.UserId != used.UserId || latest.Server != used.Server)
+        if (_options.Time.GetUtcNow() - used.LastActivity < _options.IdleTimeout / 10)
         {
-            _session = latest;
             return;
         }
 
-        SaveSession(latest with { LastActivity = _options.Time.GetUtcNow() });
+        using var sessionLock = await SessionLock.AcquireAsync(_home, cancellationToken);
+        var latest = StateFiles.ReadSession(_home, used.Server);
+        if (latest is null || latest.UserId != used.UserId)
+        {
+            Remember(used.Server, latest);
+            return;
+        }
+
+        SaveSession(used.Server, latest with { LastActivity = _options.Time.GetUtcNow() });
     }
 
-    private SessionState RequireSession()
+    private SessionState RequireSession(Uri server)
     {
-        var session = _session;
+        var session = Session(server);
+        var where = server == _vault.Server ? "" : $" to {server}";
         if (session is null || !session.HasTokens)
         {
-            throw new NotLoggedInException("Not logged in.");
+            throw new NotLoggedInException($"Not logged in{where}.", $"Run `symbolon login --server {server}`.");
         }
 
         if (IsIdle(session))
         {
-            SaveSession(null);
-            throw new NotLoggedInException($"The session locked itself after {Describe(_options.IdleTimeout)} without use.");
+            SaveSession(server, null);
+            throw new NotLoggedInException($"The session{where} locked itself after {Describe(_options.IdleTimeout)} without use.",
+                $"Run `symbolon login --server {server}`.");
         }
 
         return session;
     }
+
+    private SessionState? Session(Uri server)
+    {
+        lock (_state)
+        {
+            if (!_sessions.TryGetValue(server, out var session))
+            {
+                session = StateFiles.ReadSession(_home, server);
+                _sessions[server] = session;
+            }
+
+            return session;
+        }
+    }
+
+    private void Remember(Uri server, SessionState? session)
+    {
+        lock (_state)
+        {
+            _sessions[server] = session;
+        }
+    }
+
+    private Uri DefaultServer() =>
+        _vault.Server ?? throw new NotLoggedInException("Not logged in.", "Run `symbolon login --server URL`.");
+
+    /// <summary>A split item's server; items from before server sets were always on the default server.</summary>
+    private Uri ItemServer(StoredItem item) => item.Server ?? DefaultServer();
 
     /// <summary>"10 minutes", "90 seconds": whole units, so a short timeout does not read as "0 minutes".</summary>
     private static string Describe(TimeSpan timeout) =>
@@ -412,36 +499,38 @@ public sealed class VaultClient : IDisposable
             now);
     }
 
-    private void SaveSession(SessionState? session)
+    private void SaveSession(Uri server, SessionState? session)
     {
-        StateFiles.WriteSession(_home, session);
-        _session = session;
+        StateFiles.WriteSession(_home, server, session);
+        Remember(server, session);
     }
 
-    private KeyServerClient Server(SessionState session)
+    private void SaveVault(VaultState vault)
     {
-        if (_server is null || _server.Server != session.Server)
+        StateFiles.WriteVault(_home, vault);
+        _vault = vault;
+    }
+
+    private KeyServerClient Server(Uri server)
+    {
+        lock (_state)
         {
-            UseServer(new KeyServerClient(session.Server, _device, _options.Time, _options.HttpHandler));
-        }
+            if (!_servers.TryGetValue(server, out var client))
+            {
+                // A handler given for tests is shared by every server's client, so it must outlive them.
+                client = new KeyServerClient(server, _device, _options.Time, _options.HttpHandler);
+                _servers[server] = client;
+            }
 
-        return _server!;
-    }
-
-    private void UseServer(KeyServerClient client)
-    {
-        if (!ReferenceEquals(_server, client))
-        {
-            _server?.Dispose();
-            _server = client;
+            return client;
         }
     }
 
-    private async Task TryShredAsync(Guid unitId, CancellationToken cancellationToken)
+    private async Task TryShredAsync(Uri server, Guid unitId, CancellationToken cancellationToken)
     {
         try
         {
-            await AuthorisedAsync(HttpMethod.Delete, $"/v1/units/{unitId}", null, cancellationToken);
+            await AuthorisedAsync(server, HttpMethod.Delete, $"/v1/units/{unitId}", null, cancellationToken);
         }
         catch (SymbolonException)
         {
@@ -449,7 +538,7 @@ public sealed class VaultClient : IDisposable
         }
     }
 
-    private void KeepReceipt(JsonElement receipt)
+    private void KeepReceipt(Uri server, JsonElement receipt)
     {
         var stored = new StoredReceipt(
             receipt.GetProperty("sequence").GetInt64(),
@@ -458,8 +547,11 @@ public sealed class VaultClient : IDisposable
             receipt.GetProperty("deviceId").GetGuid(),
             receipt.GetProperty("time").GetDateTimeOffset(),
             receipt.GetProperty("signature").GetBytesFromBase64(),
-            _session!.Server);
-        ClientHome.AppendLineDurably(_home.File("receipts.jsonl"), JsonSerializer.Serialize(stored, ReceiptJson));
+            server);
+        lock (_state)
+        {
+            ClientHome.AppendLineDurably(_home.File("receipts.jsonl"), JsonSerializer.Serialize(stored, ReceiptJson));
+        }
     }
 
     private List<StoredReceipt> ReadReceipts()

@@ -27,6 +27,9 @@ public static class Labels
     /// <summary>Associated data when a client wraps its root key under an Argon2id passphrase key.</summary>
     public const string RootKeyWrap = "symbolon.dev/v1/root-key-wrap";
 
+    /// <summary>HKDF-SHA256 info prefix binding a threshold item's reconstructed secret to its server set.</summary>
+    public const string ThresholdSet = "symbolon.dev/v1/threshold-set";
+
     /// <summary>The four magic bytes that open every sealed item, in ASCII.</summary>
     public const string SealedItemMagic = "SYMI";
 }

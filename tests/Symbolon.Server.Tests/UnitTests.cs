@@ -73,6 +73,47 @@ public sealed class UnitTests
     }
 
     [Fact]
+    public async Task A_share_the_client_supplies_is_stored_and_released_like_one_the_server_drew()
+    {
+        using var app = new SymbolonApp();
+        using var client = await app.NewClient().SignUpAsync();
+        var first = RandomNumberGenerator.GetBytes(32);
+        var second = RandomNumberGenerator.GetBytes(32);
+
+        var created = await (await client.SendAsync(HttpMethod.Post, "/v1/units", new { share = first })).AssertOkJsonAsync(HttpStatusCode.Created);
+        var unitId = created.GetProperty("unitId").GetGuid();
+        var released = await (await client.ReleaseAsync(unitId)).AssertOkJsonAsync();
+        var rotated = await (await client.SendAsync(HttpMethod.Post, $"/v1/units/{unitId}/rotate", new { share = second })).AssertOkJsonAsync();
+        var releasedAfterRotation = await (await client.ReleaseAsync(unitId, 2)).AssertOkJsonAsync();
+
+        Assert.Equal(first, released.GetProperty("share").GetBytesFromBase64());
+        Assert.Equal(2, rotated.GetProperty("version").GetInt32());
+        Assert.Equal(second, releasedAfterRotation.GetProperty("share").GetBytesFromBase64());
+        Assert.NotEqual(first, app.WithDatabase(db => db.UnitVersions.Single(v => v.UnitId == unitId && v.Version == 1).SealedShare.AsSpan(12, 32).ToArray()));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(31)]
+    [InlineData(34)]
+    public async Task A_supplied_share_of_the_wrong_length_is_refused_and_changes_nothing(int length)
+    {
+        using var app = new SymbolonApp();
+        using var client = await app.NewClient().SignUpAsync();
+        var unit = await client.CreateUnitAsync();
+        var records = app.WithDatabase(db => db.AuditRecords.Count());
+
+        var create = await client.SendAsync(HttpMethod.Post, "/v1/units", new { share = new byte[length] });
+        var rotate = await client.SendAsync(HttpMethod.Post, $"/v1/units/{unit.Id}/rotate", new { share = new byte[length] });
+
+        await create.AssertProblemAsync(HttpStatusCode.BadRequest, "invalid-request");
+        await rotate.AssertProblemAsync(HttpStatusCode.BadRequest, "invalid-request");
+        Assert.Equal(1, app.WithDatabase(db => db.Units.Count()));
+        Assert.Equal(1, app.WithDatabase(db => db.UnitVersions.Count()));
+        Assert.Equal(records, app.WithDatabase(db => db.AuditRecords.Count()));
+    }
+
+    [Fact]
     public async Task Rotation_keeps_the_old_version_until_confirmed_then_retires_it()
     {
         using var app = new SymbolonApp();

@@ -33,6 +33,12 @@ public static partial class UnitEndpoints
 
     public sealed record ShareResponse(Guid UnitId, int Version, byte[] Share);
 
+    /// <summary>
+    /// Create or rotate. <see cref="Share"/> is normally absent and the server draws the share; a threshold client sends
+    /// its own (one Shamir share of a secret it drew), which the server then treats exactly like one it drew.
+    /// </summary>
+    public sealed record ShareRequest(byte[]? Share);
+
     public sealed record ReleaseRequest(int? Version);
 
     public sealed record ConfirmRequest(int Version);
@@ -64,14 +70,19 @@ public static partial class UnitEndpoints
             .ToArray());
     }
 
-    /// <summary>Draws a fresh share with the CSPRNG, stores it sealed, and returns it once.</summary>
-    private static async Task<Created<ShareResponse>> CreateAsync(
-        HttpContext http, SymbolonDbContext db, ShareProtector protector, AuditLog audit, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>Draws a fresh share with the CSPRNG (or takes the client's), stores it sealed, and returns it once.</summary>
+    private static async Task<Results<Created<ShareResponse>, ProblemHttpResult>> CreateAsync(
+        ShareRequest? request, HttpContext http, SymbolonDbContext db, ShareProtector protector, AuditLog audit, TimeProvider time, CancellationToken cancellationToken)
     {
+        if (InvalidShare(request) is { } invalid)
+        {
+            return invalid;
+        }
+
         var caller = http.GetCaller();
         var unit = new Unit { Id = Guid.CreateVersion7(), UserId = caller.UserId, CurrentVersion = 1, CreatedAt = time.GetUtcNow() };
         db.Units.Add(unit);
-        var share = AddVersion(db, protector, unit, 1, unit.CreatedAt);
+        var share = AddVersion(db, protector, unit, 1, unit.CreatedAt, request?.Share);
         await audit.AppendAsync(db, AuditEvents.UnitCreated, caller.UserId, caller.Device.Id, unit.Id, 1, cancellationToken: cancellationToken);
         return TypedResults.Created($"/v1/units/{unit.Id}", new ShareResponse(unit.Id, 1, share));
     }
@@ -143,8 +154,13 @@ public static partial class UnitEndpoints
     /// re-sealing) until the client confirms the new one; then they are retired and their shares destroyed.
     /// </summary>
     private static async Task<Results<Ok<ShareResponse>, ProblemHttpResult>> RotateAsync(
-        Guid id, HttpContext http, SymbolonDbContext db, ShareProtector protector, AuditLog audit, TimeProvider time, CancellationToken cancellationToken)
+        Guid id, ShareRequest? request, HttpContext http, SymbolonDbContext db, ShareProtector protector, AuditLog audit, TimeProvider time, CancellationToken cancellationToken)
     {
+        if (InvalidShare(request) is { } invalid)
+        {
+            return invalid;
+        }
+
         var caller = http.GetCaller();
         var unit = await FindUnitAsync(db, caller, id, cancellationToken);
         if (unit is null)
@@ -153,7 +169,7 @@ public static partial class UnitEndpoints
         }
 
         var next = await db.UnitVersions.Where(v => v.UnitId == id).MaxAsync(v => v.Version, cancellationToken) + 1;
-        var share = AddVersion(db, protector, unit, next, time.GetUtcNow());
+        var share = AddVersion(db, protector, unit, next, time.GetUtcNow(), request?.Share);
         await audit.AppendAsync(db, AuditEvents.UnitRotated, caller.UserId, caller.Device.Id, id, next, cancellationToken: cancellationToken);
         return TypedResults.Ok(new ShareResponse(id, next, share));
     }
@@ -205,9 +221,14 @@ public static partial class UnitEndpoints
     private static Task<Unit?> FindUnitAsync(SymbolonDbContext db, Caller caller, Guid id, CancellationToken cancellationToken) =>
         db.Units.SingleOrDefaultAsync(u => u.Id == id && u.UserId == caller.UserId && u.ShreddedAt == null, cancellationToken);
 
-    private static byte[] AddVersion(SymbolonDbContext db, ShareProtector protector, Unit unit, int version, DateTimeOffset now)
+    private static ProblemHttpResult? InvalidShare(ShareRequest? request) =>
+        request?.Share is { Length: not ServerShare.ShareSize }
+            ? Problems.InvalidRequest($"`share` must be {ServerShare.ShareSize} bytes (base64), or absent for a share drawn by the server.")
+            : null;
+
+    private static byte[] AddVersion(SymbolonDbContext db, ShareProtector protector, Unit unit, int version, DateTimeOffset now, byte[]? supplied)
     {
-        var share = RandomNumberGenerator.GetBytes(ServerShare.ShareSize);
+        var share = supplied ?? RandomNumberGenerator.GetBytes(ServerShare.ShareSize);
         db.UnitVersions.Add(new UnitVersion
         {
             UnitId = unit.Id,

@@ -34,6 +34,25 @@ internal static class ServerDatabase
         return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>The ids of every unit the account created on the server.</summary>
+    public static List<Guid> UnitIds(this KeyServer server, string username)
+    {
+        using var connection = server.OpenDatabase();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT "Units"."Id" FROM "Units" JOIN "Users" ON "Users"."Id" = "Units"."UserId" WHERE "Users"."Username" = lower($username)
+            """;
+        command.Parameters.AddWithValue("$username", username);
+        using var reader = command.ExecuteReader();
+        var ids = new List<Guid>();
+        while (reader.Read())
+        {
+            ids.Add(Guid.Parse(reader.GetString(0)));
+        }
+
+        return ids;
+    }
+
     public static int CurrentVersion(this KeyServer server, Guid unitId)
     {
         using var connection = server.OpenDatabase();

@@ -6,6 +6,8 @@ namespace Symbolon.Cli.Tests.Infrastructure;
 /// <summary>
 /// A layer-4 load balancer on 127.0.0.1: each new connection goes to the next backend in turn, bytes are relayed
 /// unchanged. It counts connections per backend so a test can show that every node served. Stops on dispose.
+/// With one backend and <see cref="Tamper"/> or <see cref="ResponseDelay"/> set, it is a misbehaving proxy in front of
+/// one server: answers altered on the way, or late.
 /// </summary>
 internal sealed class TcpBalancer : IAsyncDisposable
 {
@@ -26,6 +28,24 @@ internal sealed class TcpBalancer : IAsyncDisposable
     }
 
     public string Url => $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
+
+    /// <summary>Rewrites each chunk of the server's answers in place before the client gets it.</summary>
+    public Action<byte[], int>? Tamper { get; set; }
+
+    /// <summary>Holds each chunk of the server's answers this long before passing it on.</summary>
+    public TimeSpan ResponseDelay { get; set; }
+
+    /// <summary>A <see cref="Tamper"/> that changes one base64 character of every JSON "share" value: a server returning bad shares.</summary>
+    public static void CorruptShares(byte[] buffer, int count)
+    {
+        var marker = "\"share\":\""u8;
+        var span = buffer.AsSpan(0, count);
+        for (var at = span.IndexOf(marker); at >= 0 && at + marker.Length < count; at = NextMarker(span, marker, at))
+        {
+            ref var first = ref span[at + marker.Length];
+            first = first == (byte)'A' ? (byte)'B' : (byte)'A';
+        }
+    }
 
     /// <summary>How many connections went to backend <paramref name="index"/> so far.</summary>
     public int ConnectionsTo(int index) => Volatile.Read(ref _connections[index]);
@@ -75,12 +95,34 @@ internal sealed class TcpBalancer : IAsyncDisposable
                 await backend.ConnectAsync(IPAddress.Loopback, _backendPorts[index](), _stop.Token);
                 var upstream = client.GetStream();
                 var downstream = backend.GetStream();
-                await Task.WhenAny(upstream.CopyToAsync(downstream, _stop.Token), downstream.CopyToAsync(upstream, _stop.Token));
+                await Task.WhenAny(upstream.CopyToAsync(downstream, _stop.Token), RelayAnswersAsync(downstream, upstream));
             }
             catch (Exception exception) when (exception is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
             {
                 // A node that is down refuses the connection; the client sees the connection close, as behind a real balancer.
             }
         }
+    }
+
+    private async Task RelayAnswersAsync(NetworkStream from, NetworkStream to)
+    {
+        var buffer = new byte[64 * 1024];
+        int read;
+        while ((read = await from.ReadAsync(buffer, _stop.Token)) > 0)
+        {
+            Tamper?.Invoke(buffer, read);
+            if (ResponseDelay > TimeSpan.Zero)
+            {
+                await Task.Delay(ResponseDelay, _stop.Token);
+            }
+
+            await to.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
+        }
+    }
+
+    private static int NextMarker(ReadOnlySpan<byte> span, ReadOnlySpan<byte> marker, int after)
+    {
+        var next = span[(after + 1)..].IndexOf(marker);
+        return next < 0 ? -1 : after + 1 + next;
     }
 }
