@@ -9,10 +9,17 @@ using Symbolon.LoadTest;
 //   dotnet run -c Release --project benchmarks/Symbolon.LoadTest -- --seconds 10 [--out results.json]
 //   … -- --backend postgres --nodes 2     (PostgreSQL from this machine's binaries, two nodes sharing it)
 //
+//   … -- open-latency                   (threshold vs split open time through the SDK, three servers; issue 6)
+//
 // benchmarks/load-backends.sh runs SQLite, PostgreSQL on one node and on two back to back and prints one summary.
 //
 // Exit codes: 0 every request succeeded; 1 some request failed (a broken server is not reported as fast);
 // 2 usage or setup error.
+if (args is ["open-latency", .. var rest])
+{
+    return await OpenLatency.RunAsync(rest);
+}
+
 if (!LoadOptions.TryParse(args, out var options, out var usageError))
 {
     await Console.Error.WriteLineAsync($"symbolon-load: error: {usageError}");

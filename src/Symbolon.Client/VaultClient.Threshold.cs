@@ -90,11 +90,12 @@ public sealed partial class VaultClient
     {
         var threshold = item.Threshold!;
         var digest = ThresholdSet.Digest(threshold.Threshold, threshold.Binding);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.ThresholdTimeout);
         var pending = threshold.Members.Select((member, index) => ReleaseShareAsync(member, index, threshold.Threshold, timeout.Token)).ToList();
         var answers = new List<(int Index, ShamirShare Share)>();
         var failures = new List<MemberResult<JsonElement>>();
+        var receipts = new List<(Uri Server, JsonElement Receipt)>();
         try
         {
             Credential? opened = null;
@@ -102,7 +103,7 @@ public sealed partial class VaultClient
             {
                 var done = await Task.WhenAny(pending);
                 pending.Remove(done);
-                var (index, share, error) = await done;
+                var (index, share, receipt, error) = await done;
                 if (share is null)
                 {
                     failures.Add(new MemberResult<JsonElement>(threshold.Members[index].Server, default, error));
@@ -110,6 +111,7 @@ public sealed partial class VaultClient
                 }
 
                 answers.Add((index, share));
+                receipts.Add((threshold.Members[index].Server, receipt));
                 if (answers.Count == threshold.Threshold)
                 {
                     opened = TryOpen(item, context, digest, [.. answers.Select(a => a.Share)]);
@@ -130,15 +132,40 @@ public sealed partial class VaultClient
         }
         finally
         {
-            await timeout.CancelAsync();
-            foreach (var (_, share, _) in await Task.WhenAll(pending))
-            {
-                share?.Dispose();
-            }
-
             foreach (var (_, share) in answers)
             {
                 share.Dispose();
+            }
+
+            // One durable append for the releases used. Requests still running are left to finish (and their
+            // receipts kept) in the background: cancelling them would only make those servers do more work.
+            KeepReceipts(receipts);
+            _ = FinishLateAnswersAsync(pending, threshold, timeout);
+        }
+    }
+
+    private async Task FinishLateAnswersAsync(
+        List<Task<(int Index, ShamirShare? Share, JsonElement Receipt, SymbolonException? Error)>> pending, ThresholdItem threshold, CancellationTokenSource timeout)
+    {
+        using (timeout)
+        {
+            try
+            {
+                var late = new List<(Uri Server, JsonElement Receipt)>();
+                foreach (var (index, share, receipt, _) in await Task.WhenAll(pending))
+                {
+                    if (share is not null)
+                    {
+                        late.Add((threshold.Members[index].Server, receipt));
+                        share.Dispose();
+                    }
+                }
+
+                KeepReceipts(late);
+            }
+            catch (Exception exception) when (exception is IOException or ObjectDisposedException or UnauthorizedAccessException)
+            {
+                // The client was disposed or the disk refused: a late receipt is lost; the server's audit log has the release.
             }
         }
     }
@@ -226,13 +253,12 @@ public sealed partial class VaultClient
         }
     }
 
-    private async Task<(int Index, ShamirShare? Share, SymbolonException? Error)> ReleaseShareAsync(
+    private async Task<(int Index, ShamirShare? Share, JsonElement Receipt, SymbolonException? Error)> ReleaseShareAsync(
         ThresholdShareRef member, int index, int threshold, CancellationToken cancellationToken)
     {
         try
         {
             var response = await AuthorisedAsync(member.Server, HttpMethod.Post, $"/v1/units/{member.UnitId}/release", new { version = member.Version }, cancellationToken);
-            KeepReceipt(member.Server, response.GetProperty("receipt"));
             var value = response.GetProperty("share").GetBytesFromBase64();
             var encoded = new byte[ShamirShare.EncodedSize];
             try
@@ -245,7 +271,7 @@ public sealed partial class VaultClient
                 encoded[0] = (byte)threshold;
                 encoded[1] = (byte)(index + 1);
                 value.CopyTo(encoded, 2);
-                return (index, ShamirShare.Import(encoded), null);
+                return (index, ShamirShare.Import(encoded), response.GetProperty("receipt"), null);
             }
             finally
             {
@@ -255,11 +281,11 @@ public sealed partial class VaultClient
         }
         catch (SymbolonException exception)
         {
-            return (index, null, exception);
+            return (index, null, default, exception);
         }
         catch (OperationCanceledException)
         {
-            return (index, null, new ServerUnreachableException($"The key server at {member.Server} did not answer within {_options.ThresholdTimeout.TotalSeconds:0.#} s."));
+            return (index, null, default, new ServerUnreachableException($"The key server at {member.Server} did not answer within {_options.ThresholdTimeout.TotalSeconds:0.#} s."));
         }
     }
 

@@ -538,19 +538,27 @@ public sealed partial class VaultClient : IDisposable
         }
     }
 
-    private void KeepReceipt(Uri server, JsonElement receipt)
+    private void KeepReceipt(Uri server, JsonElement receipt) => KeepReceipts([(server, receipt)]);
+
+    /// <summary>Appends the receipts of one open to receipts.jsonl with one durable write.</summary>
+    private void KeepReceipts(List<(Uri Server, JsonElement Receipt)> receipts)
     {
-        var stored = new StoredReceipt(
-            receipt.GetProperty("sequence").GetInt64(),
-            receipt.GetProperty("chainHash").GetBytesFromBase64(),
-            receipt.GetProperty("unitId").GetGuid(),
-            receipt.GetProperty("deviceId").GetGuid(),
-            receipt.GetProperty("time").GetDateTimeOffset(),
-            receipt.GetProperty("signature").GetBytesFromBase64(),
-            server);
+        if (receipts.Count == 0)
+        {
+            return;
+        }
+
+        var lines = receipts.Select(r => JsonSerializer.Serialize(new StoredReceipt(
+            r.Receipt.GetProperty("sequence").GetInt64(),
+            r.Receipt.GetProperty("chainHash").GetBytesFromBase64(),
+            r.Receipt.GetProperty("unitId").GetGuid(),
+            r.Receipt.GetProperty("deviceId").GetGuid(),
+            r.Receipt.GetProperty("time").GetDateTimeOffset(),
+            r.Receipt.GetProperty("signature").GetBytesFromBase64(),
+            r.Server), ReceiptJson));
         lock (_state)
         {
-            ClientHome.AppendLineDurably(_home.File("receipts.jsonl"), JsonSerializer.Serialize(stored, ReceiptJson));
+            ClientHome.AppendLineDurably(_home.File("receipts.jsonl"), string.Join('\n', lines));
         }
     }
 
