@@ -1,3 +1,5 @@
+using Symbolon.Crypto.Oprf;
+
 namespace Symbolon.Crypto;
 
 /// <summary>The one place argument errors are built, so every message reads the same way.</summary>
@@ -24,6 +26,39 @@ internal static class Guard
         if (mode is not (ItemMode.Split or ItemMode.Threshold or ItemMode.Blinded))
         {
             throw new ArgumentOutOfRangeException(name, "`mode` must be Split, Threshold or Blinded.");
+        }
+    }
+
+    public static void MaxLength(ReadOnlySpan<byte> value, int max, string name)
+    {
+        if (value.Length > max)
+        {
+            throw new ArgumentException($"`{name}.Length` must be at most {max}.", name);
+        }
+    }
+
+    public static void Count(int count, int max, string name)
+    {
+        if (count < 1 || count > max)
+        {
+            throw new ArgumentException($"`{name}.Count` must be from 1 to {max}.", name);
+        }
+    }
+
+    public static void DefinedMode(OprfMode mode, string name)
+    {
+        if (mode is not (OprfMode.Oprf or OprfMode.Voprf or OprfMode.Poprf))
+        {
+            throw new ArgumentOutOfRangeException(name, "`mode` must be Oprf, Voprf or Poprf.");
+        }
+    }
+
+    /// <summary>Info only exists in POPRF; accepting it elsewhere would let a caller believe it was bound.</summary>
+    public static void InfoOnlyInPoprf(OprfMode mode, ReadOnlySpan<byte> info, string name)
+    {
+        if (mode != OprfMode.Poprf && !info.IsEmpty)
+        {
+            throw new ArgumentException($"`{name}` must be empty unless the mode is Poprf.", name);
         }
     }
 }

@@ -32,4 +32,36 @@ public static class Labels
 
     /// <summary>The four magic bytes that open every sealed item, in ASCII.</summary>
     public const string SealedItemMagic = "SYMI";
+
+    // RFC 9497 (blinded mode, docs/spec.md §10). Fixed by the RFC, not by us; "OPRFV1-" carries its version.
+
+    /// <summary>RFC 9497 §3.1: contextString = "OPRFV1-" ‖ I2OSP(mode, 1) ‖ "-" ‖ suite identifier.</summary>
+    public const string OprfContextPrefix = "OPRFV1-";
+
+    /// <summary>RFC 9497 §4.1: the suite identifier at the end of the context string.</summary>
+    public const string OprfSuite = "ristretto255-SHA512";
+
+    /// <summary>RFC 9497 §4.1: DST prefix of HashToGroup (before the context string).</summary>
+    public const string OprfHashToGroup = "HashToGroup-";
+
+    /// <summary>RFC 9497 §4.1: DST prefix of HashToScalar (before the context string).</summary>
+    public const string OprfHashToScalar = "HashToScalar-";
+
+    /// <summary>RFC 9497 §3.2.1: DST prefix of HashToScalar in DeriveKeyPair (before the context string).</summary>
+    public const string OprfDeriveKeyPair = "DeriveKeyPair";
+
+    /// <summary>RFC 9497 §2.2.1: seedDST prefix of the composite seed (before the context string).</summary>
+    public const string OprfSeed = "Seed-";
+
+    /// <summary>RFC 9497 §2.2.1: closes each composite transcript.</summary>
+    public const string OprfComposite = "Composite";
+
+    /// <summary>RFC 9497 §2.2.1: closes the proof's challenge transcript.</summary>
+    public const string OprfChallenge = "Challenge";
+
+    /// <summary>RFC 9497 §3.3.3: opens POPRF's framed info.</summary>
+    public const string OprfInfo = "Info";
+
+    /// <summary>RFC 9497 §3.3: closes the hash input of Finalize.</summary>
+    public const string OprfFinalize = "Finalize";
 }
