@@ -70,7 +70,7 @@ internal static class OpenLatency
             using (var credential = new Credential("bot@example.com", "vendor password", "https://portal.example"))
             {
                 await vault.AddAsync("split", credential);
-                await vault.AddAsync("threshold", credential, "trio");
+                await vault.AddAsync("threshold", credential, ItemMode.Threshold, "trio");
             }
 
             var (split, threshold) = await MeasureAsync(vault, iterations);

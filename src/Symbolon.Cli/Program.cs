@@ -65,12 +65,21 @@ var name = new Argument<string>("name") { Description = "The item's name, e.g. a
 var itemUser = new Option<string>("--username", "-u") { Description = "The vendor account's username.", Required = true };
 var url = new Option<string?>("--url") { Description = "The vendor portal's address." };
 var inSet = new Option<string?>("--set") { Description = "Threshold mode: share the item's key across this server set (see `symbolon set`)." };
-var add = new Command("add", "Store a credential (the password is read from a prompt or stdin, never from arguments).") { name, itemUser, url, passwordStdin, inSet };
+var mode = new Option<string>("--mode") { Description = "split (default): the server keeps a share; blinded: the server evaluates an oblivious PRF and never sees the share.", DefaultValueFactory = _ => "split" };
+mode.AcceptOnlyFromAmong("split", "blinded");
+var add = new Command("add", "Store a credential (the password is read from a prompt or stdin, never from arguments).") { name, itemUser, url, passwordStdin, inSet, mode };
 add.SetAction((parse, token) => Cli.Run(parse, home, async vault =>
 {
+    var itemMode = parse.GetValue(inSet) is not null ? Symbolon.Crypto.ItemMode.Threshold
+        : parse.GetValue(mode) == "blinded" ? Symbolon.Crypto.ItemMode.Blinded : Symbolon.Crypto.ItemMode.Split;
+    if (itemMode == Symbolon.Crypto.ItemMode.Threshold && parse.GetValue(mode) == "blinded")
+    {
+        throw new UsageException("--set and --mode blinded do not go together", "A threshold item's servers hold Shamir shares; blinded items live on the default server.");
+    }
+
     var password = Secrets.Read("Vendor password", parse.GetValue(passwordStdin));
     using var credential = new Symbolon.Crypto.Credential(parse.GetValue(itemUser)!, password, parse.GetValue(url));
-    var info = await vault.AddAsync(parse.GetValue(name)!, credential, parse.GetValue(inSet), token);
+    var info = await vault.AddAsync(parse.GetValue(name)!, credential, itemMode, parse.GetValue(inSet), token);
     Cli.Report(parse.GetValue(json), info, $"Stored '{info.Name}'.");
 }));
 
@@ -117,14 +126,23 @@ var exec = new Command("exec", "Run a command with credentials in its environmen
 exec.SetAction((parse, token) => Exec.RunAsync(parse.GetValue(home), parse.GetValue(env) ?? [], parse.GetValue(command) ?? [], token));
 
 var all = new Option<bool>("--all") { Description = "Rotate every item." };
+var serverKey = new Option<bool>("--server-key") { Description = "Rotate the default server's blinded-mode key (a new key epoch) and re-seal every blinded item under it." };
 var optionalName = new Argument<string?>("name") { Description = "The item to rotate.", Arity = ArgumentArity.ZeroOrOne };
-var rotate = new Command("rotate", "Re-seal items under new server shares and retire the old ones.") { optionalName, all };
+var rotate = new Command("rotate", "Re-seal items under new server shares and retire the old ones.") { optionalName, all, serverKey };
 rotate.SetAction((parse, token) => Cli.Run(parse, home, async vault =>
 {
     var single = parse.GetValue(optionalName);
-    if (parse.GetValue(all) == (single is not null))
+    if ((parse.GetValue(all) ? 1 : 0) + (parse.GetValue(serverKey) ? 1 : 0) + (single is null ? 0 : 1) != 1)
     {
-        throw new UsageException("give either an item name or --all", "symbolon rotate acme   or   symbolon rotate --all");
+        throw new UsageException("give one of: an item name, --all, --server-key", "symbolon rotate acme   or   symbolon rotate --all   or   symbolon rotate --server-key");
+    }
+
+    if (parse.GetValue(serverKey))
+    {
+        var blinded = vault.List().Count(i => i.Mode == Symbolon.Crypto.ItemMode.Blinded);
+        await vault.RotateBlindedKeyAsync(new ProgressBar(quiet: parse.GetValue(json)), token);
+        Cli.Report(parse.GetValue(json), new { rotatedServerKey = true, items = blinded }, $"Rotated the server's blinded-mode key; re-sealed {blinded} blinded items.");
+        return;
     }
 
     if (single is not null)

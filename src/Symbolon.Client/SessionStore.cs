@@ -25,7 +25,13 @@ internal sealed record SessionState(
 /// The vault's identity (vault.json): a random id bound into every item's key, the default server (the last one
 /// logged in to, where split-mode items are added) and the defined threshold server sets.
 /// </summary>
-internal sealed record VaultState(Guid VaultId, Uri? Server, IReadOnlyList<ServerSet>? Sets = null);
+internal sealed record VaultState(Guid VaultId, Uri? Server, IReadOnlyList<ServerSet>? Sets = null, IReadOnlyList<PinnedOprfKey>? OprfKeys = null);
+
+/// <summary>
+/// A key server's blinded-mode public key for one account and epoch, pinned the first time it was seen: every later
+/// proof is checked against it, so a server that starts evaluating with another key is refused.
+/// </summary>
+internal sealed record PinnedOprfKey(Uri Server, Guid UserId, int Epoch, byte[] PublicKey);
 
 internal static class StateFiles
 {

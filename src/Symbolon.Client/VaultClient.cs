@@ -100,12 +100,19 @@ public sealed partial class VaultClient : IDisposable
     }
 
     /// <summary>
-    /// Stores a new credential, sealed and saved durably. Split mode (no <paramref name="set"/>): the default server
-    /// draws the unit's share. Threshold mode: the item's key is shared across the named server set.
+    /// Stores a new credential, sealed and saved durably. Split mode: the default server draws the unit's share.
+    /// Threshold mode (<paramref name="set"/> given): the item's key is shared across the named server set. Blinded
+    /// mode: the default server evaluates its POPRF key on a blinded input and never sees the share.
     /// </summary>
-    public async Task<ItemInfo> AddAsync(string name, Credential credential, string? set = null, CancellationToken cancellationToken = default)
+    public async Task<ItemInfo> AddAsync(
+        string name, Credential credential, ItemMode mode = ItemMode.Split, string? set = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(credential);
+        if ((mode == ItemMode.Threshold) != (set is not null) || !Enum.IsDefined(mode))
+        {
+            throw new InvalidOperationSymbolonException("Threshold mode needs a server set, and only threshold mode takes one.");
+        }
+
         if (!ItemStore.IsValidName(name))
         {
             throw new InvalidOperationSymbolonException($"'{name}' is not a valid item name: use 1-64 of a-z 0-9 . _ -, starting with a letter or digit.");
@@ -119,6 +126,11 @@ public sealed partial class VaultClient : IDisposable
         if (set is not null)
         {
             return await AddThresholdAsync(name, credential, FindSet(set), cancellationToken);
+        }
+
+        if (mode == ItemMode.Blinded)
+        {
+            return await AddBlindedAsync(name, credential, cancellationToken);
         }
 
         var server = DefaultServer();
@@ -302,6 +314,12 @@ public sealed partial class VaultClient : IDisposable
             return;
         }
 
+        if (item.Context().Mode == ItemMode.Blinded)
+        {
+            await RotateBlindedAsync(item, cancellationToken);
+            return;
+        }
+
         var server = ItemServer(item);
         var context = item.Context();
         using var credential = await OpenAsync(item, context, cancellationToken);
@@ -325,40 +343,66 @@ public sealed partial class VaultClient : IDisposable
             return await OpenThresholdAsync(item, context, cancellationToken);
         }
 
+        if (context.Mode == ItemMode.Blinded)
+        {
+            return OpenSealed(item, await EvaluateAsync(ItemServer(item), context, cancellationToken), context);
+        }
+
         var server = ItemServer(item);
         var response = await AuthorisedAsync(server, HttpMethod.Post, $"/v1/units/{item.UnitId}/release", new { version = (int)context.KeyVersion }, cancellationToken);
         KeepReceipt(server, response.GetProperty("receipt"));
-        using var dataKey = DeriveDataKey(response, context);
-        try
+        using var share = ImportShare(response);
+        return OpenSealed(item, share, context);
+    }
+
+    /// <summary>Opens the item with the server share (disposed here) and this device's client share.</summary>
+    private Credential OpenSealed(StoredItem item, ServerShare serverShare, ItemContext context)
+    {
+        using (serverShare)
+        using (var dataKey = DeriveDataKey(serverShare, context))
         {
-            return SealedItem.Open(dataKey, item.SealedItem);
-        }
-        catch (ItemOpenException exception)
-        {
-            throw new ItemTamperedException($"The item '{item.Name}' could not be opened: it is damaged, was altered, or belongs to another vault.", exception);
+            try
+            {
+                return SealedItem.Open(dataKey, item.SealedItem);
+            }
+            catch (ItemOpenException exception)
+            {
+                throw new ItemTamperedException($"The item '{item.Name}' could not be opened: it is damaged, was altered, or belongs to another vault.", exception);
+            }
         }
     }
 
     private byte[] Seal(JsonElement shareResponse, ItemContext context, Credential credential)
     {
-        using var dataKey = DeriveDataKey(shareResponse, context);
+        using var share = ImportShare(shareResponse);
+        return Seal(share, context, credential);
+    }
+
+    private byte[] Seal(ServerShare serverShare, ItemContext context, Credential credential)
+    {
+        using var dataKey = DeriveDataKey(serverShare, context);
         return SealedItem.Seal(dataKey, credential);
     }
 
-    /// <summary>The data key from the server's share (wiped at once) and this device's client share.</summary>
-    private DataKey DeriveDataKey(JsonElement shareResponse, ItemContext context)
+    /// <summary>The server's share from its answer; the decoded bytes are wiped at once.</summary>
+    private static ServerShare ImportShare(JsonElement shareResponse)
     {
         var shareBytes = shareResponse.GetProperty("share").GetBytesFromBase64();
         try
         {
-            using var serverShare = ServerShare.Import(shareBytes);
-            using var clientShare = _rootKey.DeriveClientShare(context.VaultId, context.UnitId);
-            return DataKey.Derive(clientShare, serverShare, context);
+            return ServerShare.Import(shareBytes);
         }
         finally
         {
             CryptographicOperations.ZeroMemory(shareBytes);
         }
+    }
+
+    /// <summary>The data key from the server share and this device's client share.</summary>
+    private DataKey DeriveDataKey(ServerShare serverShare, ItemContext context)
+    {
+        using var clientShare = _rootKey.DeriveClientShare(context.VaultId, context.UnitId);
+        return DataKey.Derive(clientShare, serverShare, context);
     }
 
     /// <summary>Sends with the server's session, refreshing an expired access token once; enforces the idle lock.</summary>

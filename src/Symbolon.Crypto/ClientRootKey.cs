@@ -54,6 +54,12 @@ public sealed class ClientRootKey : IDisposable
         return KeyDerivation.DeriveClientShare(_key.Span, vaultId, unitId);
     }
 
+    /// <summary>
+    /// A blinded item's private POPRF input (docs/spec.md §10): secret, known only to this device. Wipe
+    /// <paramref name="input"/> (<see cref="BlindedShare.InputSize"/> bytes) after use.
+    /// </summary>
+    public void DeriveBlindedInput(Guid vaultId, Guid unitId, Span<byte> input) => BlindedShare.DeriveInput(_key.Span, vaultId, unitId, input);
+
     /// <summary>Zeroes the key.</summary>
     public void Dispose() => _key.Dispose();
 

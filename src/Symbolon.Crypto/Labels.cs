@@ -33,6 +33,15 @@ public static class Labels
     /// <summary>The four magic bytes that open every sealed item, in ASCII.</summary>
     public const string SealedItemMagic = "SYMI";
 
+    /// <summary>HKDF-SHA256 info prefix of a blinded item's private POPRF input, derived from the device root key.</summary>
+    public const string BlindedInput = "symbolon.dev/v1/blinded-input";
+
+    /// <summary>HKDF-SHA256 info of a blinded item's server share, derived from the 64-byte POPRF output.</summary>
+    public const string BlindedShare = "symbolon.dev/v1/blinded-share";
+
+    /// <summary>Associated-data prefix when the key server seals a user's POPRF key under its key-encryption key.</summary>
+    public const string OprfKeyAtRest = "symbolon.dev/v1/oprf-key-at-rest";
+
     // RFC 9497 (blinded mode, docs/spec.md §10). Fixed by the RFC, not by us; "OPRFV1-" carries its version.
 
     /// <summary>RFC 9497 §3.1: contextString = "OPRFV1-" ‖ I2OSP(mode, 1) ‖ "-" ‖ suite identifier.</summary>

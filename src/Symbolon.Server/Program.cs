@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Symbolon.Server.Accounts;
 using Symbolon.Server.Audit;
+using Symbolon.Server.Blinded;
 using Symbolon.Server.Devices;
 using Symbolon.Server.Hosting;
 using Symbolon.Server.Operations;
@@ -52,6 +53,7 @@ app.MapAccounts();
 app.MapSessions();
 app.MapDevices();
 app.MapUnits();
+app.MapBlinded();
 app.MapAudit();
 
 app.MapOpenApi("/openapi/{documentName}.json");

@@ -52,12 +52,13 @@ public sealed class RotateTests(SharedKeyServer shared)
     }
 
     [Fact]
-    public async Task Rotate_needs_a_name_or_all()
+    public async Task Rotate_needs_exactly_one_of_a_name_all_or_the_server_key()
     {
         using var device = new ClientDevice();
         await device.SignUpAsync(Server);
 
-        (await device.RunAsync("rotate")).AssertFailure(ExitCodes.Usage, "give either an item name or --all", hint: "symbolon rotate --all");
-        (await device.RunAsync("rotate", "acme", "--all")).AssertFailure(ExitCodes.Usage, "give either an item name or --all", hint: "symbolon rotate --all");
+        (await device.RunAsync("rotate")).AssertFailure(ExitCodes.Usage, "give one of: an item name, --all, --server-key", hint: "symbolon rotate --all");
+        (await device.RunAsync("rotate", "acme", "--all")).AssertFailure(ExitCodes.Usage, "give one of: an item name, --all, --server-key", hint: "symbolon rotate --all");
+        (await device.RunAsync("rotate", "--all", "--server-key")).AssertFailure(ExitCodes.Usage, "give one of: an item name, --all, --server-key", hint: "symbolon rotate --server-key");
     }
 }

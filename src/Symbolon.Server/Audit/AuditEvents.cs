@@ -15,6 +15,9 @@ public static class AuditEvents
     public const string DeviceLocked = "device.locked";
     public const string UnitCreated = "unit.created";
     public const string UnitReleased = "unit.released";
+    public const string UnitEvaluated = "unit.evaluated";
+    public const string OprfKeyCreated = "oprf-key.created";
+    public const string OprfKeyRetired = "oprf-key.retired";
     public const string UnitDenied = "unit.denied";
     public const string UnitRotated = "unit.rotated";
     public const string UnitRetired = "unit.retired";

@@ -36,7 +36,7 @@ public sealed class ReleaseLimiter(IOptions<ServerOptions> options, TimeProvider
 
         var since = now - QuotaWindow;
         var recentUnits = await db.AuditRecords
-            .Where(r => r.UserId == caller.UserId && r.Event == AuditEvents.UnitReleased && r.Time > since)
+            .Where(r => r.UserId == caller.UserId && (r.Event == AuditEvents.UnitReleased || r.Event == AuditEvents.UnitEvaluated) && r.Time > since)
             .Select(r => r.UnitId)
             .Distinct()
             .ToListAsync(cancellationToken);

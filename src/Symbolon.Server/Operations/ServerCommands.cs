@@ -53,7 +53,7 @@ public static class ServerCommands
                 return result.Valid ? 0 : 1;
             case "rewrap-kek":
                 var count = await RewrapAsync(provider);
-                Console.WriteLine($"symbolon-server: {count} shares rewrapped; the new key-encryption key is current and the old one destroyed.");
+                Console.WriteLine($"symbolon-server: {count} shares and keys rewrapped; the new key-encryption key is current and the old one destroyed.");
                 return 0;
             default:
                 await Console.Error.WriteLineAsync($"symbolon-server: error: unknown command '{command}'.");
@@ -99,8 +99,28 @@ public static class ServerCommands
                 System.Security.Cryptography.CryptographicOperations.ZeroMemory(share);
             }
 
-            await audit.AppendAsync(db, AuditEvents.KekRotated, detail: $"{rows.Count} shares to {nextId}");
-            return rows.Count;
+            var oprfKeys = await db.OprfKeys.Where(k => k.State == UnitVersionState.Active && k.KekId != nextId).ToListAsync();
+            var scalar = new byte[Symbolon.Crypto.Oprf.OprfPrivateKey.KeySize];
+            try
+            {
+                foreach (var key in oprfKeys)
+                {
+                    if (!protector.TryUnprotectOprfKey(key.KekId, key.SealedKey, key.UserId, key.Epoch, scalar))
+                    {
+                        throw new InvalidOperationException($"The POPRF key of user {key.UserId} epoch {key.Epoch} failed its integrity check; nothing was rewrapped.");
+                    }
+
+                    key.SealedKey = protector.ProtectOprfKey(scalar, key.UserId, key.Epoch, withNext: true);
+                    key.KekId = nextId;
+                }
+            }
+            finally
+            {
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(scalar);
+            }
+
+            await audit.AppendAsync(db, AuditEvents.KekRotated, detail: $"{rows.Count} shares and {oprfKeys.Count} blinded-mode keys to {nextId}");
+            return rows.Count + oprfKeys.Count;
         }, CancellationToken.None);
         keys.PromoteNextKey();
         return count;

@@ -78,12 +78,23 @@ public sealed class RefreshToken
     public DateTimeOffset? UsedAt { get; set; }
 }
 
+public enum UnitKind
+{
+    /// <summary>Split and threshold items: the unit holds a share (in <see cref="UnitVersion"/> rows) and releases it.</summary>
+    Share = 0,
+
+    /// <summary>Blinded items: no share is stored; the unit is the public input of the user's POPRF key.</summary>
+    Blinded = 1,
+}
+
 /// <summary>A unit: one stored credential's server-side half. Rows are kept after shredding so ids answer 404 forever.</summary>
 public sealed class Unit
 {
     public Guid Id { get; set; }
 
     public Guid UserId { get; set; }
+
+    public UnitKind Kind { get; set; }
 
     public int CurrentVersion { get; set; }
 
@@ -107,6 +118,28 @@ public sealed class UnitVersion
 
     /// <summary>nonce ‖ ciphertext ‖ tag; see Keys/ShareProtector.</summary>
     public byte[] SealedShare { get; set; } = [];
+
+    public string KekId { get; set; } = "";
+
+    public UnitVersionState State { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset? RetiredAt { get; set; }
+}
+
+/// <summary>
+/// One epoch of a user's POPRF key (blinded mode): a ristretto255 scalar sealed under the KEK. A rotation adds the next
+/// epoch; once the client has re-derived its items, confirming it retires the older epochs and destroys their keys.
+/// </summary>
+public sealed class OprfKey
+{
+    public Guid UserId { get; set; }
+
+    public int Epoch { get; set; }
+
+    /// <summary>nonce ‖ ciphertext ‖ tag; see Keys/ShareProtector. Empty once retired.</summary>
+    public byte[] SealedKey { get; set; } = [];
 
     public string KekId { get; set; } = "";
 

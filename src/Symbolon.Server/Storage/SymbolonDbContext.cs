@@ -32,6 +32,8 @@ public class SymbolonDbContext : DbContext
 
     public DbSet<UnitVersion> UnitVersions => Set<UnitVersion>();
 
+    public DbSet<OprfKey> OprfKeys => Set<OprfKey>();
+
     public DbSet<AuditRecord> AuditRecords => Set<AuditRecord>();
 
     public DbSet<AuditHead> AuditHeads => Set<AuditHead>();
@@ -122,6 +124,16 @@ internal sealed class UnitVersionConfiguration : IEntityTypeConfiguration<UnitVe
         builder.HasKey(version => new { version.UnitId, version.Version });
         builder.Property(version => version.KekId).HasMaxLength(64);
         builder.HasOne<Unit>().WithMany().HasForeignKey(version => version.UnitId);
+    }
+}
+
+internal sealed class OprfKeyConfiguration : IEntityTypeConfiguration<OprfKey>
+{
+    public void Configure(EntityTypeBuilder<OprfKey> builder)
+    {
+        builder.HasKey(key => new { key.UserId, key.Epoch });
+        builder.Property(key => key.KekId).HasMaxLength(64);
+        builder.HasOne<User>().WithMany().HasForeignKey(key => key.UserId);
     }
 }
 

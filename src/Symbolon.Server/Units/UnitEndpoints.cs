@@ -31,13 +31,15 @@ public static partial class UnitEndpoints
         return routes;
     }
 
-    public sealed record ShareResponse(Guid UnitId, int Version, byte[] Share);
+    /// <summary>The unit and its share; for a blinded unit, version 0 and no share (there is none).</summary>
+    public sealed record ShareResponse(Guid UnitId, int Version, byte[]? Share);
 
     /// <summary>
     /// Create or rotate. <see cref="Share"/> is normally absent and the server draws the share; a threshold client sends
     /// its own (one Shamir share of a secret it drew), which the server then treats exactly like one it drew.
+    /// <see cref="Blinded"/> (create only) makes a blinded-mode unit: no share, evaluated with the user's POPRF key.
     /// </summary>
-    public sealed record ShareRequest(byte[]? Share);
+    public sealed record ShareRequest(byte[]? Share, bool Blinded = false);
 
     public sealed record ReleaseRequest(int? Version);
 
@@ -80,11 +82,24 @@ public static partial class UnitEndpoints
         }
 
         var caller = http.GetCaller();
-        var unit = new Unit { Id = Guid.CreateVersion7(), UserId = caller.UserId, CurrentVersion = 1, CreatedAt = time.GetUtcNow() };
+        var blinded = request?.Blinded == true;
+        if (blinded && request!.Share is not null)
+        {
+            return Problems.InvalidRequest("A blinded unit holds no share: send `blinded` or `share`, not both.");
+        }
+
+        var unit = new Unit
+        {
+            Id = Guid.CreateVersion7(),
+            UserId = caller.UserId,
+            Kind = blinded ? UnitKind.Blinded : UnitKind.Share,
+            CurrentVersion = blinded ? 0 : 1,
+            CreatedAt = time.GetUtcNow(),
+        };
         db.Units.Add(unit);
-        var share = AddVersion(db, protector, unit, 1, unit.CreatedAt, request?.Share);
-        await audit.AppendAsync(db, AuditEvents.UnitCreated, caller.UserId, caller.Device.Id, unit.Id, 1, cancellationToken: cancellationToken);
-        return TypedResults.Created($"/v1/units/{unit.Id}", new ShareResponse(unit.Id, 1, share));
+        var share = blinded ? null : AddVersion(db, protector, unit, 1, unit.CreatedAt, request?.Share);
+        await audit.AppendAsync(db, AuditEvents.UnitCreated, caller.UserId, caller.Device.Id, unit.Id, blinded ? null : 1, blinded ? "blinded" : "", cancellationToken);
+        return TypedResults.Created($"/v1/units/{unit.Id}", new ShareResponse(unit.Id, unit.CurrentVersion, share));
     }
 
     /// <summary>
@@ -106,7 +121,7 @@ public static partial class UnitEndpoints
     {
         var started = Stopwatch.GetTimestamp();
         var caller = http.GetCaller();
-        var unit = await FindUnitAsync(db, caller, id, cancellationToken);
+        var unit = await FindUnitAsync(db, caller, id, cancellationToken, UnitKind.Share);
         var versionNumber = request?.Version ?? unit?.CurrentVersion ?? 0;
         var version = unit is null ? null : await db.UnitVersions.SingleOrDefaultAsync(
             v => v.UnitId == id && v.Version == versionNumber && v.State == UnitVersionState.Active, cancellationToken);
@@ -117,19 +132,9 @@ public static partial class UnitEndpoints
             return Problems.NotFound();
         }
 
-        if (caller.Device.LockedAt is not null)
+        if (await RefuseAsync(http, db, caller, id, version.Version, limiter, audit, metrics, cancellationToken) is { } refused)
         {
-            await audit.AppendAsync(db, AuditEvents.UnitDenied, caller.UserId, caller.Device.Id, id, version.Version, "device locked", cancellationToken);
-            metrics.Denied("device-locked");
-            return Problems.DeviceLocked();
-        }
-
-        if (await limiter.TryAcquireAsync(db, caller, id, cancellationToken) is { } denial)
-        {
-            var auditEvent = denial.Kind == "quota-exceeded" ? AuditEvents.DeviceLocked : AuditEvents.RateLimited;
-            await audit.AppendAsync(db, auditEvent, caller.UserId, caller.Device.Id, id, version.Version, denial.Kind, cancellationToken);
-            metrics.Denied(denial.Kind);
-            return Problems.TooManyRequests(http, denial.Kind, denial.RetryAfter, denial.Detail);
+            return refused;
         }
 
         var share = new byte[ServerShare.ShareSize];
@@ -143,10 +148,40 @@ public static partial class UnitEndpoints
         }
 
         var record = await audit.AppendAsync(db, AuditEvents.UnitReleased, caller.UserId, caller.Device.Id, id, version.Version, cancellationToken: cancellationToken);
-        var receipt = new ReleaseReceipt(record.Sequence, record.Hash, id, caller.Device.Id, record.Time);
         metrics.Released(Stopwatch.GetElapsedTime(started));
-        return TypedResults.Ok(new ReleaseResponse(id, version.Version, share, new ReceiptView(
-            receipt.Sequence, receipt.ChainHash, receipt.UnitId, receipt.DeviceId, receipt.Time, signer.Sign(receipt))));
+        return TypedResults.Ok(new ReleaseResponse(id, version.Version, share, Receipt(record, id, caller, signer)));
+    }
+
+    /// <summary>
+    /// The checks every use of a unit passes before its secret work (release or evaluation): the device is not locked,
+    /// and the rate limits and the distinct-unit quota allow it. A refusal is audited and answered; null means go on.
+    /// </summary>
+    internal static async Task<ProblemHttpResult?> RefuseAsync(
+        HttpContext http, SymbolonDbContext db, Caller caller, Guid unitId, int? version, ReleaseLimiter limiter, AuditLog audit, ServerMetrics metrics, CancellationToken cancellationToken)
+    {
+        if (caller.Device.LockedAt is not null)
+        {
+            await audit.AppendAsync(db, AuditEvents.UnitDenied, caller.UserId, caller.Device.Id, unitId, version, "device locked", cancellationToken);
+            metrics.Denied("device-locked");
+            return Problems.DeviceLocked();
+        }
+
+        if (await limiter.TryAcquireAsync(db, caller, unitId, cancellationToken) is { } denial)
+        {
+            var auditEvent = denial.Kind == "quota-exceeded" ? AuditEvents.DeviceLocked : AuditEvents.RateLimited;
+            await audit.AppendAsync(db, auditEvent, caller.UserId, caller.Device.Id, unitId, version, denial.Kind, cancellationToken);
+            metrics.Denied(denial.Kind);
+            return Problems.TooManyRequests(http, denial.Kind, denial.RetryAfter, denial.Detail);
+        }
+
+        return null;
+    }
+
+    /// <summary>The signed receipt of a use's audit record.</summary>
+    internal static ReceiptView Receipt(AuditRecord record, Guid unitId, Caller caller, AuditSigner signer)
+    {
+        var receipt = new ReleaseReceipt(record.Sequence, record.Hash, unitId, caller.Device.Id, record.Time);
+        return new ReceiptView(receipt.Sequence, receipt.ChainHash, receipt.UnitId, receipt.DeviceId, receipt.Time, signer.Sign(receipt));
     }
 
     /// <summary>
@@ -162,7 +197,7 @@ public static partial class UnitEndpoints
         }
 
         var caller = http.GetCaller();
-        var unit = await FindUnitAsync(db, caller, id, cancellationToken);
+        var unit = await FindUnitAsync(db, caller, id, cancellationToken, UnitKind.Share);
         if (unit is null)
         {
             return Problems.NotFound();
@@ -179,7 +214,7 @@ public static partial class UnitEndpoints
         Guid id, ConfirmRequest request, HttpContext http, SymbolonDbContext db, AuditLog audit, TimeProvider time, CancellationToken cancellationToken)
     {
         var caller = http.GetCaller();
-        var unit = await FindUnitAsync(db, caller, id, cancellationToken);
+        var unit = await FindUnitAsync(db, caller, id, cancellationToken, UnitKind.Share);
         var versions = unit is null ? [] : await db.UnitVersions.Where(v => v.UnitId == id).ToListAsync(cancellationToken);
         if (unit is null || !versions.Any(v => v.Version == request.Version && v.State == UnitVersionState.Active))
         {
@@ -218,8 +253,9 @@ public static partial class UnitEndpoints
         return TypedResults.NoContent();
     }
 
-    private static Task<Unit?> FindUnitAsync(SymbolonDbContext db, Caller caller, Guid id, CancellationToken cancellationToken) =>
-        db.Units.SingleOrDefaultAsync(u => u.Id == id && u.UserId == caller.UserId && u.ShreddedAt == null, cancellationToken);
+    /// <summary>The caller's live unit with this id (of this kind, when given), or null: others' units look the same as none.</summary>
+    internal static Task<Unit?> FindUnitAsync(SymbolonDbContext db, Caller caller, Guid id, CancellationToken cancellationToken, UnitKind? kind = null) =>
+        db.Units.SingleOrDefaultAsync(u => u.Id == id && u.UserId == caller.UserId && u.ShreddedAt == null && (kind == null || u.Kind == kind), cancellationToken);
 
     private static ProblemHttpResult? InvalidShare(ShareRequest? request) =>
         request?.Share is { Length: not ServerShare.ShareSize }

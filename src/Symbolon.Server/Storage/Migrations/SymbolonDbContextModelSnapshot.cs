@@ -145,6 +145,37 @@ namespace Symbolon.Server.Storage.Migrations
                     b.ToTable("LoginThrottles");
                 });
 
+            modelBuilder.Entity("Symbolon.Server.Storage.OprfKey", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Epoch")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("KekId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("RetiredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("SealedKey")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<int>("State")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("UserId", "Epoch");
+
+                    b.ToTable("OprfKeys");
+                });
+
             modelBuilder.Entity("Symbolon.Server.Storage.RateBucket", b =>
                 {
                     b.Property<string>("Key")
@@ -254,6 +285,9 @@ namespace Symbolon.Server.Storage.Migrations
                     b.Property<int>("CurrentVersion")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("Kind")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("ShreddedAt")
                         .HasColumnType("INTEGER");
 
@@ -337,6 +371,15 @@ namespace Symbolon.Server.Storage.Migrations
                 });
 
             modelBuilder.Entity("Symbolon.Server.Storage.Device", b =>
+                {
+                    b.HasOne("Symbolon.Server.Storage.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Symbolon.Server.Storage.OprfKey", b =>
                 {
                     b.HasOne("Symbolon.Server.Storage.User", null)
                         .WithMany()

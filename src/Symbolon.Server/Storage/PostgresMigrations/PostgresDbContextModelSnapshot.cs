@@ -150,6 +150,37 @@ namespace Symbolon.Server.Storage.PostgresMigrations
                     b.ToTable("LoginThrottles");
                 });
 
+            modelBuilder.Entity("Symbolon.Server.Storage.OprfKey", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Epoch")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("KekId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long?>("RetiredAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<byte[]>("SealedKey")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<int>("State")
+                        .HasColumnType("integer");
+
+                    b.HasKey("UserId", "Epoch");
+
+                    b.ToTable("OprfKeys");
+                });
+
             modelBuilder.Entity("Symbolon.Server.Storage.RateBucket", b =>
                 {
                     b.Property<string>("Key")
@@ -259,6 +290,9 @@ namespace Symbolon.Server.Storage.PostgresMigrations
                     b.Property<int>("CurrentVersion")
                         .HasColumnType("integer");
 
+                    b.Property<int>("Kind")
+                        .HasColumnType("integer");
+
                     b.Property<long?>("ShreddedAt")
                         .HasColumnType("bigint");
 
@@ -342,6 +376,15 @@ namespace Symbolon.Server.Storage.PostgresMigrations
                 });
 
             modelBuilder.Entity("Symbolon.Server.Storage.Device", b =>
+                {
+                    b.HasOne("Symbolon.Server.Storage.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Symbolon.Server.Storage.OprfKey", b =>
                 {
                     b.HasOne("Symbolon.Server.Storage.User", null)
                         .WithMany()
