@@ -171,7 +171,8 @@ public sealed class PostgresCluster : IAsyncDisposable
             .FirstOrDefault(directory => File.Exists(Path.Combine(directory, "initdb")) && File.Exists(Path.Combine(directory, "pg_ctl")));
     }
 
-    private static int FreePort()
+    /// <summary>A port on 127.0.0.1 that was free a moment ago (the caller must cope with it being taken meanwhile).</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Symbolon.Cli.Tests.Infrastructure;
 using Symbolon.Testing;
 
@@ -73,7 +71,7 @@ public sealed class MultiNodeTests(PostgresFixture postgres) : IClassFixture<Pos
     {
         using var empty = new TempDirectory("node");
         var database = await DatabaseSettingsAsync();
-        string[] serve = [$"--urls=http://127.0.0.1:{FreePort()}", .. database];
+        string[] serve = [$"--urls=http://127.0.0.1:{PostgresCluster.FreePort()}", .. database];
 
         var withoutKeys = await KeyServer.RunCommandAsync(empty.Path, serve);
         using var migrated = new TempDirectory("node");
@@ -90,11 +88,4 @@ public sealed class MultiNodeTests(PostgresFixture postgres) : IClassFixture<Pos
 
     private async Task<string[]> DatabaseSettingsAsync() =>
         ["--Symbolon:Database:Provider=PostgreSql", $"--Symbolon:Database:ConnectionString={await postgres.CreateDatabaseAsync()}"];
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

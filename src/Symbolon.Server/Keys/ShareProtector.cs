@@ -37,16 +37,7 @@ public sealed class ShareProtector(IKeyEncryptionKeyProvider keys)
     {
         Span<byte> associatedData = stackalloc byte[Label.Length + 36];
         WriteAssociatedData(associatedData, userId, unitId, version);
-        try
-        {
-            keys.Unwrap(keyId, sealedShare, associatedData, share);
-            return true;
-        }
-        catch (CryptographicException)
-        {
-            CryptographicOperations.ZeroMemory(share);
-            return false;
-        }
+        return TryUnwrap(keyId, sealedShare, associatedData, share);
     }
 
     public byte[] ProtectOprfKey(ReadOnlySpan<byte> key, Guid userId, int epoch, bool withNext = false)
@@ -61,14 +52,19 @@ public sealed class ShareProtector(IKeyEncryptionKeyProvider keys)
     {
         Span<byte> associatedData = stackalloc byte[OprfLabel.Length + 36];
         WriteAssociatedData(associatedData, userId, Guid.Empty, epoch, OprfLabel);
+        return TryUnwrap(keyId, sealedKey, associatedData, key);
+    }
+
+    private bool TryUnwrap(string keyId, ReadOnlySpan<byte> wrapped, ReadOnlySpan<byte> associatedData, Span<byte> plaintext)
+    {
         try
         {
-            keys.Unwrap(keyId, sealedKey, associatedData, key);
+            keys.Unwrap(keyId, wrapped, associatedData, plaintext);
             return true;
         }
         catch (CryptographicException)
         {
-            CryptographicOperations.ZeroMemory(key);
+            CryptographicOperations.ZeroMemory(plaintext);
             return false;
         }
     }

@@ -24,7 +24,7 @@ internal sealed class KeyServer : IAsyncDisposable
         _settings = settings;
         _directory = sharedDataDirectory is null ? new TempDirectory("server") : null;
         DataDirectory = sharedDataDirectory ?? _directory!.Path;
-        Port = FreePort();
+        Port = Symbolon.Testing.PostgresCluster.FreePort();
     }
 
     /// <summary>The data directory: symbolon.db, kek.key, operator.token (shared by the nodes of a multi-node test).</summary>
@@ -56,7 +56,7 @@ internal sealed class KeyServer : IAsyncDisposable
                 }
                 catch (InvalidOperationException) when (attempt < 3 && server.RecentLog.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
                 {
-                    server.Port = FreePort();
+                    server.Port = Symbolon.Testing.PostgresCluster.FreePort();
                 }
             }
         }
@@ -215,15 +215,6 @@ internal sealed class KeyServer : IAsyncDisposable
         {
             _directory?.Dispose();
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }
 
