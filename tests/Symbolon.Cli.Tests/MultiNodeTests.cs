@@ -86,6 +86,22 @@ public sealed class MultiNodeTests(PostgresFixture postgres) : IClassFixture<Pos
         Assert.Contains("symbolon-server: error: the database schema is not up to date.", withoutSchema.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_node_refuses_to_start_on_PostgreSQL_without_a_usable_connection_string()
+    {
+        using var data = new TempDirectory("node");
+
+        var missing = await KeyServer.RunCommandAsync(data.Path, ["migrate", "--Symbolon:Database:Provider=PostgreSql"]);
+        var unreachable = await KeyServer.RunCommandAsync(data.Path,
+            ["migrate", "--Symbolon:Database:Provider=PostgreSql", $"--Symbolon:Database:ConnectionString=Host=127.0.0.1;Port={PostgresCluster.FreePort()};Database=none;Username=none;Timeout=3"]);
+
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("symbolon-server: error: Symbolon:Database:ConnectionString must be a PostgreSQL connection string", missing.Output, StringComparison.Ordinal);
+        Assert.Equal(1, unreachable.ExitCode);
+        Assert.Contains("symbolon-server: error: the PostgreSQL database is unreachable", unreachable.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", missing.Output + unreachable.Output, StringComparison.Ordinal);
+    }
+
     private async Task<string[]> DatabaseSettingsAsync() =>
         ["--Symbolon:Database:Provider=PostgreSql", $"--Symbolon:Database:ConnectionString={await postgres.CreateDatabaseAsync()}"];
 }

@@ -205,6 +205,28 @@ public abstract class StorageContract : IDisposable
     }
 
     [Fact]
+    public async Task Both_nodes_evaluate_a_blinded_unit_with_the_one_key_created_for_the_account()
+    {
+        var (a, b) = await StartNodesAsync();
+        var onA = Own(await a.NewClient().SignUpAsync());
+        var onB = On(b, onA);
+
+        var keys = await Task.WhenAll(onA.SendAsync(HttpMethod.Get, "/v1/oprf/key"), onB.SendAsync(HttpMethod.Get, "/v1/oprf/key"));
+        var publicKeys = await Task.WhenAll(keys.Select(async k => (await k.AssertOkJsonAsync()).GetProperty("publicKey").GetString()));
+        var created = await (await onA.SendAsync(HttpMethod.Post, "/v1/units", new { blinded = true })).AssertOkJsonAsync(HttpStatusCode.Created);
+        var unitId = created.GetProperty("unitId").GetGuid();
+        var input = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        var publicKey = Convert.FromBase64String(publicKeys[0]!);
+
+        var fromA = await EvaluateAsync(onA, publicKey, unitId, input);
+        var fromB = await EvaluateAsync(onB, publicKey, unitId, input);
+
+        Assert.Equal(publicKeys[0], publicKeys[1]);
+        Assert.Equal(1, a.WithDatabase(db => db.OprfKeys.Count()));
+        Assert.Equal(fromA, fromB);
+    }
+
+    [Fact]
     public async Task Committed_state_survives_a_restart_of_every_node()
     {
         var (a, b) = await StartNodesAsync();
@@ -276,6 +298,16 @@ public abstract class StorageContract : IDisposable
     /// <summary>The same device and session, talking to <paramref name="node"/> only.</summary>
     private TestClient On(SymbolonApp node, TestClient client) =>
         Own(new TestClient(node, node.CreateClient()) { Device = client.Device, AccessToken = client.AccessToken, RefreshToken = client.RefreshToken });
+
+    private static async Task<byte[]> EvaluateAsync(TestClient client, byte[] publicKey, Guid unitId, byte[] input)
+    {
+        var oprf = new Crypto.Oprf.OprfClient(Crypto.Oprf.OprfMode.Poprf, publicKey);
+        using var blinded = oprf.Blind(input, Crypto.BlindedShare.Info(unitId));
+        var answer = await (await client.SendAsync(HttpMethod.Post, $"/v1/units/{unitId}/evaluate", new { blindedElement = blinded.BlindedElement.ToArray(), epoch = 1 })).AssertOkJsonAsync();
+        var output = new byte[Crypto.Oprf.OprfClient.OutputSize];
+        oprf.Finalize(blinded, new Crypto.Oprf.OprfEvaluation([answer.GetProperty("evaluatedElement").GetBytesFromBase64()], answer.GetProperty("proof").GetBytesFromBase64()), output);
+        return output;
+    }
 
     private static async Task<JsonElement> AssertChainVerifiesAsync(SymbolonApp node)
     {
