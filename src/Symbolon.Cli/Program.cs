@@ -139,9 +139,8 @@ rotate.SetAction((parse, token) => Cli.Run(parse, home, async vault =>
 
     if (parse.GetValue(serverKey))
     {
-        var blinded = vault.List().Count(i => i.Mode == Symbolon.Crypto.ItemMode.Blinded);
-        await vault.RotateBlindedKeyAsync(new ProgressBar(quiet: parse.GetValue(json)), token);
-        Cli.Report(parse.GetValue(json), new { rotatedServerKey = true, items = blinded }, $"Rotated the server's blinded-mode key; re-sealed {blinded} blinded items.");
+        var resealed = await vault.RotateBlindedKeyAsync(new ProgressBar(quiet: parse.GetValue(json)), token);
+        Cli.Report(parse.GetValue(json), new { rotatedServerKey = true, items = resealed }, $"Rotated the server's blinded-mode key; re-sealed {resealed} blinded items.");
         return;
     }
 

@@ -53,7 +53,7 @@ internal sealed partial class ItemStore(ClientHome home)
         {
             var item = JsonSerializer.Deserialize<StoredItem>(File.ReadAllBytes(path), Json)
                 ?? throw new JsonException("empty");
-            if (item.Format is not (StoredItem.SplitFormat or StoredItem.ThresholdFormat) || !IsValidName(item.Name) || item.SealedItem is null
+            if (item.Format is not (StoredItem.SplitFormat or StoredItem.ThresholdFormat or StoredItem.BlindedFormat) || !IsValidName(item.Name) || item.SealedItem is null
                 || (item.Format == StoredItem.ThresholdFormat) != (item.Threshold is not null)
                 || Path.GetFileNameWithoutExtension(path) != item.UnitId.ToString("D"))
             {
@@ -75,13 +75,17 @@ internal sealed partial class ItemStore(ClientHome home)
 /// <summary>
 /// One item file. <see cref="SealedItem"/> is the sealed-item v1 bytes of docs/spec.md §3. A split item names the
 /// server holding its unit (<see cref="Server"/>; absent in files from before server sets, meaning the default server);
-/// a threshold item (format 2, so older clients refuse it) names its set, and <see cref="UnitId"/> is its own item id.
+/// a threshold item (format 2, so older clients refuse it) names its set, and <see cref="UnitId"/> is its own item id;
+/// a blinded item (format 3) names its server like a split item.
 /// </summary>
 internal sealed record StoredItem(
     int Format, string Name, Guid UnitId, byte[] SealedItem, DateTimeOffset CreatedAt, Uri? Server = null, ThresholdItem? Threshold = null)
 {
     public const int SplitFormat = 1;
     public const int ThresholdFormat = 2;
+
+    /// <summary>Blinded items: their own format, so that clients from before blinded mode refuse them instead of asking for a release.</summary>
+    public const int BlindedFormat = 3;
 
     /// <summary>The header's context, checked structurally (authenticated only when the item opens).</summary>
     public ItemContext Context()

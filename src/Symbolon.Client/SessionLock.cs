@@ -3,7 +3,8 @@ using System.Collections.Concurrent;
 namespace Symbolon.Client;
 
 /// <summary>
-/// An exclusive lock on session.lock in the client home, held while session.json is read and rewritten, so processes
+/// An exclusive lock on a server's session-&lt;hash&gt;.lock in the client home, held while that server's session file is
+/// read and rewritten, so processes
 /// sharing a home never lose each other's token rotation. Waits at most <see cref="MaxWait"/>. Within one process
 /// (a threshold item asks several servers at once) waiters queue on a semaphore first instead of polling the file.
 /// </summary>
@@ -20,9 +21,13 @@ internal sealed class SessionLock : IDisposable
         _gate = gate;
     }
 
-    public static async Task<SessionLock> AcquireAsync(ClientHome home, CancellationToken cancellationToken)
+    /// <summary>
+    /// Locks the session of one server (its own lock file, so a server that hangs during a refresh does not hold up
+    /// the other members of a threshold set).
+    /// </summary>
+    public static async Task<SessionLock> AcquireAsync(ClientHome home, Uri server, CancellationToken cancellationToken)
     {
-        var path = home.File("session.lock");
+        var path = Path.ChangeExtension(StateFiles.SessionPath(home, server), ".lock");
         var deadline = DateTime.UtcNow + MaxWait;
         var gate = InProcess.GetOrAdd(path, _ => new SemaphoreSlim(1, 1));
         if (!await gate.WaitAsync(MaxWait, cancellationToken))
@@ -36,13 +41,7 @@ internal sealed class SessionLock : IDisposable
             {
                 try
                 {
-                    var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
-                    if (!OperatingSystem.IsWindows())
-                    {
-                        options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-                    }
-
-                    return new SessionLock(new FileStream(path, options), gate);
+                    return new SessionLock(OpenExclusive(path), gate);
                 }
                 catch (IOException) when (DateTime.UtcNow < deadline)
                 {
@@ -57,9 +56,52 @@ internal sealed class SessionLock : IDisposable
         }
     }
 
+    /// <summary>Locks vault.json for a read-change-write, synchronously (the changes are local and quick).</summary>
+    public static SessionLock AcquireVault(ClientHome home)
+    {
+        var path = home.File("vault.lock");
+        var deadline = DateTime.UtcNow + MaxWait;
+        var gate = InProcess.GetOrAdd(path, _ => new SemaphoreSlim(1, 1));
+        if (!gate.Wait(MaxWait))
+        {
+            throw new IOException($"Timed out waiting for {path}.");
+        }
+
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    return new SessionLock(OpenExclusive(path), gate);
+                }
+                catch (IOException) when (DateTime.UtcNow < deadline)
+                {
+                    Thread.Sleep(TimeSpan.FromMilliseconds(20));
+                }
+            }
+        }
+        catch
+        {
+            gate.Release();
+            throw;
+        }
+    }
+
     public void Dispose()
     {
         _stream.Dispose();
         _gate.Release();
+    }
+
+    private static FileStream OpenExclusive(string path)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        return new FileStream(path, options);
     }
 }

@@ -86,7 +86,7 @@ internal static class StateFiles
     public static void WriteVault(ClientHome home, VaultState vault) =>
         ClientHome.WriteAtomically(home.File("vault.json"), JsonSerializer.SerializeToUtf8Bytes(vault, Json));
 
-    private static string SessionPath(ClientHome home, Uri server)
+    public static string SessionPath(ClientHome home, Uri server)
     {
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(server.AbsoluteUri));
         return home.File($"session-{Convert.ToHexStringLower(hash, 0, 8)}.json");

@@ -14,48 +14,72 @@ namespace Symbolon.Client;
 public sealed partial class VaultClient
 {
     /// <summary>
-    /// Rotates the default server's blinded-mode key: the server starts a new key epoch, every blinded item on it is
-    /// opened under its old epoch and re-sealed under the new one (progress as (done, total)), then the server destroys
-    /// the old keys. Interrupted, it can simply be run again: items are saved one by one and the old keys stay until the end.
+    /// Rotates the default server's blinded-mode key and returns how many items were re-sealed. If this home's items
+    /// are all under the newest epoch, the server starts a new one; otherwise (another device started a rotation, or
+    /// one was interrupted) the items move to the newest. Each is opened under its epoch and re-sealed under the new one
+    /// (progress as (done, total)), items added meanwhile too; then the rotation is confirmed. The server destroys the
+    /// old keys only once every blinded item of the account, on every device, has moved: until then a warning says how
+    /// many are pending (run the same command on those devices). Interrupted, it can simply be run again.
     /// </summary>
-    public async Task RotateBlindedKeyAsync(IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
+    public async Task<int> RotateBlindedKeyAsync(IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
     {
         var server = DefaultServer();
-        var rotated = await AuthorisedAsync(server, HttpMethod.Post, "/v1/oprf/rotate", null, cancellationToken);
-        var epoch = rotated.GetProperty("epoch").GetInt32();
-        Pin(server, epoch, rotated.GetProperty("publicKey").GetBytesFromBase64());
-        var items = _items.All().Where(i => i.Threshold is null && i.Context().Mode == ItemMode.Blinded && ItemServer(i) == server).ToList();
-        for (var index = 0; index < items.Count; index++)
+        var epoch = await NewestEpochAsync(server, "/v1/oprf/key", HttpMethod.Get, cancellationToken);
+        if (BlindedItems(server).All(i => i.Context().KeyVersion == epoch))
         {
-            var item = items[index];
-            var context = item.Context();
-            if (context.KeyVersion != epoch)
+            epoch = await NewestEpochAsync(server, "/v1/oprf/rotate", HttpMethod.Post, cancellationToken);
+        }
+
+        var resealed = 0;
+        for (var behind = Behind(server, epoch); behind.Count > 0; behind = Behind(server, epoch))
+        {
+            for (var index = 0; index < behind.Count; index++)
             {
+                var item = behind[index];
+                var context = item.Context();
                 using var credential = OpenSealed(item, await EvaluateAsync(server, context, cancellationToken), context);
                 var next = new ItemContext(context.VaultId, context.UnitId, (uint)epoch, ItemMode.Blinded);
                 using var share = await EvaluateAsync(server, next, cancellationToken);
                 _items.Save(item with { SealedItem = Seal(share, next, credential), Server = server });
+                resealed++;
+                progress?.Report((index + 1, behind.Count));
             }
-
-            progress?.Report((index + 1, items.Count));
         }
 
-        await AuthorisedAsync(server, HttpMethod.Post, "/v1/oprf/confirm", new { epoch }, cancellationToken);
+        var confirmed = await AuthorisedAsync(server, HttpMethod.Post, "/v1/oprf/confirm", new { epoch }, cancellationToken);
+        if (confirmed.GetProperty("pendingUnits").GetInt32() is > 0 and var pending)
+        {
+            _options.Warning?.Invoke(
+                $"{pending} blinded items of this account on other devices or homes are not under key epoch {epoch} yet, so the server keeps the older keys: run `symbolon rotate --server-key` there too.");
+        }
+
+        return resealed;
+    }
+
+    private List<StoredItem> BlindedItems(Uri server) =>
+        [.. _items.All().Where(i => i.Threshold is null && i.Context().Mode == ItemMode.Blinded && ItemServer(i) == server)];
+
+    private List<StoredItem> Behind(Uri server, int epoch) => [.. BlindedItems(server).Where(i => i.Context().KeyVersion < epoch)];
+
+    private async Task<int> NewestEpochAsync(Uri server, string path, HttpMethod method, CancellationToken cancellationToken)
+    {
+        var key = await AuthorisedAsync(server, method, path, null, cancellationToken);
+        var epoch = key.GetProperty("epoch").GetInt32();
+        Pin(server, epoch, key.GetProperty("publicKey").GetBytesFromBase64());
+        return epoch;
     }
 
     private async Task<ItemInfo> AddBlindedAsync(string name, Credential credential, CancellationToken cancellationToken)
     {
         var server = DefaultServer();
-        var key = await AuthorisedAsync(server, HttpMethod.Get, "/v1/oprf/key", null, cancellationToken);
-        var epoch = key.GetProperty("epoch").GetInt32();
-        Pin(server, epoch, key.GetProperty("publicKey").GetBytesFromBase64());
+        var epoch = await NewestEpochAsync(server, "/v1/oprf/key", HttpMethod.Get, cancellationToken);
         var created = await AuthorisedAsync(server, HttpMethod.Post, "/v1/units", new { blinded = true }, cancellationToken);
         var unitId = created.GetProperty("unitId").GetGuid();
         var context = new ItemContext(_vault.VaultId, unitId, (uint)epoch, ItemMode.Blinded);
         try
         {
             using var share = await EvaluateAsync(server, context, cancellationToken);
-            var item = new StoredItem(StoredItem.SplitFormat, name, unitId, Seal(share, context, credential), _options.Time.GetUtcNow(), server);
+            var item = new StoredItem(StoredItem.BlindedFormat, name, unitId, Seal(share, context, credential), _options.Time.GetUtcNow(), server);
             _items.Save(item);
             return Info(item);
         }
@@ -138,16 +162,19 @@ public sealed partial class VaultClient
     private byte[] Pin(Uri server, int epoch, byte[] publicKey)
     {
         var userId = RequireSession(server).UserId;
-        var pinned = _vault.OprfKeys?.FirstOrDefault(k => k.Server == server && k.UserId == userId && k.Epoch == epoch);
-        if (pinned is not null)
+        UpdateVault(vault =>
         {
+            var pinned = vault.OprfKeys?.FirstOrDefault(k => k.Server == server && k.UserId == userId && k.Epoch == epoch);
+            if (pinned is null)
+            {
+                return vault with { OprfKeys = [.. vault.OprfKeys ?? [], new PinnedOprfKey(server, userId, epoch, publicKey)] };
+            }
+
             return CryptographicOperations.FixedTimeEquals(pinned.PublicKey, publicKey)
-                ? pinned.PublicKey
+                ? vault
                 : throw new ProtocolException(
                     $"The key server at {server} now presents a different blinded-mode key for epoch {epoch} than the one pinned on this device; refusing to use it.");
-        }
-
-        SaveVault(_vault with { OprfKeys = [.. _vault.OprfKeys ?? [], new PinnedOprfKey(server, userId, epoch, publicKey)] });
+        });
         return publicKey;
     }
 }

@@ -36,7 +36,7 @@ public sealed partial class VaultClient
         }
 
         var set = new ServerSet(name, threshold, [.. servers]);
-        SaveVault(_vault with { Sets = [.. Sets().Where(s => s.Name != name), set] });
+        UpdateVault(vault => vault with { Sets = [.. (vault.Sets ?? []).Where(s => s.Name != name), set] });
     }
 
     /// <summary>The defined server sets.</summary>
@@ -92,7 +92,7 @@ public sealed partial class VaultClient
         var digest = ThresholdSet.Digest(threshold.Threshold, threshold.Binding);
         var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.ThresholdTimeout);
-        var pending = threshold.Members.Select((member, index) => ReleaseShareAsync(member, index, threshold.Threshold, timeout.Token)).ToList();
+        var pending = threshold.Members.Select((member, index) => ReleaseShareAsync(member, index, threshold.Threshold, timeout.Token, cancellationToken)).ToList();
         var answers = new List<(int Index, ShamirShare Share)>();
         var failures = new List<MemberResult<JsonElement>>();
         var receipts = new List<(Uri Server, JsonElement Receipt)>();
@@ -254,7 +254,7 @@ public sealed partial class VaultClient
     }
 
     private async Task<(int Index, ShamirShare? Share, JsonElement Receipt, SymbolonException? Error)> ReleaseShareAsync(
-        ThresholdShareRef member, int index, int threshold, CancellationToken cancellationToken)
+        ThresholdShareRef member, int index, int threshold, CancellationToken cancellationToken, CancellationToken callerCancellation)
     {
         try
         {
@@ -283,9 +283,14 @@ public sealed partial class VaultClient
         {
             return (index, null, default, exception);
         }
-        catch (OperationCanceledException)
+        catch (Exception exception) when (exception is KeyNotFoundException or FormatException or InvalidOperationException or JsonException)
         {
-            return (index, null, default, new ServerUnreachableException($"The key server at {member.Server} did not answer within {_options.ThresholdTimeout.TotalSeconds:0.#} s."));
+            // A member's garbled answer is that member's failure, like a bad share: the others may still open the item.
+            return (index, null, default, new ProtocolException($"The key server at {member.Server} sent a malformed answer."));
+        }
+        catch (OperationCanceledException) when (!callerCancellation.IsCancellationRequested)
+        {
+            return (index, null, default, NoAnswer(member.Server));
         }
     }
 
@@ -331,8 +336,7 @@ public sealed partial class VaultClient
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                return new MemberResult<JsonElement>(server, default,
-                    new ServerUnreachableException($"The key server at {server} did not answer within {_options.ThresholdTimeout.TotalSeconds:0.#} s."));
+                return new MemberResult<JsonElement>(server, default, NoAnswer(server));
             }
         }));
         return [.. results];
@@ -368,6 +372,9 @@ public sealed partial class VaultClient
             }
         }
     }
+
+    private ServerUnreachableException NoAnswer(Uri server) =>
+        new($"The key server at {server} did not answer within {_options.ThresholdTimeout.TotalSeconds:0.#} s.");
 
     private static Guid UnitOf(StoredItem item, Uri server) => item.Threshold!.Members.Single(m => m.Server == server).UnitId;
 

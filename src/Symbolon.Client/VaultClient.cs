@@ -60,7 +60,7 @@ public sealed partial class VaultClient : IDisposable
         var response = await Server(server).SendAsync(
             HttpMethod.Post, "/v1/sessions", new { username, password, deviceName = Environment.MachineName }, null, cancellationToken);
         SaveSession(server, FromResponse(server, username, response));
-        SaveVault(_vault with { Server = server });
+        UpdateVault(vault => vault with { Server = server });
     }
 
     /// <summary>Forgets the device key so the next login enrols a fresh one (after this device was revoked).</summary>
@@ -421,14 +421,14 @@ public sealed partial class VaultClient : IDisposable
     }
 
     /// <summary>
-    /// Refreshes under the home's session lock. Several processes may share one home (parallel `symbolon exec` in sync
+    /// Refreshes under the server's session lock. Several processes may share one home (parallel `symbolon exec` in sync
     /// jobs); refresh tokens are single-use, so two refreshing with the same token would look like theft and end the
     /// session. Under the lock, a process that finds the token already rotated by another simply uses the new one.
     /// </summary>
     private async Task<SessionState> RefreshAsync(SessionState session, CancellationToken cancellationToken)
     {
         var server = session.Server;
-        using var sessionLock = await SessionLock.AcquireAsync(_home, cancellationToken);
+        using var sessionLock = await SessionLock.AcquireAsync(_home, server, cancellationToken);
         var latest = StateFiles.ReadSession(_home, server);
         if (latest is { HasTokens: true } && latest.RefreshToken != session.RefreshToken
             && latest.AccessExpiresAt - _options.Time.GetUtcNow() >= TimeSpan.FromSeconds(30))
@@ -463,7 +463,7 @@ public sealed partial class VaultClient : IDisposable
             return;
         }
 
-        using var sessionLock = await SessionLock.AcquireAsync(_home, cancellationToken);
+        using var sessionLock = await SessionLock.AcquireAsync(_home, used.Server, cancellationToken);
         var latest = StateFiles.ReadSession(_home, used.Server);
         if (latest is null || latest.UserId != used.UserId)
         {
@@ -549,10 +549,21 @@ public sealed partial class VaultClient : IDisposable
         Remember(server, session);
     }
 
-    private void SaveVault(VaultState vault)
+    /// <summary>
+    /// Changes vault.json under its lock, applied to what is on disk now: another process (a long-running SDK host, a
+    /// parallel CLI) may have pinned a key or defined a set since this one opened the vault.
+    /// </summary>
+    private void UpdateVault(Func<VaultState, VaultState> change)
     {
-        StateFiles.WriteVault(_home, vault);
-        _vault = vault;
+        using var vaultLock = SessionLock.AcquireVault(_home);
+        var current = StateFiles.ReadOrCreateVault(_home);
+        var changed = change(current);
+        if (!ReferenceEquals(changed, current))
+        {
+            StateFiles.WriteVault(_home, changed);
+        }
+
+        _vault = changed;
     }
 
     private KeyServerClient Server(Uri server)

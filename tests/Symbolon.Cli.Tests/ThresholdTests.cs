@@ -35,12 +35,12 @@ public sealed class ThresholdTests
     [Fact]
     public async Task A_server_whose_answers_are_corrupted_is_named_and_the_item_still_opens()
     {
-        // Server 1's answers are corrupted on the way; server 3's arrive late, so the first two shares in hand
-        // (1 and 2) do not open the item and the client must find the good pair once 3 answers.
+        // Server 1's answers are corrupted on the way; server 3's are held until 1's and 2's have reached the client,
+        // so the first two shares in hand do not open the item and the client must find the good pair once 3 answers.
         await using var trio = await Trio.StartAsync(proxied: true);
         await trio.AddAsync("acme");
         trio.Corrupt(0);
-        trio.Delay(2, TimeSpan.FromSeconds(3));
+        trio.HoldUntilTheOthersAnswered(2);
 
         var opened = (await trio.Device.RunAsync("show", "acme", "--reveal", "--json")).AssertSuccess();
 
@@ -160,7 +160,18 @@ public sealed class ThresholdTests
         /// <summary>From now on, server <paramref name="index"/>'s answers reach the client with every share altered.</summary>
         public void Corrupt(int index) => _proxies[index].Tamper = TcpBalancer.CorruptShares;
 
-        public void Delay(int index, TimeSpan delay) => _proxies[index].ResponseDelay = delay;
+        /// <summary>Server <paramref name="index"/>'s next shares reach the client only after both other servers' shares have.</summary>
+        public void HoldUntilTheOthersAnswered(int index)
+        {
+            var others = _proxies.Where((_, i) => i != index).Select(p => (Proxy: p, Before: p.SharesForwarded)).ToList();
+            _proxies[index].HoldShares = async () =>
+            {
+                for (var waited = 0; waited < 3000 && others.Any(o => o.Proxy.SharesForwarded == o.Before); waited++)
+                {
+                    await Task.Delay(10);
+                }
+            };
+        }
 
         public async ValueTask DisposeAsync()
         {

@@ -9,6 +9,14 @@ public static class OprfServer
     /// <summary>The largest batch: composite indices are two bytes.</summary>
     public const int MaxBatchSize = OprfCore.MaxLength;
 
+    /// <summary>
+    /// True when <paramref name="element"/> is a canonical ristretto255 encoding other than the identity: what
+    /// <see cref="BlindEvaluate(OprfPrivateKey, ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> accepts. Lets a server refuse
+    /// malformed input before it touches its key or counts the request.
+    /// </summary>
+    public static bool IsValidBlindedElement(ReadOnlySpan<byte> element) =>
+        Ristretto255.IsValidElement(element);
+
     /// <summary>Evaluates one blinded element (see the batch overload).</summary>
     public static OprfEvaluation BlindEvaluate(OprfPrivateKey key, ReadOnlySpan<byte> blindedElement, ReadOnlySpan<byte> info = default) =>
         BlindEvaluate(key, [blindedElement.ToArray()], info);

@@ -42,15 +42,21 @@ public static partial class BlindedEndpoints
 
     public sealed record EvaluateResponse(Guid UnitId, int Epoch, byte[] EvaluatedElement, byte[] Proof, UnitEndpoints.ReceiptView Receipt);
 
+    /// <summary>
+    /// What a confirm did: the epochs retired now, and how many of the account's blinded units (items of other devices
+    /// or homes) have not been evaluated under the confirmed epoch yet — while any remain, older keys are kept.
+    /// </summary>
+    public sealed record ConfirmResponse(int[] Retired, int PendingUnits);
+
     /// <summary>The public key of an active epoch (default: the newest). The user's first request creates epoch 1.</summary>
     private static async Task<Results<Ok<KeyResponse>, ProblemHttpResult>> KeyAsync(
         int? epoch, HttpContext http, SymbolonDbContext db, ShareProtector protector, AuditLog audit, TimeProvider time, ILogger<KeyResponse> logger, CancellationToken cancellationToken)
     {
         var caller = http.GetCaller();
         var active = await db.OprfKeys.Where(k => k.UserId == caller.UserId && k.State == UnitVersionState.Active).ToListAsync(cancellationToken);
-        if (active.Count == 0 && !await db.OprfKeys.AnyAsync(k => k.UserId == caller.UserId, cancellationToken))
+        if (epoch is null or 1 && active.Count == 0 && !await db.OprfKeys.AnyAsync(k => k.UserId == caller.UserId, cancellationToken))
         {
-            active.Add(await CreateKeyAsync(db, protector, audit, caller, 1, time, cancellationToken));
+            active.Add((await CreateKeyAsync(db, protector, audit, caller, 1, time, cancellationToken)).Key);
         }
 
         var key = epoch is null ? active.MaxBy(k => k.Epoch) : active.SingleOrDefault(k => k.Epoch == epoch);
@@ -63,18 +69,34 @@ public static partial class BlindedEndpoints
         return privateKey is null ? KeyDamaged() : TypedResults.Ok(new KeyResponse(key.Epoch, privateKey.PublicKey.ToArray()));
     }
 
-    /// <summary>Starts a key rotation: a new epoch. Older epochs keep evaluating until the client confirms the new one.</summary>
-    private static async Task<Ok<KeyResponse>> RotateAsync(
-        HttpContext http, SymbolonDbContext db, ShareProtector protector, AuditLog audit, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts a key rotation: a new epoch. Older epochs keep evaluating until it is confirmed. While a rotation is in
+    /// progress (two epochs active) it answers the newest instead of adding a third, so repeated calls cannot pile up keys.
+    /// </summary>
+    private static async Task<Results<Ok<KeyResponse>, ProblemHttpResult>> RotateAsync(
+        HttpContext http, SymbolonDbContext db, ShareProtector protector, AuditLog audit, TimeProvider time, ILogger<KeyResponse> logger, CancellationToken cancellationToken)
     {
         var caller = http.GetCaller();
-        var next = (await db.OprfKeys.Where(k => k.UserId == caller.UserId).MaxAsync(k => (int?)k.Epoch, cancellationToken) ?? 0) + 1;
-        var key = await CreateKeyAsync(db, protector, audit, caller, next, time, cancellationToken, out var publicKey);
+        var keys = await db.OprfKeys.Where(k => k.UserId == caller.UserId).ToListAsync(cancellationToken);
+        var active = keys.Where(k => k.State == UnitVersionState.Active).ToList();
+        if (active.Count >= 2)
+        {
+            var newest = active.MaxBy(k => k.Epoch)!;
+            using var privateKey = Unwrap(protector, newest, logger);
+            return privateKey is null ? KeyDamaged() : TypedResults.Ok(new KeyResponse(newest.Epoch, privateKey.PublicKey.ToArray()));
+        }
+
+        var (key, publicKey) = await CreateKeyAsync(db, protector, audit, caller, (keys.Count == 0 ? 0 : keys.Max(k => k.Epoch)) + 1, time, cancellationToken);
         return TypedResults.Ok(new KeyResponse(key.Epoch, publicKey));
     }
 
-    /// <summary>The client re-derived its items under <see cref="EpochRequest.Epoch"/>: older epochs are retired and their keys destroyed.</summary>
-    private static async Task<Results<NoContent, ProblemHttpResult>> ConfirmAsync(
+    /// <summary>
+    /// The client re-derived its items under <see cref="EpochRequest.Epoch"/>. Older epochs are retired and their keys
+    /// destroyed only when no live blinded unit of the account that was ever evaluated still lacks an evaluation under
+    /// that epoch: the items of the account's other devices (each derives its own inputs) must move first, or they
+    /// could never open again. Until then the confirm reports how many are pending and keeps the older keys.
+    /// </summary>
+    private static async Task<Results<Ok<ConfirmResponse>, ProblemHttpResult>> ConfirmAsync(
         EpochRequest request, HttpContext http, SymbolonDbContext db, AuditLog audit, TimeProvider time, CancellationToken cancellationToken)
     {
         var caller = http.GetCaller();
@@ -84,15 +106,22 @@ public static partial class BlindedEndpoints
             return Problems.NotFound();
         }
 
-        foreach (var old in active.Where(k => k.Epoch < request.Epoch))
+        var evaluated = db.AuditRecords.Where(r => r.UserId == caller.UserId && r.Event == AuditEvents.UnitEvaluated);
+        var pending = await db.Units
+            .Where(u => u.UserId == caller.UserId && u.Kind == UnitKind.Blinded && u.ShreddedAt == null)
+            .Where(u => evaluated.Any(r => r.UnitId == u.Id) && !evaluated.Any(r => r.UnitId == u.Id && r.UnitVersion >= request.Epoch))
+            .CountAsync(cancellationToken);
+        var retired = new List<int>();
+        foreach (var old in pending > 0 ? [] : active.Where(k => k.Epoch < request.Epoch))
         {
             old.State = UnitVersionState.Retired;
             old.RetiredAt = time.GetUtcNow();
             old.SealedKey = [];
+            retired.Add(old.Epoch);
             await audit.AppendAsync(db, AuditEvents.OprfKeyRetired, caller.UserId, caller.Device.Id, unitVersion: old.Epoch, cancellationToken: cancellationToken);
         }
 
-        return TypedResults.NoContent();
+        return TypedResults.Ok(new ConfirmResponse([.. retired], pending));
     }
 
     /// <summary>
@@ -114,9 +143,9 @@ public static partial class BlindedEndpoints
         CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        if (request.BlindedElement is not { Length: OprfEvaluation.ElementSize })
+        if (request.BlindedElement is null || !OprfServer.IsValidBlindedElement(request.BlindedElement))
         {
-            return Problems.InvalidRequest($"`blindedElement` must be {OprfEvaluation.ElementSize} bytes (base64).");
+            return Problems.InvalidRequest($"`blindedElement` must be a {OprfEvaluation.ElementSize}-byte ristretto255 element (base64; canonical, not the identity).");
         }
 
         var caller = http.GetCaller();
@@ -130,6 +159,11 @@ public static partial class BlindedEndpoints
             return Problems.NotFound();
         }
 
+        if (await UnitEndpoints.RefuseAsync(http, db, caller, id, key.Epoch, limiter, audit, metrics, cancellationToken) is { } refused)
+        {
+            return refused;
+        }
+
         using var privateKey = Unwrap(protector, key, logger);
         if (privateKey is null)
         {
@@ -138,39 +172,26 @@ public static partial class BlindedEndpoints
             return KeyDamaged();
         }
 
-        OprfEvaluation evaluation;
-        try
-        {
-            evaluation = OprfServer.BlindEvaluate(privateKey, request.BlindedElement, BlindedShare.Info(id));
-        }
-        catch (OprfException)
-        {
-            return Problems.InvalidRequest("`blindedElement` is not a valid ristretto255 element (canonical, not the identity).");
-        }
-
-        if (await UnitEndpoints.RefuseAsync(http, db, caller, id, key.Epoch, limiter, audit, metrics, cancellationToken) is { } refused)
-        {
-            return refused;
-        }
-
+        var evaluation = OprfServer.BlindEvaluate(privateKey, request.BlindedElement, BlindedShare.Info(id));
         var record = await audit.AppendAsync(db, AuditEvents.UnitEvaluated, caller.UserId, caller.Device.Id, id, key.Epoch, cancellationToken: cancellationToken);
         metrics.Released(Stopwatch.GetElapsedTime(started));
         return TypedResults.Ok(new EvaluateResponse(id, key.Epoch, evaluation.EvaluatedElements[0], evaluation.Proof.ToArray(), UnitEndpoints.Receipt(record, id, caller, signer)));
     }
 
-    private static Task<OprfKey> CreateKeyAsync(
-        SymbolonDbContext db, ShareProtector protector, AuditLog audit, Caller caller, int epoch, TimeProvider time, CancellationToken cancellationToken) =>
-        CreateKeyAsync(db, protector, audit, caller, epoch, time, cancellationToken, out _);
-
-    private static Task<OprfKey> CreateKeyAsync(
-        SymbolonDbContext db, ShareProtector protector, AuditLog audit, Caller caller, int epoch, TimeProvider time, CancellationToken cancellationToken, out byte[] publicKey)
+    private static async Task<(OprfKey Key, byte[] PublicKey)> CreateKeyAsync(
+        SymbolonDbContext db, ShareProtector protector, AuditLog audit, Caller caller, int epoch, TimeProvider time, CancellationToken cancellationToken)
     {
-        using var privateKey = OprfPrivateKey.Generate(OprfMode.Poprf);
-        Span<byte> scalar = stackalloc byte[OprfPrivateKey.KeySize];
         OprfKey key;
-        try
+        byte[] publicKey;
+        var scalar = new byte[OprfPrivateKey.KeySize];
+        using (var privateKey = OprfPrivateKey.Generate(OprfMode.Poprf))
         {
             privateKey.ExportUnsafe(scalar);
+            publicKey = privateKey.PublicKey.ToArray();
+        }
+
+        try
+        {
             key = new OprfKey
             {
                 UserId = caller.UserId,
@@ -186,15 +207,9 @@ public static partial class BlindedEndpoints
             CryptographicOperations.ZeroMemory(scalar);
         }
 
-        publicKey = privateKey.PublicKey.ToArray();
         db.OprfKeys.Add(key);
-        return AppendCreatedAsync(db, audit, caller, key, cancellationToken);
-    }
-
-    private static async Task<OprfKey> AppendCreatedAsync(SymbolonDbContext db, AuditLog audit, Caller caller, OprfKey key, CancellationToken cancellationToken)
-    {
         await audit.AppendAsync(db, AuditEvents.OprfKeyCreated, caller.UserId, caller.Device.Id, unitVersion: key.Epoch, cancellationToken: cancellationToken);
-        return key;
+        return (key, publicKey);
     }
 
     private static OprfPrivateKey? Unwrap(ShareProtector protector, OprfKey key, ILogger logger)

@@ -23,14 +23,21 @@ public sealed class WriteTransactions(SymbolonDbContext db)
 
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
 
+    /// <summary>Runs <paramref name="work"/> and saves its changes in one durable, serialised write transaction.</summary>
     public async Task<T> RunAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken)
     {
         var gate = Gates.GetOrAdd(db.Database.GetConnectionString() ?? "", _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken);
         try
         {
-            await using IDbContextTransaction transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            if (db.Database.IsNpgsql())
+            var postgres = db.Database.IsNpgsql();
+
+            // READ COMMITTED whatever the server's default: each statement after the lock must see what the previous
+            // holder committed (under REPEATABLE READ the snapshot would predate the lock wait).
+            await using IDbContextTransaction transaction = postgres
+                ? await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, cancellationToken)
+                : await db.Database.BeginTransactionAsync(cancellationToken);
+            if (postgres)
             {
                 await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({PostgresLockKey})", cancellationToken);
             }

@@ -6,8 +6,8 @@ namespace Symbolon.Cli.Tests.Infrastructure;
 /// <summary>
 /// A layer-4 load balancer on 127.0.0.1: each new connection goes to the next backend in turn, bytes are relayed
 /// unchanged. It counts connections per backend so a test can show that every node served. Stops on dispose.
-/// With one backend and <see cref="Tamper"/> or <see cref="ResponseDelay"/> set, it is a misbehaving proxy in front of
-/// one server: answers altered on the way, or late.
+/// With one backend and <see cref="Tamper"/> or <see cref="HoldShares"/> set, it is a misbehaving proxy in front of
+/// one server: answers altered on the way, or held back.
 /// </summary>
 internal sealed class TcpBalancer : IAsyncDisposable
 {
@@ -17,6 +17,7 @@ internal sealed class TcpBalancer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
     private int _next = -1;
+    private int _sharesForwarded;
 
     /// <param name="backendPorts">Each backend's current port (read per connection, so a restarted node is followed).</param>
     public TcpBalancer(params Func<int>[] backendPorts)
@@ -32,17 +33,19 @@ internal sealed class TcpBalancer : IAsyncDisposable
     /// <summary>Rewrites each chunk of the server's answers in place before the client gets it.</summary>
     public Action<byte[], int>? Tamper { get; set; }
 
-    /// <summary>Holds each chunk of the server's answers this long before passing it on.</summary>
-    public TimeSpan ResponseDelay { get; set; }
+    /// <summary>Awaited before an answer that carries a share is passed on: a server whose answers come late.</summary>
+    public Func<Task>? HoldShares { get; set; }
+
+    /// <summary>How many answers carrying a share were passed on so far.</summary>
+    public int SharesForwarded => Volatile.Read(ref _sharesForwarded);
 
     /// <summary>A <see cref="Tamper"/> that changes one base64 character of every JSON "share" value: a server returning bad shares.</summary>
     public static void CorruptShares(byte[] buffer, int count)
     {
-        var marker = "\"share\":\""u8;
         var span = buffer.AsSpan(0, count);
-        for (var at = span.IndexOf(marker); at >= 0 && at + marker.Length < count; at = NextMarker(span, marker, at))
+        for (var at = span.IndexOf(ShareMarker); at >= 0 && at + ShareMarker.Length < count; at = NextMarker(span, ShareMarker, at))
         {
-            ref var first = ref span[at + marker.Length];
+            ref var first = ref span[at + ShareMarker.Length];
             first = first == (byte)'A' ? (byte)'B' : (byte)'A';
         }
     }
@@ -110,15 +113,22 @@ internal sealed class TcpBalancer : IAsyncDisposable
         int read;
         while ((read = await from.ReadAsync(buffer, _stop.Token)) > 0)
         {
-            Tamper?.Invoke(buffer, read);
-            if (ResponseDelay > TimeSpan.Zero)
+            var carriesShare = buffer.AsSpan(0, read).IndexOf(ShareMarker) >= 0;
+            if (carriesShare && HoldShares is { } hold)
             {
-                await Task.Delay(ResponseDelay, _stop.Token);
+                await hold();
             }
 
+            Tamper?.Invoke(buffer, read);
             await to.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
+            if (carriesShare)
+            {
+                Interlocked.Increment(ref _sharesForwarded);
+            }
         }
     }
+
+    private static ReadOnlySpan<byte> ShareMarker => "\"share\":\""u8;
 
     private static int NextMarker(ReadOnlySpan<byte> span, ReadOnlySpan<byte> marker, int after)
     {

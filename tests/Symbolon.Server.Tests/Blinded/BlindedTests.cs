@@ -93,16 +93,52 @@ public sealed class BlindedTests
         var second = rotated.GetProperty("publicKey").GetBytesFromBase64();
         var oldStillWorks = await EvaluateAsync(client, first, unit, input);
         var underNew = await EvaluateAsync(client, second, unit, input, epoch: 2);
-        Assert.Equal(HttpStatusCode.NoContent, (await client.SendAsync(HttpMethod.Post, "/v1/oprf/confirm", new { epoch = 2 })).StatusCode);
+        var rotatedAgain = await (await client.SendAsync(HttpMethod.Post, "/v1/oprf/rotate")).AssertOkJsonAsync();
+        var confirmed = await (await client.SendAsync(HttpMethod.Post, "/v1/oprf/confirm", new { epoch = 2 })).AssertOkJsonAsync();
         var oldAfterConfirm = await Evaluate(client, first, unit, input);
 
         Assert.Equal(2, rotated.GetProperty("epoch").GetInt32());
+        Assert.Equal(2, rotatedAgain.GetProperty("epoch").GetInt32());
+        Assert.Equal(rotated.GetProperty("publicKey").GetString(), rotatedAgain.GetProperty("publicKey").GetString());
+        Assert.Equal([1], confirmed.GetProperty("retired").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal(0, confirmed.GetProperty("pendingUnits").GetInt32());
         Assert.NotEqual(first, second);
         Assert.Equal(before, oldStillWorks);
         Assert.NotEqual(before, underNew);
         Assert.Equal(HttpStatusCode.NotFound, oldAfterConfirm.Response.StatusCode);
         Assert.Empty(app.WithDatabase(db => db.OprfKeys.Single(k => k.Epoch == 1).SealedKey));
         Assert.Equal(2, (await (await client.SendAsync(HttpMethod.Get, "/v1/oprf/key")).AssertOkJsonAsync()).GetProperty("epoch").GetInt32());
+    }
+
+    [Fact]
+    public async Task Old_keys_stay_while_another_device_s_blinded_units_have_not_moved_to_the_new_epoch()
+    {
+        using var app = new SymbolonApp();
+        var (laptop, phone) = (Vault(app, "laptop"), Vault(app, "phone"));
+        var server = new Uri("http://localhost/");
+        await laptop.CreateAccountAsync(server, "heidi", TestClient.Password);
+        foreach (var vault in new[] { laptop, phone })
+        {
+            await vault.LoginAsync(server, "heidi", TestClient.Password);
+        }
+
+        await AddAsync(laptop, "acme", "laptop secret");
+        await AddAsync(phone, "beta", "phone secret");
+
+        var resealedOnLaptop = await laptop.RotateBlindedKeyAsync();
+        var keysAfterLaptop = app.WithDatabase(db => db.OprfKeys.Count(k => k.State == UnitVersionState.Active));
+        Assert.Equal("phone secret", await phone.UseAsync("beta", c => c.RevealPassword()));
+        var resealedOnPhone = await phone.RotateBlindedKeyAsync();
+
+        Assert.Equal(1, resealedOnLaptop);
+        Assert.Equal(2, keysAfterLaptop);
+        Assert.Equal(1, resealedOnPhone);
+        Assert.Equal(1, app.WithDatabase(db => db.OprfKeys.Count(k => k.State == UnitVersionState.Active)));
+        Assert.Equal("laptop secret", await laptop.UseAsync("acme", c => c.RevealPassword()));
+        Assert.Equal("phone secret", await phone.UseAsync("beta", c => c.RevealPassword()));
+        Assert.All(new[] { laptop, phone }, v => Assert.Equal(2u, v.List().Single().KeyVersion));
+        laptop.Dispose();
+        phone.Dispose();
     }
 
     [Fact]
@@ -124,15 +160,11 @@ public sealed class BlindedTests
     public async Task The_client_refuses_a_server_whose_key_was_swapped_before_sealing_or_opening_anything()
     {
         using var app = new SymbolonApp();
-        var home = Path.Combine(app.DataDirectory, "client");
-        using var vault = VaultClient.Open(new VaultClientOptions { HomePath = home, HttpHandler = app.Server.CreateHandler(), Time = app.Time });
+        using var vault = Vault(app, "client");
         var server = new Uri("http://localhost/");
         await vault.CreateAccountAsync(server, "grace", TestClient.Password);
         await vault.LoginAsync(server, "grace", TestClient.Password);
-        using (var credential = new Credential("bot@acme.example", "blinded secret", null))
-        {
-            await vault.AddAsync("acme", credential, ItemMode.Blinded);
-        }
+        await AddAsync(vault, "acme", "blinded secret");
 
         Assert.Equal("blinded secret", await vault.UseAsync("acme", c => c.RevealPassword()));
         SwapKey(app);
@@ -144,6 +176,16 @@ public sealed class BlindedTests
         Assert.Contains("does not verify against its key for epoch 1 pinned on this device", open.Message, StringComparison.Ordinal);
         Assert.Contains("different blinded-mode key for epoch 1", add.Message, StringComparison.Ordinal);
         Assert.Equal(["acme"], vault.List().Select(i => i.Name));
+    }
+
+    /// <summary>The real SDK against this in-process server, with the server's clock (DPoP proofs carry the time).</summary>
+    private static VaultClient Vault(SymbolonApp app, string name) =>
+        VaultClient.Open(new VaultClientOptions { HomePath = Path.Combine(app.DataDirectory, name), HttpHandler = app.Server.CreateHandler(), Time = app.Time });
+
+    private static async Task AddAsync(VaultClient vault, string name, string password)
+    {
+        using var credential = new Credential($"bot@{name}.example", password, null);
+        await vault.AddAsync(name, credential, ItemMode.Blinded);
     }
 
     /// <summary>What a compromised or misconfigured server would do: evaluate with another key under the same epoch.</summary>
