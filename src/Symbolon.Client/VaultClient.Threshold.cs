@@ -55,8 +55,18 @@ public sealed partial class VaultClient
 
         var itemId = Guid.NewGuid();
         using var secret = ServerShare.Generate();
-        var created = await OnEveryMemberAsync(set.Servers, Split(secret, set.Threshold, set.Servers.Count),
-            (server, share, token) => AuthorisedAsync(server, HttpMethod.Post, "/v1/units", new { share }, token), cancellationToken);
+        var values = Split(secret, set.Threshold, set.Servers.Count);
+        List<MemberResult<JsonElement>> created;
+        try
+        {
+            created = await OnEveryMemberAsync(set.Servers, values,
+                (server, share, token) => AuthorisedAsync(server, HttpMethod.Post, "/v1/units", new { share }, token), cancellationToken);
+        }
+        finally
+        {
+            values.ForEach(value => CryptographicOperations.ZeroMemory(value));
+        }
+
         var failed = created.Where(r => r.Error is not null).ToList();
         if (failed.Count > 0)
         {
@@ -205,8 +215,18 @@ public sealed partial class VaultClient
         using var credential = await OpenThresholdAsync(item, context, cancellationToken);
         using var secret = ServerShare.Generate();
         var servers = threshold.Members.Select(m => m.Server).ToList();
-        var rotated = await OnEveryMemberAsync(servers, Split(secret, threshold.Threshold, servers.Count),
-            (server, share, token) => AuthorisedAsync(server, HttpMethod.Post, $"/v1/units/{UnitOf(item, server)}/rotate", new { share }, token), cancellationToken);
+        var values = Split(secret, threshold.Threshold, servers.Count);
+        List<MemberResult<JsonElement>> rotated;
+        try
+        {
+            rotated = await OnEveryMemberAsync(servers, values,
+                (server, share, token) => AuthorisedAsync(server, HttpMethod.Post, $"/v1/units/{UnitOf(item, server)}/rotate", new { share }, token), cancellationToken);
+        }
+        finally
+        {
+            values.ForEach(value => CryptographicOperations.ZeroMemory(value));
+        }
+
         var failed = rotated.Where(r => r.Error is not null).ToList();
         if (failed.Count > 0)
         {
@@ -298,8 +318,7 @@ public sealed partial class VaultClient
     {
         using var secret = Shamir.Combine(shares);
         using var bound = ThresholdSet.Bind(secret, digest);
-        using var clientShare = _rootKey.DeriveClientShare(context.VaultId, context.UnitId);
-        using var dataKey = DataKey.Derive(clientShare, bound, context);
+        using var dataKey = DeriveDataKey(bound, context);
         try
         {
             return SealedItem.Open(dataKey, item.SealedItem);
@@ -313,9 +332,7 @@ public sealed partial class VaultClient
     private byte[] SealThreshold(ServerShare secret, ThresholdItem threshold, ItemContext context, Credential credential)
     {
         using var bound = ThresholdSet.Bind(secret, ThresholdSet.Digest(threshold.Threshold, threshold.Binding));
-        using var clientShare = _rootKey.DeriveClientShare(context.VaultId, context.UnitId);
-        using var dataKey = DataKey.Derive(clientShare, bound, context);
-        return SealedItem.Seal(dataKey, credential);
+        return Seal(bound, context, credential);
     }
 
     /// <summary>Runs one request per member in parallel, bounded by the threshold timeout, collecting each result or error.</summary>
@@ -350,7 +367,7 @@ public sealed partial class VaultClient
         }
     }
 
-    /// <summary>Share i's 32-byte value for each member, as sent in JSON (base64); the arrays are garbage after the call.</summary>
+    /// <summary>Share i's 32-byte value for each member, as sent in JSON (base64); the caller wipes the arrays once sent.</summary>
     private static List<byte[]> Split(ServerShare secret, int threshold, int count)
     {
         var shares = Shamir.Split(secret, threshold, count);

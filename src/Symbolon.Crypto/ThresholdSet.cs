@@ -1,5 +1,5 @@
 // Threshold mode: the server secret, reconstructed from Shamir shares, bound to the server set that holds them.
-// docs/spec.md §10. digest = SHA-256 over the set; bound secret = HKDF-SHA256(secret, info = label ‖ digest).
+// docs/spec.md §5. digest = SHA-256 over the set; bound secret = HKDF-SHA256(secret, info = label ‖ digest).
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;

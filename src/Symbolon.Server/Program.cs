@@ -33,11 +33,13 @@ catch (StartupException problem)
 catch (Microsoft.Extensions.Options.OptionsValidationException problem)
 {
     await Console.Error.WriteLineAsync($"symbolon-server: error: {problem.Message}");
+    await Console.Error.WriteLineAsync("symbolon-server: hint: the settings and their defaults are in docs/operations.md.");
     return 1;
 }
 catch (Npgsql.NpgsqlException problem)
 {
     await Console.Error.WriteLineAsync($"symbolon-server: error: the PostgreSQL database is unreachable or refused the login: {problem.Message}");
+    await Console.Error.WriteLineAsync("symbolon-server: hint: check Symbolon:Database:ConnectionString (host, port, database, user) and that the server accepts connections from here.");
     return 1;
 }
 

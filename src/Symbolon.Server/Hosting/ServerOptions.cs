@@ -10,6 +10,7 @@ public sealed class ServerOptions
     /// <summary>Where the database, KEK, audit key and operator token live. Default: the OS per-user data folder.</summary>
     public string? DataDirectory { get; set; }
 
+    /// <summary>Which database holds all state, and how to reach it.</summary>
     public DatabaseOptions Database { get; set; } = new();
 
     /// <summary>
@@ -31,6 +32,7 @@ public sealed class ServerOptions
     public OidcOptions Oidc { get; set; } = new();
 }
 
+/// <summary>The storage backends; both run the same model, each with its own committed migrations.</summary>
 public enum DatabaseProvider
 {
     /// <summary>The embedded default: symbolon.db in the data directory, one node.</summary>
@@ -43,6 +45,7 @@ public enum DatabaseProvider
 /// <summary>Where state lives. SQLite migrates at start; PostgreSQL by the explicit <c>migrate</c> command unless told otherwise.</summary>
 public sealed class DatabaseOptions
 {
+    /// <summary>SQLite (the default) or PostgreSQL.</summary>
     public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
 
     /// <summary>Required for PostgreSQL; for SQLite it overrides the file in the data directory.</summary>

@@ -21,14 +21,14 @@ public sealed class ShareProtector(IKeyEncryptionKeyProvider keys)
     public byte[] Protect(ReadOnlySpan<byte> share, Guid userId, Guid unitId, int version)
     {
         Span<byte> associatedData = stackalloc byte[Label.Length + 36];
-        WriteAssociatedData(associatedData, userId, unitId, version);
+        WriteAssociatedData(associatedData, userId, unitId, version, Label);
         return keys.Wrap(share, associatedData);
     }
 
     public byte[] ProtectWithNext(ReadOnlySpan<byte> share, Guid userId, Guid unitId, int version)
     {
         Span<byte> associatedData = stackalloc byte[Label.Length + 36];
-        WriteAssociatedData(associatedData, userId, unitId, version);
+        WriteAssociatedData(associatedData, userId, unitId, version, Label);
         return keys.WrapWithNext(share, associatedData);
     }
 
@@ -36,7 +36,7 @@ public sealed class ShareProtector(IKeyEncryptionKeyProvider keys)
     public bool TryUnprotect(string keyId, ReadOnlySpan<byte> sealedShare, Guid userId, Guid unitId, int version, Span<byte> share)
     {
         Span<byte> associatedData = stackalloc byte[Label.Length + 36];
-        WriteAssociatedData(associatedData, userId, unitId, version);
+        WriteAssociatedData(associatedData, userId, unitId, version, Label);
         return TryUnwrap(keyId, sealedShare, associatedData, share);
     }
 
@@ -69,9 +69,8 @@ public sealed class ShareProtector(IKeyEncryptionKeyProvider keys)
         }
     }
 
-    private static void WriteAssociatedData(Span<byte> destination, Guid userId, Guid unitId, int version, byte[]? label = null)
+    private static void WriteAssociatedData(Span<byte> destination, Guid userId, Guid unitId, int version, byte[] label)
     {
-        label ??= Label;
         label.CopyTo(destination);
         userId.TryWriteBytes(destination[label.Length..], bigEndian: true, out _);
         unitId.TryWriteBytes(destination[(label.Length + 16)..], bigEndian: true, out _);

@@ -99,7 +99,8 @@ public static partial class UnitEndpoints
         db.Units.Add(unit);
         var share = blinded ? null : AddVersion(db, protector, unit, 1, unit.CreatedAt, request?.Share);
         await audit.AppendAsync(db, AuditEvents.UnitCreated, caller.UserId, caller.Device.Id, unit.Id, blinded ? null : 1, blinded ? "blinded" : "", cancellationToken);
-        return TypedResults.Created($"/v1/units/{unit.Id}", new ShareResponse(unit.Id, unit.CurrentVersion, share));
+        // A share the client supplied is not echoed back: it has it, and it should cross the network once.
+        return TypedResults.Created($"/v1/units/{unit.Id}", new ShareResponse(unit.Id, unit.CurrentVersion, request?.Share is null ? share : null));
     }
 
     /// <summary>
@@ -206,7 +207,7 @@ public static partial class UnitEndpoints
         var next = await db.UnitVersions.Where(v => v.UnitId == id).MaxAsync(v => v.Version, cancellationToken) + 1;
         var share = AddVersion(db, protector, unit, next, time.GetUtcNow(), request?.Share);
         await audit.AppendAsync(db, AuditEvents.UnitRotated, caller.UserId, caller.Device.Id, id, next, cancellationToken: cancellationToken);
-        return TypedResults.Ok(new ShareResponse(id, next, share));
+        return TypedResults.Ok(new ShareResponse(id, next, request?.Share is null ? share : null));
     }
 
     /// <summary>The client has re-sealed under <see cref="ConfirmRequest.Version"/>: that becomes current, older versions are retired.</summary>
