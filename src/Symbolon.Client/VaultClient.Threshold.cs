@@ -60,7 +60,7 @@ public sealed partial class VaultClient
         try
         {
             created = await OnEveryMemberAsync(set.Servers, values,
-                (server, share, token) => AuthorisedAsync(server, HttpMethod.Post, "/v1/units", new { share }, token), cancellationToken);
+                async (server, share, token) => WellFormed(server, await AuthorisedAsync(server, HttpMethod.Post, "/v1/units", new { share }, token)), cancellationToken);
         }
         finally
         {
@@ -220,7 +220,7 @@ public sealed partial class VaultClient
         try
         {
             rotated = await OnEveryMemberAsync(servers, values,
-                (server, share, token) => AuthorisedAsync(server, HttpMethod.Post, $"/v1/units/{UnitOf(item, server)}/rotate", new { share }, token), cancellationToken);
+                async (server, share, token) => WellFormed(server, await AuthorisedAsync(server, HttpMethod.Post, $"/v1/units/{UnitOf(item, server)}/rotate", new { share }, token)), cancellationToken);
         }
         finally
         {
@@ -387,6 +387,21 @@ public sealed partial class VaultClient
             {
                 share.Dispose();
             }
+        }
+    }
+
+    /// <summary>A create or rotate answer with the unit id and version the item will record, or that member's failure.</summary>
+    private static JsonElement WellFormed(Uri server, JsonElement answer)
+    {
+        try
+        {
+            _ = answer.GetProperty("unitId").GetGuid();
+            _ = answer.GetProperty("version").GetInt32();
+            return answer;
+        }
+        catch (Exception exception) when (exception is KeyNotFoundException or FormatException or InvalidOperationException)
+        {
+            throw new ProtocolException($"The key server at {server} sent a malformed answer.");
         }
     }
 

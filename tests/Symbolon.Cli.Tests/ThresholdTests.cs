@@ -52,6 +52,19 @@ public sealed class ThresholdTests
     }
 
     [Fact]
+    public async Task A_server_whose_answers_do_not_fit_the_protocol_fails_alone()
+    {
+        await using var trio = await Trio.StartAsync(proxied: true);
+        await trio.AddAsync("acme");
+        trio.Garble(1);
+        trio.HoldUntilTheOthersAnswered(2);
+
+        var opened = (await trio.Device.RunAsync("show", "acme", "--reveal", "--json")).AssertSuccess();
+
+        Assert.Equal(Password, opened.Json().GetProperty("password").GetString());
+    }
+
+    [Fact]
     public async Task A_device_revoked_on_two_servers_is_denied()
     {
         await using var trio = await Trio.StartAsync();
@@ -161,6 +174,9 @@ public sealed class ThresholdTests
         public void Corrupt(int index) => _proxies[index].Tamper = TcpBalancer.CorruptShares;
 
         /// <summary>Server <paramref name="index"/>'s next shares reach the client only after both other servers' shares have.</summary>
+        /// <summary>From now on, server <paramref name="index"/>'s answers reach the client with their "share" member renamed.</summary>
+        public void Garble(int index) => _proxies[index].Tamper = TcpBalancer.GarbleShares;
+
         public void HoldUntilTheOthersAnswered(int index)
         {
             var others = _proxies.Where((_, i) => i != index).Select(p => (Proxy: p, Before: p.SharesForwarded)).ToList();

@@ -107,6 +107,16 @@ internal sealed class TcpBalancer : IAsyncDisposable
         }
     }
 
+    /// <summary>A <see cref="Tamper"/> that renames every JSON "share" member: a server whose answers do not fit the protocol.</summary>
+    public static void GarbleShares(byte[] buffer, int count)
+    {
+        var span = buffer.AsSpan(0, count);
+        for (var at = span.IndexOf(ShareMarker); at >= 0; at = NextMarker(span, ShareMarker, at))
+        {
+            span[at + 5] = (byte)'_';
+        }
+    }
+
     private async Task RelayAnswersAsync(NetworkStream from, NetworkStream to)
     {
         var buffer = new byte[64 * 1024];
