@@ -90,9 +90,9 @@ internal static class OpenLatency
             Console.WriteLine(Row("threshold with server 3 stopped", thresholdTwo));
             Console.WriteLine();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"threshold / split, all 3 up: p50 {Ratio(threshold, split)}×, mean {threshold.Average() / split.Average():0.00}× (goal ≤ 1.3×)"));
+                $"threshold / split, all 3 up: p50 {threshold.P50 / split.P50:0.00}×, mean {threshold.Mean / split.Mean:0.00}× (goal ≤ 1.3×)"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"threshold / split, server 3 stopped: p50 {Ratio(thresholdTwo, splitTwo)}×, mean {thresholdTwo.Average() / splitTwo.Average():0.00}×"));
+                $"threshold / split, server 3 stopped: p50 {thresholdTwo.P50 / splitTwo.P50:0.00}×, mean {thresholdTwo.Mean / splitTwo.Mean:0.00}×"));
             return 0;
         }
         catch (LoadTestException exception)
@@ -108,10 +108,11 @@ internal static class OpenLatency
         }
     }
 
-    private static async Task<(List<double> Split, List<double> Threshold)> MeasureAsync(VaultClient vault, int iterations)
+    /// <summary>Opens both items alternately; the latencies of each, summarised the way the load phases are (nearest rank).</summary>
+    private static async Task<(LatencySummary Split, LatencySummary Threshold)> MeasureAsync(VaultClient vault, int iterations)
     {
-        var split = new List<double>(iterations);
-        var threshold = new List<double>(iterations);
+        var split = new List<long>(iterations);
+        var threshold = new List<long>(iterations);
         for (var i = -Warmup; i < iterations; i++)
         {
             // A pause before each open, so that every open starts on an idle machine: what the third server (asked, but
@@ -127,26 +128,18 @@ internal static class OpenLatency
             }
         }
 
-        return (split, threshold);
+        return (LatencySummary.From([.. split]), LatencySummary.From([.. threshold]));
     }
 
-    private static string Ratio(List<double> a, List<double> b) =>
-        (Percentile(a, 0.5) / Percentile(b, 0.5)).ToString("0.00", CultureInfo.InvariantCulture);
-
-    private static async Task<double> TimeOpenAsync(VaultClient vault, string name)
+    /// <summary>One open, in stopwatch ticks.</summary>
+    private static async Task<long> TimeOpenAsync(VaultClient vault, string name)
     {
         var started = Stopwatch.GetTimestamp();
         var length = await vault.UseAsync(name, credential => credential.PasswordUtf8.Length);
-        var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var elapsed = Stopwatch.GetTimestamp() - started;
         return length > 0 ? elapsed : throw new InvalidOperationException("The item opened empty.");
     }
 
-    private static string Row(string name, List<double> samples) => string.Create(CultureInfo.InvariantCulture,
-        $"| {name} | {Percentile(samples, 0.5):0.00} | {Percentile(samples, 0.9):0.00} | {Percentile(samples, 0.99):0.00} | {samples.Average():0.00} |");
-
-    private static double Percentile(List<double> samples, double p)
-    {
-        var sorted = samples.Order().ToList();
-        return sorted[Math.Max(0, (int)Math.Ceiling(p * sorted.Count) - 1)];
-    }
+    private static string Row(string name, LatencySummary latency) => string.Create(CultureInfo.InvariantCulture,
+        $"| {name} | {latency.P50:0.00} | {latency.P90:0.00} | {latency.P99:0.00} | {latency.Mean:0.00} |");
 }

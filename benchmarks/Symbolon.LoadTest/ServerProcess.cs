@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
 namespace Symbolon.LoadTest;
@@ -116,7 +115,7 @@ internal sealed class ServerProcess : IDisposable
             throw new LoadTestException($"the server build is missing: {dll}", "build it first: dotnet build -c Release src/Symbolon.Server");
         }
 
-        var baseAddress = new Uri($"http://127.0.0.1:{FreeLoopbackPort()}/");
+        var baseAddress = new Uri($"http://127.0.0.1:{Symbolon.Testing.PostgresCluster.FreePort()}/");
         var start = new ProcessStartInfo(DotnetHost())
         {
             // The content root is the working directory: started anywhere else, the server would not find its
@@ -334,15 +333,6 @@ internal sealed class ServerProcess : IDisposable
         var root = Path.GetFullPath(Path.Combine(runtime, "..", "..", ".."));
         var host = Path.Combine(root, OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet");
         return File.Exists(host) ? host : "dotnet";
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }
 

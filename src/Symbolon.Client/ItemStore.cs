@@ -102,7 +102,7 @@ internal sealed record StoredItem(
 }
 
 /// <summary>Where a threshold item's shares live: t, and per member (in share-index order) server, unit and version.</summary>
-internal sealed record ThresholdItem(string Set, int Threshold, IReadOnlyList<ThresholdShareRef> Members)
+internal sealed record ThresholdItem(int Threshold, IReadOnlyList<ThresholdShareRef> Members)
 {
     public IReadOnlyList<ThresholdMember> Binding => [.. Members.Select(m => new ThresholdMember(m.Server, m.UnitId))];
 }

@@ -55,17 +55,7 @@ public sealed partial class VaultClient
 
         var itemId = Guid.NewGuid();
         using var secret = ServerShare.Generate();
-        var values = Split(secret, set.Threshold, set.Servers.Count);
-        List<MemberResult<JsonElement>> created;
-        try
-        {
-            created = await OnEveryMemberAsync(set.Servers, values,
-                async (server, share, token) => WellFormed(server, await AuthorisedAsync(server, HttpMethod.Post, "/v1/units", new { share }, token)), cancellationToken);
-        }
-        finally
-        {
-            values.ForEach(value => CryptographicOperations.ZeroMemory(value));
-        }
+        var created = await SendSharesAsync(set.Servers, secret, set.Threshold, _ => "/v1/units", cancellationToken);
 
         var failed = created.Where(r => r.Error is not null).ToList();
         if (failed.Count > 0)
@@ -74,7 +64,7 @@ public sealed partial class VaultClient
             throw Failure($"'{name}' was not added: every server of the set must store its share, and {failed.Count} of {set.Servers.Count} did not", failed);
         }
 
-        var threshold = new ThresholdItem(set.Name, set.Threshold,
+        var threshold = new ThresholdItem(set.Threshold,
             [.. created.Select(r => new ThresholdShareRef(r.Server, r.Value.GetProperty("unitId").GetGuid(), r.Value.GetProperty("version").GetInt32()))]);
         var context = new ItemContext(_vault.VaultId, itemId, 1, ItemMode.Threshold);
         var item = new StoredItem(StoredItem.ThresholdFormat, name, itemId, SealThreshold(secret, threshold, context, credential), _options.Time.GetUtcNow(), null, threshold);
@@ -124,7 +114,8 @@ public sealed partial class VaultClient
                 receipts.Add((threshold.Members[index].Server, receipt));
                 if (answers.Count == threshold.Threshold)
                 {
-                    opened = TryOpen(item, context, digest, [.. answers.Select(a => a.Share)]);
+                    using var secret = Shamir.Combine([.. answers.Select(a => a.Share)]);
+                    opened = TryOpen(item, context, digest, secret);
                 }
             }
 
@@ -187,12 +178,12 @@ public sealed partial class VaultClient
         foreach (var subset in Subsets(answers.Count, item.Threshold.Threshold))
         {
             var chosen = subset.Select(i => answers[i]).ToList();
-            if (TryOpen(item, context, digest, [.. chosen.Select(a => a.Share)]) is not { } opened)
+            using var secret = Shamir.Combine([.. chosen.Select(a => a.Share)]);
+            if (TryOpen(item, context, digest, secret) is not { } opened)
             {
                 continue;
             }
 
-            using var secret = Shamir.Combine([.. chosen.Select(a => a.Share)]);
             var bad = answers.Where(a => !chosen.Contains(a) && !Agrees(secret, [.. chosen.Skip(1).Select(c => c.Share), a.Share]))
                 .Select(a => members[a.Index].Server)
                 .ToList();
@@ -215,17 +206,7 @@ public sealed partial class VaultClient
         using var credential = await OpenThresholdAsync(item, context, cancellationToken);
         using var secret = ServerShare.Generate();
         var servers = threshold.Members.Select(m => m.Server).ToList();
-        var values = Split(secret, threshold.Threshold, servers.Count);
-        List<MemberResult<JsonElement>> rotated;
-        try
-        {
-            rotated = await OnEveryMemberAsync(servers, values,
-                async (server, share, token) => WellFormed(server, await AuthorisedAsync(server, HttpMethod.Post, $"/v1/units/{UnitOf(item, server)}/rotate", new { share }, token)), cancellationToken);
-        }
-        finally
-        {
-            values.ForEach(value => CryptographicOperations.ZeroMemory(value));
-        }
+        var rotated = await SendSharesAsync(servers, secret, threshold.Threshold, server => $"/v1/units/{UnitOf(item, server)}/rotate", cancellationToken);
 
         var failed = rotated.Where(r => r.Error is not null).ToList();
         if (failed.Count > 0)
@@ -314,9 +295,8 @@ public sealed partial class VaultClient
         }
     }
 
-    private Credential? TryOpen(StoredItem item, ItemContext context, byte[] digest, ShamirShare[] shares)
+    private Credential? TryOpen(StoredItem item, ItemContext context, byte[] digest, ServerShare secret)
     {
-        using var secret = Shamir.Combine(shares);
         using var bound = ThresholdSet.Bind(secret, digest);
         using var dataKey = DeriveDataKey(bound, context);
         try
@@ -333,6 +313,25 @@ public sealed partial class VaultClient
     {
         using var bound = ThresholdSet.Bind(secret, ThresholdSet.Digest(threshold.Threshold, threshold.Binding));
         return Seal(bound, context, credential);
+    }
+
+    /// <summary>
+    /// Splits the secret and POSTs share i's value to member i at <paramref name="path"/> (create or rotate), wiping the
+    /// values once sent; each answer must carry the unit id and version the item will record.
+    /// </summary>
+    private async Task<List<MemberResult<JsonElement>>> SendSharesAsync(
+        IReadOnlyList<Uri> servers, ServerShare secret, int threshold, Func<Uri, string> path, CancellationToken cancellationToken)
+    {
+        var values = Split(secret, threshold, servers.Count);
+        try
+        {
+            return await OnEveryMemberAsync(servers, values,
+                async (server, share, token) => WellFormed(server, await AuthorisedAsync(server, HttpMethod.Post, path(server), new { share }, token)), cancellationToken);
+        }
+        finally
+        {
+            values.ForEach(value => CryptographicOperations.ZeroMemory(value));
+        }
     }
 
     /// <summary>Runs one request per member in parallel, bounded by the threshold timeout, collecting each result or error.</summary>
@@ -367,7 +366,7 @@ public sealed partial class VaultClient
         }
     }
 
-    /// <summary>Share i's 32-byte value for each member, as sent in JSON (base64); the caller wipes the arrays once sent.</summary>
+    /// <summary>Share i's 32-byte value for each member, as sent in JSON (base64); <see cref="SendSharesAsync"/> wipes them.</summary>
     private static List<byte[]> Split(ServerShare secret, int threshold, int count)
     {
         var shares = Shamir.Split(secret, threshold, count);

@@ -60,13 +60,7 @@ public static partial class BlindedEndpoints
         }
 
         var key = epoch is null ? active.MaxBy(k => k.Epoch) : active.SingleOrDefault(k => k.Epoch == epoch);
-        if (key is null)
-        {
-            return Problems.NotFound();
-        }
-
-        using var privateKey = Unwrap(protector, key, logger);
-        return privateKey is null ? KeyDamaged() : TypedResults.Ok(new KeyResponse(key.Epoch, privateKey.PublicKey.ToArray()));
+        return key is null ? Problems.NotFound() : PublicKey(protector, key, logger);
     }
 
     /// <summary>
@@ -81,9 +75,7 @@ public static partial class BlindedEndpoints
         var active = keys.Where(k => k.State == UnitVersionState.Active).ToList();
         if (active.Count >= 2)
         {
-            var newest = active.MaxBy(k => k.Epoch)!;
-            using var privateKey = Unwrap(protector, newest, logger);
-            return privateKey is null ? KeyDamaged() : TypedResults.Ok(new KeyResponse(newest.Epoch, privateKey.PublicKey.ToArray()));
+            return PublicKey(protector, active.MaxBy(k => k.Epoch)!, logger);
         }
 
         var (key, publicKey) = await CreateKeyAsync(db, protector, audit, caller, (keys.Count == 0 ? 0 : keys.Max(k => k.Epoch)) + 1, time, cancellationToken);
@@ -154,8 +146,7 @@ public static partial class BlindedEndpoints
             k => k.UserId == caller.UserId && k.Epoch == request.Epoch && k.State == UnitVersionState.Active, cancellationToken);
         if (unit is null || key is null)
         {
-            await audit.AppendAsync(db, AuditEvents.UnitDenied, caller.UserId, caller.Device.Id, id, request.Epoch, "not found", cancellationToken);
-            metrics.Denied("not-found");
+            await UnitEndpoints.DenyAsync(db, audit, metrics, caller, id, request.Epoch, "not found", "not-found", cancellationToken);
             return Problems.NotFound();
         }
 
@@ -167,8 +158,7 @@ public static partial class BlindedEndpoints
         using var privateKey = Unwrap(protector, key, logger);
         if (privateKey is null)
         {
-            await audit.AppendAsync(db, AuditEvents.UnitDenied, caller.UserId, caller.Device.Id, id, key.Epoch, "stored key failed its integrity check", cancellationToken);
-            metrics.Denied("key-damaged");
+            await UnitEndpoints.DenyAsync(db, audit, metrics, caller, id, key.Epoch, "stored key failed its integrity check", "key-damaged", cancellationToken);
             return KeyDamaged();
         }
 
@@ -210,6 +200,13 @@ public static partial class BlindedEndpoints
         db.OprfKeys.Add(key);
         await audit.AppendAsync(db, AuditEvents.OprfKeyCreated, caller.UserId, caller.Device.Id, unitVersion: key.Epoch, cancellationToken: cancellationToken);
         return (key, publicKey);
+    }
+
+    /// <summary>The epoch's public key, computed from the stored private key (so it always matches what evaluates).</summary>
+    private static Results<Ok<KeyResponse>, ProblemHttpResult> PublicKey(ShareProtector protector, OprfKey key, ILogger logger)
+    {
+        using var privateKey = Unwrap(protector, key, logger);
+        return privateKey is null ? KeyDamaged() : TypedResults.Ok(new KeyResponse(key.Epoch, privateKey.PublicKey.ToArray()));
     }
 
     private static OprfPrivateKey? Unwrap(ShareProtector protector, OprfKey key, ILogger logger)

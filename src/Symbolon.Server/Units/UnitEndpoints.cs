@@ -128,8 +128,7 @@ public static partial class UnitEndpoints
             v => v.UnitId == id && v.Version == versionNumber && v.State == UnitVersionState.Active, cancellationToken);
         if (unit is null || version is null)
         {
-            await audit.AppendAsync(db, AuditEvents.UnitDenied, caller.UserId, caller.Device.Id, id, versionNumber == 0 ? null : versionNumber, "not found", cancellationToken);
-            metrics.Denied("not-found");
+            await DenyAsync(db, audit, metrics, caller, id, versionNumber == 0 ? null : versionNumber, "not found", "not-found", cancellationToken);
             return Problems.NotFound();
         }
 
@@ -142,8 +141,7 @@ public static partial class UnitEndpoints
         if (!protector.TryUnprotect(version.KekId, version.SealedShare, caller.UserId, id, version.Version, share))
         {
             LogDamagedShare(logger, id, version.Version);
-            await audit.AppendAsync(db, AuditEvents.UnitDenied, caller.UserId, caller.Device.Id, id, version.Version, "stored share failed its integrity check", cancellationToken);
-            metrics.Denied("share-damaged");
+            await DenyAsync(db, audit, metrics, caller, id, version.Version, "stored share failed its integrity check", "share-damaged", cancellationToken);
             return TypedResults.Problem(Problems.Details(StatusCodes.Status500InternalServerError, "share-damaged",
                 "The stored share is damaged.", "The server's copy of this share failed its integrity check. The operator has been told."));
         }
@@ -162,8 +160,7 @@ public static partial class UnitEndpoints
     {
         if (caller.Device.LockedAt is not null)
         {
-            await audit.AppendAsync(db, AuditEvents.UnitDenied, caller.UserId, caller.Device.Id, unitId, version, "device locked", cancellationToken);
-            metrics.Denied("device-locked");
+            await DenyAsync(db, audit, metrics, caller, unitId, version, "device locked", "device-locked", cancellationToken);
             return Problems.DeviceLocked();
         }
 
@@ -176,6 +173,14 @@ public static partial class UnitEndpoints
         }
 
         return null;
+    }
+
+    /// <summary>Audits a refused use of a unit (<paramref name="detail"/>) and counts it under <paramref name="reason"/>; the caller answers the problem.</summary>
+    internal static async Task DenyAsync(
+        SymbolonDbContext db, AuditLog audit, ServerMetrics metrics, Caller caller, Guid unitId, int? version, string detail, string reason, CancellationToken cancellationToken)
+    {
+        await audit.AppendAsync(db, AuditEvents.UnitDenied, caller.UserId, caller.Device.Id, unitId, version, detail, cancellationToken);
+        metrics.Denied(reason);
     }
 
     /// <summary>The signed receipt of a use's audit record.</summary>

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Data.Sqlite;
 
 namespace Symbolon.Cli.Tests.Infrastructure;

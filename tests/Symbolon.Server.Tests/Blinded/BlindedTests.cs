@@ -211,7 +211,8 @@ public sealed class BlindedTests
         return created.GetProperty("unitId").GetGuid();
     }
 
-    private static async Task<byte[]> EvaluateAsync(TestClient client, byte[] publicKey, Guid unitId, byte[] input, int epoch = 1)
+    /// <summary>One evaluation through the endpoint with the RFC 9497 client, proof verified: the 64-byte output.</summary>
+    internal static async Task<byte[]> EvaluateAsync(TestClient client, byte[] publicKey, Guid unitId, byte[] input, int epoch = 1)
     {
         var (response, oprf, blinded) = await Evaluate(client, publicKey, unitId, input, epoch);
         using (blinded)

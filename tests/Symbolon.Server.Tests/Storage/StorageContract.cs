@@ -218,8 +218,8 @@ public abstract class StorageContract : IDisposable
         var input = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
         var publicKey = Convert.FromBase64String(publicKeys[0]!);
 
-        var fromA = await EvaluateAsync(onA, publicKey, unitId, input);
-        var fromB = await EvaluateAsync(onB, publicKey, unitId, input);
+        var fromA = await Blinded.BlindedTests.EvaluateAsync(onA, publicKey, unitId, input);
+        var fromB = await Blinded.BlindedTests.EvaluateAsync(onB, publicKey, unitId, input);
 
         Assert.Equal(publicKeys[0], publicKeys[1]);
         Assert.Equal(1, a.WithDatabase(db => db.OprfKeys.Count()));
@@ -298,16 +298,6 @@ public abstract class StorageContract : IDisposable
     /// <summary>The same device and session, talking to <paramref name="node"/> only.</summary>
     private TestClient On(SymbolonApp node, TestClient client) =>
         Own(new TestClient(node, node.CreateClient()) { Device = client.Device, AccessToken = client.AccessToken, RefreshToken = client.RefreshToken });
-
-    private static async Task<byte[]> EvaluateAsync(TestClient client, byte[] publicKey, Guid unitId, byte[] input)
-    {
-        var oprf = new Crypto.Oprf.OprfClient(Crypto.Oprf.OprfMode.Poprf, publicKey);
-        using var blinded = oprf.Blind(input, Crypto.BlindedShare.Info(unitId));
-        var answer = await (await client.SendAsync(HttpMethod.Post, $"/v1/units/{unitId}/evaluate", new { blindedElement = blinded.BlindedElement.ToArray(), epoch = 1 })).AssertOkJsonAsync();
-        var output = new byte[Crypto.Oprf.OprfClient.OutputSize];
-        oprf.Finalize(blinded, new Crypto.Oprf.OprfEvaluation([answer.GetProperty("evaluatedElement").GetBytesFromBase64()], answer.GetProperty("proof").GetBytesFromBase64()), output);
-        return output;
-    }
 
     private static async Task<JsonElement> AssertChainVerifiesAsync(SymbolonApp node)
     {
