@@ -1,0 +1,53 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Symbolon.Protocol;
+
+/// <summary>
+/// The wire's JSON: web defaults (camelCase), byte strings as base64, strict about the contract — a member that is
+/// not optional must be present, and a member that is not nullable must not be null. Source-generated, so neither
+/// side serialises by reflection.
+/// </summary>
+[JsonSourceGenerationOptions(
+    JsonSerializerDefaults.Web,
+    RespectNullableAnnotations = true,
+    RespectRequiredConstructorParameters = true)]
+[JsonSerializable(typeof(CreateAccountRequest))]
+[JsonSerializable(typeof(CreateAccountResponse))]
+[JsonSerializable(typeof(LoginRequest))]
+[JsonSerializable(typeof(RefreshRequest))]
+[JsonSerializable(typeof(SessionResponse))]
+[JsonSerializable(typeof(DeviceView))]
+[JsonSerializable(typeof(DeviceView[]))]
+[JsonSerializable(typeof(EnrolDeviceRequest))]
+[JsonSerializable(typeof(ShareRequest))]
+[JsonSerializable(typeof(ShareResponse))]
+[JsonSerializable(typeof(ReleaseRequest))]
+[JsonSerializable(typeof(ReleaseResponse))]
+[JsonSerializable(typeof(ConfirmRequest))]
+[JsonSerializable(typeof(UnitView))]
+[JsonSerializable(typeof(UnitView[]))]
+[JsonSerializable(typeof(OprfKeyResponse))]
+[JsonSerializable(typeof(EpochRequest))]
+[JsonSerializable(typeof(EvaluateRequest))]
+[JsonSerializable(typeof(EvaluateResponse))]
+[JsonSerializable(typeof(OprfConfirmResponse))]
+[JsonSerializable(typeof(AuditRecordView))]
+[JsonSerializable(typeof(AuditRecordView[]))]
+[JsonSerializable(typeof(AuditKeyView))]
+[JsonSerializable(typeof(AuditVerification))]
+[JsonSerializable(typeof(Problem))]
+public sealed partial class ProtocolJsonContext : JsonSerializerContext
+{
+    /// <summary>
+    /// Makes <paramref name="options"/> (e.g. ASP.NET Core's HTTP JSON options) read and write the protocol's records
+    /// exactly as <see cref="Default"/> does.
+    /// </summary>
+    public static void Configure(JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.TypeInfoResolverChain.Insert(0, Default);
+        options.RespectNullableAnnotations = true;
+        options.RespectRequiredConstructorParameters = true;
+    }
+}

@@ -1,0 +1,103 @@
+using System.Globalization;
+
+namespace Symbolon.Protocol;
+
+/// <summary>
+/// Every /v1 route: the templates the server maps (with ASP.NET route constraints) and the paths clients build from
+/// them. Nothing else spells a route.
+/// </summary>
+public static class Routes
+{
+    /// <summary>POST: <see cref="CreateAccountRequest"/> → 201 <see cref="CreateAccountResponse"/>.</summary>
+    public const string Accounts = "/v1/accounts";
+
+    /// <summary>POST: <see cref="LoginRequest"/> (or an identity provider's JWT) → <see cref="SessionResponse"/>.</summary>
+    public const string Sessions = "/v1/sessions";
+
+    /// <summary>POST: <see cref="RefreshRequest"/> → <see cref="SessionResponse"/>.</summary>
+    public const string SessionRefresh = "/v1/sessions/refresh";
+
+    /// <summary>DELETE: logout.</summary>
+    public const string CurrentSession = "/v1/sessions/current";
+
+    /// <summary>GET: <see cref="DeviceView"/>[]; POST: <see cref="EnrolDeviceRequest"/> → 201 <see cref="DeviceView"/>.</summary>
+    public const string Devices = "/v1/devices";
+
+    /// <summary>DELETE: revoke a device.</summary>
+    public const string Device = Devices + "/{id:guid}";
+
+    /// <summary>GET: <see cref="UnitView"/>[]; POST: <see cref="ShareRequest"/> → 201 <see cref="ShareResponse"/>.</summary>
+    public const string Units = "/v1/units";
+
+    /// <summary>DELETE: shred a unit.</summary>
+    public const string Unit = Units + "/{id:guid}";
+
+    /// <summary>POST: <see cref="ReleaseRequest"/> → <see cref="ReleaseResponse"/>.</summary>
+    public const string UnitRelease = Unit + "/release";
+
+    /// <summary>POST: <see cref="ShareRequest"/> → <see cref="ShareResponse"/>.</summary>
+    public const string UnitRotate = Unit + "/rotate";
+
+    /// <summary>POST: <see cref="ConfirmRequest"/> → 204.</summary>
+    public const string UnitConfirm = Unit + "/confirm";
+
+    /// <summary>POST: <see cref="EvaluateRequest"/> → <see cref="EvaluateResponse"/>.</summary>
+    public const string UnitEvaluate = Unit + "/evaluate";
+
+    /// <summary>GET (query <see cref="EpochParameter"/>, optional): <see cref="OprfKeyResponse"/>.</summary>
+    public const string OprfKey = "/v1/oprf/key";
+
+    /// <summary>POST: → <see cref="OprfKeyResponse"/> of the new (or in-progress) epoch.</summary>
+    public const string OprfRotate = "/v1/oprf/rotate";
+
+    /// <summary>POST: <see cref="EpochRequest"/> → <see cref="OprfConfirmResponse"/>.</summary>
+    public const string OprfConfirm = "/v1/oprf/confirm";
+
+    /// <summary>GET (query <see cref="AfterParameter"/>, <see cref="LimitParameter"/>): <see cref="AuditRecordView"/>[].</summary>
+    public const string Audit = "/v1/audit";
+
+    /// <summary>GET, operator token: <see cref="AuditVerification"/>.</summary>
+    public const string AuditVerify = "/v1/audit/verify";
+
+    /// <summary>GET, anonymous: <see cref="AuditKeyView"/>.</summary>
+    public const string AuditKey = "/v1/audit/key";
+
+    /// <summary>GET: 204, nothing else; the load harness's baseline.</summary>
+    public const string Noop = "/v1/noop";
+
+    /// <summary>Query parameter of <see cref="OprfKey"/>: the epoch wanted (default: the newest).</summary>
+    public const string EpochParameter = "epoch";
+
+    /// <summary>Query parameter of <see cref="Audit"/>: records after this sequence number.</summary>
+    public const string AfterParameter = "after";
+
+    /// <summary>Query parameter of <see cref="Audit"/>: at most this many records (1 to <see cref="AuditPage.MaxSize"/>).</summary>
+    public const string LimitParameter = "limit";
+
+    /// <summary>The path of one device.</summary>
+    public static string DeviceOf(Guid id) => Fill(Device, id);
+
+    /// <summary>The path of one unit.</summary>
+    public static string UnitOf(Guid id) => Fill(Unit, id);
+
+    /// <summary>The release path of one unit.</summary>
+    public static string ReleaseOf(Guid id) => Fill(UnitRelease, id);
+
+    /// <summary>The rotate path of one unit.</summary>
+    public static string RotateOf(Guid id) => Fill(UnitRotate, id);
+
+    /// <summary>The confirm path of one unit.</summary>
+    public static string ConfirmOf(Guid id) => Fill(UnitConfirm, id);
+
+    /// <summary>The evaluate path of one unit.</summary>
+    public static string EvaluateOf(Guid id) => Fill(UnitEvaluate, id);
+
+    /// <summary>The public key of one epoch.</summary>
+    public static string OprfKeyOf(int epoch) => string.Create(CultureInfo.InvariantCulture, $"{OprfKey}?{EpochParameter}={epoch}");
+
+    /// <summary>One page of the caller's audit records.</summary>
+    public static string AuditPageOf(long after, int limit) =>
+        string.Create(CultureInfo.InvariantCulture, $"{Audit}?{AfterParameter}={after}&{LimitParameter}={limit}");
+
+    private static string Fill(string template, Guid id) => template.Replace("{id:guid}", id.ToString("D"), StringComparison.Ordinal);
+}
