@@ -1,17 +1,16 @@
 using System.CommandLine;
 using Symbolon.Client;
-using Symbolon.Crypto;
 
 namespace Symbolon.Cli;
 
 internal static class Cli
 {
     /// <summary>Opens the vault, runs one verb, and turns every failure into `symbolon: error:` and an exit code.</summary>
-    public static async Task<int> Run(ParseResult parse, Option<string?> home, Func<VaultClient, Task> verb, Action<VaultClientOptions>? beforeOpen = null)
+    public static async Task<int> Run(ParseResult parse, GlobalOptions globals, Func<VaultClient, Task> verb, Action<VaultClientOptions>? beforeOpen = null)
     {
         try
         {
-            var options = Options(parse.GetValue(home));
+            var options = Options(parse.GetValue(globals.Home));
             beforeOpen?.Invoke(options);
             using var vault = VaultClient.Open(options);
             await verb(vault);
@@ -79,42 +78,21 @@ internal static class Cli
             : throw new UsageException($"'{given}' is not an http(s) URL");
     }
 
-    public static void Report<T>(bool json, T value, string text)
+    public static void Report<T>(bool json, T value, string text) => Report(json, value, [text]);
+
+    /// <summary>The value as JSON, or the lines as text (lazily: a JSON answer never formats them).</summary>
+    public static void Report<T>(bool json, T value, IEnumerable<string> lines)
     {
         if (json)
         {
             Output.JsonOut(value);
-        }
-        else
-        {
-            Output.Line(text);
-        }
-    }
-
-    /// <summary>The printable fields of a credential; the password (and field values) only when revealed.</summary>
-    public static Dictionary<string, string?> Fields(Credential credential, bool reveal)
-    {
-        var fields = new Dictionary<string, string?>
-        {
-            ["username"] = credential.Username,
-            ["password"] = reveal ? credential.RevealPassword() : "(hidden; use --reveal)",
-        };
-        if (credential.Url is not null)
-        {
-            fields["url"] = credential.Url;
+            return;
         }
 
-        if (credential.HasNotes)
+        foreach (var line in lines)
         {
-            fields["notes"] = reveal ? credential.RevealNotes() : "(hidden; use --reveal)";
+            Output.Line(line);
         }
-
-        foreach (var field in credential.FieldNames)
-        {
-            fields[field] = reveal ? credential.RevealField(field) : "(hidden; use --reveal)";
-        }
-
-        return fields;
     }
 }
 
@@ -123,28 +101,4 @@ internal sealed class AuditCheckFailedException(string message) : Exception(mess
 {
     public const string Hint =
         "The key server dropped or rewrote release records it signed receipts for: tell its operator (`verify-audit` checks the chain).";
-}
-
-/// <summary>rotate --all progress on stderr: a redrawn bar on a terminal, one line per item otherwise.</summary>
-internal sealed class ProgressBar(bool quiet) : IProgress<(int Done, int Total)>
-{
-    public void Report((int Done, int Total) value)
-    {
-        if (quiet)
-        {
-            return;
-        }
-
-        const int Width = 30;
-        var filled = value.Total == 0 ? Width : value.Done * Width / value.Total;
-        var bar = $"[{new string('#', filled)}{new string('.', Width - filled)}] {value.Done}/{value.Total}";
-        if (System.Console.IsErrorRedirected)
-        {
-            System.Console.Error.WriteLine($"rotate: {bar}");
-        }
-        else
-        {
-            System.Console.Error.Write($"\r{bar}{(value.Done == value.Total ? "\n" : "")}");
-        }
-    }
 }

@@ -1,17 +1,27 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Symbolon.Client;
 
-namespace Symbolon.Cli;
+namespace Symbolon.Cli.Commands;
 
 /// <summary>
 /// `symbolon exec --env VAR=item.field -- command`: opens each named item once, starts the command with those
 /// variables added to its environment, passes stdin/stdout/stderr through, forwards SIGINT/SIGTERM/SIGHUP/SIGQUIT,
 /// and exits with the command's exit code (128 + signal if a signal ended it).
 /// </summary>
-internal static class Exec
+internal static class ExecCommand
 {
-    public static async Task<int> RunAsync(string? home, string[] specifications, string[] command, CancellationToken cancellationToken)
+    public static Command Create(GlobalOptions globals)
+    {
+        var env = new Option<string[]>("--env", "-e") { Description = "VAR=item.field (field: username, password, url, notes or an extra field). Repeatable.", AllowMultipleArgumentsPerToken = false };
+        var command = new Argument<string[]>("command") { Description = "The command to run, after --.", Arity = ArgumentArity.OneOrMore };
+        var exec = new Command("exec", "Run a command with credentials in its environment; exits with its exit code.") { env, command };
+        exec.SetAction((parse, token) => RunAsync(parse.GetValue(globals.Home), parse.GetValue(env) ?? [], parse.GetValue(command) ?? [], token));
+        return exec;
+    }
+
+    private static async Task<int> RunAsync(string? home, string[] specifications, string[] command, CancellationToken cancellationToken)
     {
         var variables = new Dictionary<string, string>(StringComparer.Ordinal);
         var exit = await ResolveAsync(home, specifications, variables, cancellationToken);

@@ -1,0 +1,38 @@
+using System.CommandLine;
+
+namespace Symbolon.Cli.Commands;
+
+/// <summary>`symbolon audit [--check]`.</summary>
+internal static class AuditCommand
+{
+    public static Command Create(GlobalOptions globals)
+    {
+        var check = new Option<bool>("--check") { Description = "Check that the server's log still holds every release receipt kept here." };
+        var audit = new Command("audit", "Show your account's audit log.") { check };
+        audit.SetAction((parse, token) => Cli.Run(parse, globals, async vault =>
+        {
+            var json = parse.GetValue(globals.Json);
+            if (parse.GetValue(check))
+            {
+                var result = await vault.CheckAuditAsync(token);
+                // JSON carries the result even when the check fails, so a script can read which records are missing.
+                if (result.Passed || json)
+                {
+                    Cli.Report(json, result, $"Audit check passed: the server's log holds all {result.Checked} releases recorded here.");
+                }
+
+                if (!result.Passed)
+                {
+                    throw new AuditCheckFailedException(
+                        $"audit check failed: the server's log no longer holds records {string.Join(", ", result.Missing)} (of {result.Checked} releases with receipts here)");
+                }
+
+                return;
+            }
+
+            var entries = await vault.AuditAsync(token);
+            Cli.Report(json, entries, entries.Select(entry => $"{entry.Sequence}\t{entry.Time:u}\t{entry.Event}\t{entry.UnitId?.ToString() ?? "-"}\t{entry.Detail}"));
+        }));
+        return audit;
+    }
+}

@@ -1,0 +1,32 @@
+using System.CommandLine;
+
+namespace Symbolon.Cli.Commands;
+
+/// <summary>`symbolon devices list | revoke ID`.</summary>
+internal static class DevicesCommand
+{
+    public static Command Create(GlobalOptions globals)
+    {
+        var server = new Option<string?>("--server") { Description = "The key server (default: the one last logged in to)." };
+        var list = new Command("list", "List devices.") { server };
+        list.SetAction((parse, token) => Cli.Run(parse, globals, async vault =>
+        {
+            var devices = await vault.DevicesAsync(Cli.OptionalServerUrl(parse.GetValue(server)), token);
+            Cli.Report(parse.GetValue(globals.Json), devices, devices.Select(device =>
+            {
+                var state = device.RevokedAt is not null ? "revoked" : device.LockedAt is not null ? "locked" : "active";
+                return $"{device.Id}\t{device.Name}\t{state}{(device.Current ? "\t(this device)" : "")}";
+            }));
+        }));
+
+        var id = new Argument<Guid>("id") { Description = "The device id (from `symbolon devices list`)." };
+        var revoke = new Command("revoke", "Revoke a device: its sessions end at once and it can never release a share again.") { id, server };
+        revoke.SetAction((parse, token) => Cli.Run(parse, globals, async vault =>
+        {
+            await vault.RevokeDeviceAsync(parse.GetValue(id), Cli.OptionalServerUrl(parse.GetValue(server)), token);
+            Cli.Report(parse.GetValue(globals.Json), new { revoked = parse.GetValue(id) }, $"Revoked device {parse.GetValue(id)}.");
+        }));
+
+        return new Command("devices", "Manage the account's enrolled devices.") { list, revoke };
+    }
+}

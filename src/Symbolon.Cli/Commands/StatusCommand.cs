@@ -1,0 +1,23 @@
+using System.CommandLine;
+
+namespace Symbolon.Cli.Commands;
+
+/// <summary>`symbolon status`.</summary>
+internal static class StatusCommand
+{
+    public static Command Create(GlobalOptions globals)
+    {
+        var status = new Command("status", "Show the session and the vault.");
+        status.SetAction((parse, token) => Cli.Run(parse, globals, vault =>
+        {
+            var state = vault.Status();
+            var items = vault.List().Count;
+            Cli.Report(parse.GetValue(globals.Json), new { state.LoggedIn, state.Server, state.Username, state.DeviceId, state.LocksAt, items, home = vault.HomePath },
+                state.LoggedIn
+                    ? $"Logged in to {state.Server} as {state.Username}; locks at {state.LocksAt:u} if unused. {items} items in {vault.HomePath}."
+                    : $"Not logged in{(state.Server is null ? "" : $" (server {state.Server})")}. {items} items in {vault.HomePath}.");
+            return Task.CompletedTask;
+        }));
+        return status;
+    }
+}
