@@ -261,7 +261,6 @@ public sealed partial class VaultClient
         {
             var response = await AuthorisedAsync(member.Server, HttpMethod.Post, $"/v1/units/{member.UnitId}/release", new { version = member.Version }, cancellationToken);
             var value = response.GetProperty("share").GetBytesFromBase64();
-            var encoded = new byte[ShamirShare.EncodedSize];
             try
             {
                 if (value.Length != Shamir.SecretSize)
@@ -269,15 +268,11 @@ public sealed partial class VaultClient
                     throw new ProtocolException($"The key server at {member.Server} returned a share of {value.Length} bytes.");
                 }
 
-                encoded[0] = (byte)threshold;
-                encoded[1] = (byte)(index + 1);
-                value.CopyTo(encoded, 2);
-                return (index, ShamirShare.Import(encoded), response.GetProperty("receipt"), null);
+                return (index, ShamirShare.FromValue(threshold, index + 1, value), response.GetProperty("receipt"), null);
             }
             finally
             {
                 CryptographicOperations.ZeroMemory(value);
-                CryptographicOperations.ZeroMemory(encoded);
             }
         }
         catch (SymbolonException exception)
@@ -370,18 +365,17 @@ public sealed partial class VaultClient
     private static List<byte[]> Split(ServerShare secret, int threshold, int count)
     {
         var shares = Shamir.Split(secret, threshold, count);
-        var encoded = new byte[ShamirShare.EncodedSize];
         try
         {
             return [.. shares.Select(share =>
             {
-                share.ExportUnsafe(encoded);
-                return encoded[2..];
+                var value = new byte[Shamir.SecretSize];
+                share.ExportValueUnsafe(value);
+                return value;
             })];
         }
         finally
         {
-            CryptographicOperations.ZeroMemory(encoded);
             foreach (var share in shares)
             {
                 share.Dispose();

@@ -16,7 +16,7 @@ public static class BlindedShare
     public const int InputSize = 32;
 
     /// <summary>Size of the POPRF public info (the unit id) in bytes.</summary>
-    public const int InfoSize = 16;
+    internal const int InfoSize = 16;
 
     private static readonly byte[] InputLabel = Encoding.ASCII.GetBytes(Labels.BlindedInput);
     private static readonly byte[] ShareLabel = Encoding.ASCII.GetBytes(Labels.BlindedShare);

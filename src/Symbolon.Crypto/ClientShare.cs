@@ -7,7 +7,7 @@ namespace Symbolon.Crypto;
 public sealed class ClientShare : IDisposable
 {
     /// <summary>Size of a client share in bytes.</summary>
-    public const int ShareSize = 32;
+    internal const int ShareSize = 32;
 
     internal ClientShare(SecretBuffer share) => Secret = share;
 

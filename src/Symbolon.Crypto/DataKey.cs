@@ -7,7 +7,7 @@ namespace Symbolon.Crypto;
 public sealed class DataKey : IDisposable
 {
     /// <summary>Size of the AES-256-GCM key in bytes.</summary>
-    public const int KeySize = 32;
+    internal const int KeySize = 32;
 
     internal DataKey(SecretBuffer key, ItemContext context)
     {

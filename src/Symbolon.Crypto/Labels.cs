@@ -3,14 +3,15 @@ namespace Symbolon.Crypto;
 /// <summary>
 /// Every domain-separation label Symbolon feeds into a derivation. Each appears verbatim in docs/spec.md, and a
 /// test holds the two together. A label names its format version, so a v2 derivation can never collide with v1.
+/// Public are the labels the server and client apply themselves; those only this library applies are internal.
 /// </summary>
 public static class Labels
 {
     /// <summary>HKDF-SHA256 info prefix for a unit's client share, derived from the device root key.</summary>
-    public const string ClientShare = "symbolon.dev/v1/client-share";
+    internal const string ClientShare = "symbolon.dev/v1/client-share";
 
     /// <summary>HKDF-SHA256 info prefix for a unit's data-encryption key, combined from both shares.</summary>
-    public const string DataKey = "symbolon.dev/v1/data-key";
+    internal const string DataKey = "symbolon.dev/v1/data-key";
 
     /// <summary>Associated-data prefix when the key server seals a server share under its key-encryption key.</summary>
     public const string ServerShareAtRest = "symbolon.dev/v1/server-share-at-rest";
@@ -22,22 +23,22 @@ public static class Labels
     public const string AuditChain = "symbolon.dev/v1/audit-chain";
 
     /// <summary>Prefix of the bytes the key server's audit key signs in a release receipt.</summary>
-    public const string AuditReceipt = "symbolon.dev/v1/audit-receipt";
+    internal const string AuditReceipt = "symbolon.dev/v1/audit-receipt";
 
     /// <summary>Associated data when a client wraps its root key under an Argon2id passphrase key.</summary>
     public const string RootKeyWrap = "symbolon.dev/v1/root-key-wrap";
 
     /// <summary>HKDF-SHA256 info prefix binding a threshold item's reconstructed secret to its server set.</summary>
-    public const string ThresholdSet = "symbolon.dev/v1/threshold-set";
+    internal const string ThresholdSet = "symbolon.dev/v1/threshold-set";
 
     /// <summary>The four magic bytes that open every sealed item, in ASCII.</summary>
-    public const string SealedItemMagic = "SYMI";
+    internal const string SealedItemMagic = "SYMI";
 
     /// <summary>HKDF-SHA256 info prefix of a blinded item's private POPRF input, derived from the device root key.</summary>
-    public const string BlindedInput = "symbolon.dev/v1/blinded-input";
+    internal const string BlindedInput = "symbolon.dev/v1/blinded-input";
 
     /// <summary>HKDF-SHA256 info of a blinded item's server share, derived from the 64-byte POPRF output.</summary>
-    public const string BlindedShare = "symbolon.dev/v1/blinded-share";
+    internal const string BlindedShare = "symbolon.dev/v1/blinded-share";
 
     /// <summary>Associated-data prefix when the key server seals a user's POPRF key under its key-encryption key.</summary>
     public const string OprfKeyAtRest = "symbolon.dev/v1/oprf-key-at-rest";
@@ -45,32 +46,32 @@ public static class Labels
     // RFC 9497 (blinded mode, docs/spec.md §10). Fixed by the RFC, not by us; "OPRFV1-" carries its version.
 
     /// <summary>RFC 9497 §3.1: contextString = "OPRFV1-" ‖ I2OSP(mode, 1) ‖ "-" ‖ suite identifier.</summary>
-    public const string OprfContextPrefix = "OPRFV1-";
+    internal const string OprfContextPrefix = "OPRFV1-";
 
     /// <summary>RFC 9497 §4.1: the suite identifier at the end of the context string.</summary>
-    public const string OprfSuite = "ristretto255-SHA512";
+    internal const string OprfSuite = "ristretto255-SHA512";
 
     /// <summary>RFC 9497 §4.1: DST prefix of HashToGroup (before the context string).</summary>
-    public const string OprfHashToGroup = "HashToGroup-";
+    internal const string OprfHashToGroup = "HashToGroup-";
 
     /// <summary>RFC 9497 §4.1: DST prefix of HashToScalar (before the context string).</summary>
-    public const string OprfHashToScalar = "HashToScalar-";
+    internal const string OprfHashToScalar = "HashToScalar-";
 
     /// <summary>RFC 9497 §3.2.1: DST prefix of HashToScalar in DeriveKeyPair (before the context string).</summary>
-    public const string OprfDeriveKeyPair = "DeriveKeyPair";
+    internal const string OprfDeriveKeyPair = "DeriveKeyPair";
 
     /// <summary>RFC 9497 §2.2.1: seedDST prefix of the composite seed (before the context string).</summary>
-    public const string OprfSeed = "Seed-";
+    internal const string OprfSeed = "Seed-";
 
     /// <summary>RFC 9497 §2.2.1: closes each composite transcript.</summary>
-    public const string OprfComposite = "Composite";
+    internal const string OprfComposite = "Composite";
 
     /// <summary>RFC 9497 §2.2.1: closes the proof's challenge transcript.</summary>
-    public const string OprfChallenge = "Challenge";
+    internal const string OprfChallenge = "Challenge";
 
     /// <summary>RFC 9497 §3.3.3: opens POPRF's framed info.</summary>
-    public const string OprfInfo = "Info";
+    internal const string OprfInfo = "Info";
 
     /// <summary>RFC 9497 §3.3: closes the hash input of Finalize.</summary>
-    public const string OprfFinalize = "Finalize";
+    internal const string OprfFinalize = "Finalize";
 }

@@ -24,7 +24,7 @@ public sealed record ReleaseReceipt(long Sequence, byte[] ChainHash, Guid UnitId
     private static readonly byte[] Label = Encoding.ASCII.GetBytes(Labels.AuditReceipt);
 
     /// <summary>The exact bytes the server signs.</summary>
-    public byte[] SignedBytes()
+    internal byte[] SignedBytes()
     {
         if (ChainHash is not { Length: 32 })
         {

@@ -14,22 +14,22 @@ namespace Symbolon.Crypto;
 public static class SealedItem
 {
     /// <summary>The format version this code writes and the only one it reads.</summary>
-    public const byte FormatVersion = 1;
+    internal const byte FormatVersion = 1;
 
     /// <summary>Size of the header, which is also the AEAD's associated data.</summary>
-    public const int HeaderSize = 54;
+    internal const int HeaderSize = 54;
 
     /// <summary>Size of the AES-GCM nonce.</summary>
-    public const int NonceSize = 12;
+    internal const int NonceSize = 12;
 
     /// <summary>Size of the AES-GCM tag.</summary>
-    public const int TagSize = 16;
+    internal const int TagSize = 16;
 
     /// <summary>Smallest sealed item: header, the smallest payload bucket, tag.</summary>
-    public const int MinSize = HeaderSize + CredentialEncoding.MinPaddedSize + TagSize;
+    internal const int MinSize = HeaderSize + CredentialEncoding.MinPaddedSize + TagSize;
 
     /// <summary>Largest sealed item: header, the largest payload bucket, tag.</summary>
-    public const int MaxSize = HeaderSize + CredentialEncoding.MaxPaddedSize + TagSize;
+    internal const int MaxSize = HeaderSize + CredentialEncoding.MaxPaddedSize + TagSize;
 
     private const int NonceOffset = HeaderSize - NonceSize;
     private static readonly byte[] Magic = Encoding.ASCII.GetBytes(Labels.SealedItemMagic);

@@ -1,5 +1,6 @@
-// One Shamir share of a 32-byte secret, encoded in 34 bytes: threshold (1) ‖ index (1) ‖ value (32).
-// docs/spec.md, "Shamir secret sharing".
+// One Shamir share of a 32-byte secret: threshold (2..255), index (1..255) and value (32 bytes). Callers move the
+// value alone (FromValue, ExportValueUnsafe); the 34-byte encoding threshold (1) ‖ index (1) ‖ value (32) is
+// internal. docs/spec.md, "Shamir secret sharing".
 
 namespace Symbolon.Crypto;
 
@@ -12,8 +13,9 @@ namespace Symbolon.Crypto;
 public sealed class ShamirShare : IDisposable
 {
     /// <summary>Size of an encoded share in bytes: threshold (1) ‖ index (1) ‖ value (32).</summary>
-    public const int EncodedSize = 2 + ValueSize;
+    internal const int EncodedSize = 2 + ValueSize;
 
+    /// <summary>Size of a share's value in bytes: one y-coordinate per secret byte.</summary>
     internal const int ValueSize = Shamir.SecretSize;
 
     internal ShamirShare(int threshold, byte index, SecretBuffer value)
@@ -32,13 +34,40 @@ public sealed class ShamirShare : IDisposable
     /// <summary>The share's y-coordinates, one per secret byte.</summary>
     internal SecretBuffer Secret { get; }
 
+    /// <summary>
+    /// Wraps one share's value as received from the member that holds it, with the threshold and index the caller
+    /// recorded when splitting. The caller should wipe its copy of <paramref name="value"/>.
+    /// </summary>
+    /// <param name="threshold">The split's threshold, from <see cref="Shamir.MinThreshold"/> to <see cref="Shamir.MaxShares"/>.</param>
+    /// <param name="index">The share's x-coordinate, from 1 to <see cref="Shamir.MaxShares"/> (as <see cref="Index"/>).</param>
+    /// <param name="value">Exactly <see cref="Shamir.SecretSize"/> bytes (as written by <see cref="ExportValueUnsafe"/>).</param>
+    /// <exception cref="ArgumentOutOfRangeException">The threshold or index is out of range.</exception>
+    /// <exception cref="ArgumentException">The value's length is not <see cref="Shamir.SecretSize"/>.</exception>
+    public static ShamirShare FromValue(int threshold, int index, ReadOnlySpan<byte> value)
+    {
+        if (threshold < Shamir.MinThreshold || threshold > Shamir.MaxShares)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(threshold), $"`{nameof(threshold)}` must be from {Shamir.MinThreshold} to {Shamir.MaxShares}.");
+        }
+
+        // Index 0 is the x-coordinate of the secret itself, which no share may have.
+        if (index < 1 || index > Shamir.MaxShares)
+        {
+            throw new ArgumentOutOfRangeException(nameof(index), $"`{nameof(index)}` must be from 1 to {Shamir.MaxShares}.");
+        }
+
+        Guard.Length(value, ValueSize, nameof(value));
+        return new ShamirShare(threshold, (byte)index, new SecretBuffer(value));
+    }
+
     /// <summary>Reads an encoded share (as written by <see cref="ExportUnsafe"/>). The caller should wipe its copy.</summary>
     /// <param name="encoded">Exactly <see cref="EncodedSize"/> bytes: threshold ‖ index ‖ value.</param>
     /// <exception cref="ArgumentException">
     /// The length is not <see cref="EncodedSize"/>, the threshold is below <see cref="Shamir.MinThreshold"/>, or the
     /// index is 0 (the x-coordinate of the secret itself, which no share may have).
     /// </exception>
-    public static ShamirShare Import(ReadOnlySpan<byte> encoded)
+    internal static ShamirShare Import(ReadOnlySpan<byte> encoded)
     {
         Guard.Length(encoded, EncodedSize, nameof(encoded));
         int threshold = encoded[0];
@@ -56,9 +85,20 @@ public sealed class ShamirShare : IDisposable
         return new ShamirShare(threshold, index, new SecretBuffer(encoded[2..]));
     }
 
-    /// <summary>Writes the encoded share (to store or send it). The caller owns the copy and must wipe it.</summary>
+    /// <summary>
+    /// Copies the share's value out, to send it to the member that will hold it. Unsafe by name: the caller owns the
+    /// copy and must wipe it. <see cref="Index"/> and <see cref="Threshold"/> are not included.
+    /// </summary>
+    /// <param name="destination">Exactly <see cref="Shamir.SecretSize"/> bytes.</param>
+    public void ExportValueUnsafe(Span<byte> destination)
+    {
+        Guard.Length(destination, ValueSize, nameof(destination));
+        Secret.Span.CopyTo(destination);
+    }
+
+    /// <summary>Writes the encoded share (threshold ‖ index ‖ value). The caller owns the copy and must wipe it.</summary>
     /// <param name="destination">Exactly <see cref="EncodedSize"/> bytes.</param>
-    public void ExportUnsafe(Span<byte> destination)
+    internal void ExportUnsafe(Span<byte> destination)
     {
         Guard.Length(destination, EncodedSize, nameof(destination));
         ReadOnlySpan<byte> value = Secret.Span;

@@ -449,6 +449,107 @@ public sealed class ShamirTests
         }
     }
 
+    // --- Moving a share's value (what the client sends to and receives from each member) ----------------------
+
+    [Fact]
+    public void Values_exported_then_rebuilt_with_FromValue_combine_to_the_secret()
+    {
+        SplitScenario.Sample(scenario =>
+        {
+            using var secret = ServerShare.Import(scenario.Secret);
+            ShamirShare[] shares = Shamir.Split(secret, scenario.Threshold, scenario.ShareCount);
+            var rebuilt = new List<ShamirShare>();
+            byte[] value = new byte[Shamir.SecretSize];
+            try
+            {
+                foreach (int index in scenario.Order.Take(scenario.Threshold))
+                {
+                    shares[index - 1].ExportValueUnsafe(value);
+                    Assert.Equal(Encode(shares[index - 1])[2..], value);
+                    rebuilt.Add(ShamirShare.FromValue(scenario.Threshold, index, value));
+                }
+
+                Assert.All(rebuilt, share => Assert.Equal(scenario.Threshold, share.Threshold));
+                Assert.Equal(scenario.Order.Take(scenario.Threshold), rebuilt.Select(share => (int)share.Index));
+                Assert.Equal(scenario.Secret, Reconstruct(rebuilt));
+            }
+            finally
+            {
+                DisposeAll(shares);
+                DisposeAll(rebuilt);
+            }
+        });
+    }
+
+    [Fact]
+    public void FromValue_copies_the_value_and_dispose_wipes_it()
+    {
+        byte[] value = RandomNumberGenerator.GetBytes(Shamir.SecretSize);
+        byte[] expected = [.. value];
+        var share = ShamirShare.FromValue(Shamir.MaxShares, Shamir.MaxShares, value);
+        Array.Clear(value);
+
+        byte[] exported = new byte[Shamir.SecretSize];
+        share.ExportValueUnsafe(exported);
+        Assert.Equal(expected, exported);
+        Assert.Equal([Shamir.MaxShares, Shamir.MaxShares], Encode(share)[..2]);
+
+        share.Dispose();
+        byte[] destination = new byte[Shamir.SecretSize];
+        Assert.Throws<ObjectDisposedException>(() => share.ExportValueUnsafe(destination));
+        Assert.All(destination, b => Assert.Equal(0, b));
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(256)]
+    public void FromValue_rejects_a_threshold_out_of_range(int threshold)
+    {
+        var exception = Assert.Throws<ArgumentOutOfRangeException>(() => ShamirShare.FromValue(threshold, 1, new byte[Shamir.SecretSize]));
+        Assert.Equal("threshold", exception.ParamName);
+        Assert.StartsWith("`threshold` must be from 2 to 255.", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(0)]
+    [InlineData(256)]
+    public void FromValue_rejects_an_index_out_of_range(int index)
+    {
+        var exception = Assert.Throws<ArgumentOutOfRangeException>(() => ShamirShare.FromValue(2, index, new byte[Shamir.SecretSize]));
+        Assert.Equal("index", exception.ParamName);
+        Assert.StartsWith("`index` must be from 1 to 255.", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(31)]
+    [InlineData(33)]
+    [InlineData(34)]
+    public void FromValue_rejects_a_wrong_value_length(int length)
+    {
+        var exception = Assert.Throws<ArgumentException>(() => ShamirShare.FromValue(2, 1, new byte[length]));
+        Assert.Equal("value", exception.ParamName);
+        Assert.StartsWith("`value.Length` must be 32.", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(31)]
+    [InlineData(33)]
+    [InlineData(34)]
+    public void ExportValueUnsafe_rejects_a_wrong_destination_length(int length)
+    {
+        using var share = ShamirShare.FromValue(2, 1, RandomNumberGenerator.GetBytes(Shamir.SecretSize));
+        byte[] destination = new byte[length];
+
+        var exception = Assert.Throws<ArgumentException>(() => share.ExportValueUnsafe(destination));
+        Assert.StartsWith("`destination.Length` must be 32.", exception.Message, StringComparison.Ordinal);
+        Assert.All(destination, b => Assert.Equal(0, b));
+    }
+
     // --- Helpers --------------------------------------------------------------------------------------------------
 
     /// <summary>A random secret, a random 2 ≤ t ≤ n ≤ 255, and the indices 1 … n in a random order.</summary>

@@ -11,7 +11,7 @@ namespace Symbolon.Crypto.Dpop;
 public sealed class DeviceKey : IDisposable
 {
     /// <summary>Size of an ES256 signature in bytes (r ‖ s).</summary>
-    public const int SignatureSize = 64;
+    internal const int SignatureSize = 64;
 
     private const string P256Oid = "1.2.840.10045.3.1.7";
 

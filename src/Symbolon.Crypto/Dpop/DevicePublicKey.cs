@@ -15,7 +15,7 @@ namespace Symbolon.Crypto.Dpop;
 public sealed class DevicePublicKey
 {
     /// <summary>Size of each coordinate in bytes.</summary>
-    public const int CoordinateSize = 32;
+    internal const int CoordinateSize = 32;
 
     private readonly byte[] _x;
     private readonly byte[] _y;

@@ -16,16 +16,16 @@ namespace Symbolon.Crypto.Dpop;
 public static class DpopProof
 {
     /// <summary>The JOSE <c>typ</c> of a DPoP proof (RFC 9449 §4.2).</summary>
-    public const string TokenType = "dpop+jwt";
+    internal const string TokenType = "dpop+jwt";
 
     /// <summary>The only JWS algorithm Symbolon signs or accepts: ECDSA P-256 with SHA-256.</summary>
-    public const string Algorithm = "ES256";
+    internal const string Algorithm = "ES256";
 
     /// <summary>Bytes of randomness in a generated <c>jti</c> (22 base64url characters).</summary>
-    public const int JtiSize = 16;
+    internal const int JtiSize = 16;
 
     /// <summary>The longest <c>jti</c> a validator accepts, in characters; it bounds the server's replay store.</summary>
-    public const int MaxJtiLength = 64;
+    internal const int MaxJtiLength = 64;
 
     // The output is a header value, never HTML, so the relaxed encoder is safe here; it keeps "dpop+jwt" and URIs
     // readable instead of writing "dpop\u002Bjwt".

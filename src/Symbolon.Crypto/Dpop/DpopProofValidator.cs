@@ -15,7 +15,7 @@ namespace Symbolon.Crypto.Dpop;
 public sealed class DpopProofValidator
 {
     /// <summary>The longest proof accepted, in characters; a real proof is under 600.</summary>
-    public const int MaxProofLength = 4096;
+    internal const int MaxProofLength = 4096;
 
     // Duplicate members are refused so that no two JSON parsers can read different claims from one proof.
     private static readonly JsonDocumentOptions JsonOptions = new() { AllowDuplicateProperties = false, MaxDepth = 8 };

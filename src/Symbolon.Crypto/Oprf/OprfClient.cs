@@ -57,8 +57,13 @@ public sealed class OprfClient
     }
 
     /// <summary>
-    /// Checks the server's evaluation and writes the PRF output (see the batch overload).
+    /// Checks the server's evaluation (VOPRF and POPRF: its proof, against pkS or the tweaked key) and writes the
+    /// <see cref="OutputSize"/>-byte PRF output. Nothing is written unless every check passed.
     /// </summary>
+    /// <param name="blindedInput">What <see cref="Blind(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> returned.</param>
+    /// <param name="evaluation">The server's answer.</param>
+    /// <param name="output">Exactly <see cref="OutputSize"/> bytes. The PRF output is secret: wipe it after use.</param>
+    /// <exception cref="OprfException">DeserializeError (a malformed answer) or VerifyError (the proof does not hold).</exception>
     public void Finalize(OprfBlindedInput blindedInput, OprfEvaluation evaluation, Span<byte> output) =>
         Finalize([blindedInput], evaluation, output);
 
@@ -70,7 +75,7 @@ public sealed class OprfClient
     /// <param name="evaluation">The server's answer.</param>
     /// <param name="outputs">Exactly <c>blindedInputs.Count × 64</c> bytes. The PRF outputs are secret: wipe them after use.</param>
     /// <exception cref="OprfException">DeserializeError (a malformed answer) or VerifyError (the proof does not hold).</exception>
-    public void Finalize(IReadOnlyList<OprfBlindedInput> blindedInputs, OprfEvaluation evaluation, Span<byte> outputs)
+    internal void Finalize(IReadOnlyList<OprfBlindedInput> blindedInputs, OprfEvaluation evaluation, Span<byte> outputs)
     {
         ArgumentNullException.ThrowIfNull(blindedInputs);
         ArgumentNullException.ThrowIfNull(evaluation);

@@ -15,7 +15,7 @@ public sealed class OprfPrivateKey : IDisposable
     public const int PublicKeySize = OprfCore.ElementSize;
 
     /// <summary>Size of the seed <see cref="DeriveKeyPair"/> takes, in bytes.</summary>
-    public const int SeedSize = 32;
+    internal const int SeedSize = 32;
 
     private readonly SecretBuffer _key;
     private readonly byte[] _publicKey;
@@ -49,7 +49,7 @@ public sealed class OprfPrivateKey : IDisposable
     /// <param name="seed">Exactly <see cref="SeedSize"/> secret, uniformly random bytes.</param>
     /// <param name="info">Public key info (at most 65535 bytes), e.g. which unit and key version the key serves.</param>
     /// <exception cref="OprfException">DeriveKeyPairError, which in practice never happens (256 scalars in a row would have to be zero).</exception>
-    public static OprfPrivateKey DeriveKeyPair(OprfMode mode, ReadOnlySpan<byte> seed, ReadOnlySpan<byte> info)
+    internal static OprfPrivateKey DeriveKeyPair(OprfMode mode, ReadOnlySpan<byte> seed, ReadOnlySpan<byte> info)
     {
         Guard.DefinedMode(mode, nameof(mode));
         Guard.Length(seed, SeedSize, nameof(seed));

@@ -7,7 +7,7 @@ namespace Symbolon.Crypto.Oprf;
 public static class OprfServer
 {
     /// <summary>The largest batch: composite indices are two bytes.</summary>
-    public const int MaxBatchSize = OprfCore.MaxLength;
+    internal const int MaxBatchSize = OprfCore.MaxLength;
 
     /// <summary>
     /// True when <paramref name="element"/> is a canonical ristretto255 encoding other than the identity: what
@@ -17,7 +17,16 @@ public static class OprfServer
     public static bool IsValidBlindedElement(ReadOnlySpan<byte> element) =>
         Ristretto255.IsValidElement(element);
 
-    /// <summary>Evaluates one blinded element (see the batch overload).</summary>
+    /// <summary>
+    /// Evaluates one blinded element: skS · B in OPRF and VOPRF, (skS + m)⁻¹ · B in POPRF, where m hashes the info. In
+    /// VOPRF and POPRF the answer carries a DLEQ proof; its randomness comes from the OS CSPRNG.
+    /// </summary>
+    /// <param name="key">The server's key; its mode decides the protocol.</param>
+    /// <param name="blindedElement">The element received from the client.</param>
+    /// <param name="info">POPRF's public info (at most 65535 bytes); must be empty in the other modes.</param>
+    /// <exception cref="OprfException">
+    /// DeserializeError (the element is not a canonical non-identity encoding), or InverseError (POPRF).
+    /// </exception>
     public static OprfEvaluation BlindEvaluate(OprfPrivateKey key, ReadOnlySpan<byte> blindedElement, ReadOnlySpan<byte> info = default) =>
         BlindEvaluate(key, [blindedElement.ToArray()], info);
 
@@ -31,7 +40,7 @@ public static class OprfServer
     /// <exception cref="OprfException">
     /// DeserializeError (an element is not a canonical non-identity encoding), or InverseError (POPRF).
     /// </exception>
-    public static OprfEvaluation BlindEvaluate(OprfPrivateKey key, IReadOnlyList<byte[]> blindedElements, ReadOnlySpan<byte> info = default)
+    internal static OprfEvaluation BlindEvaluate(OprfPrivateKey key, IReadOnlyList<byte[]> blindedElements, ReadOnlySpan<byte> info = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         Span<byte> proofRandomness = stackalloc byte[key.Mode == OprfMode.Oprf ? 0 : OprfCore.ScalarSize];
