@@ -67,6 +67,19 @@ public static class ProblemTypes
         ShareDamaged, KeyDamaged,
     ];
 
+    /// <summary>The HTTP status a problem of this type is always answered with.</summary>
+    public static int StatusOf(string slug) => slug switch
+    {
+        InvalidRequest => 400,
+        InvalidCredentials or Unauthorized or InvalidRefreshToken or OperatorRequired => 401,
+        DeviceRevoked or DeviceLocked or LocalAccountsDisabled => 403,
+        NotFound => 404,
+        AccountExists => 409,
+        RateLimited or QuotaExceeded or LoginThrottled or SignupThrottled => 429,
+        ShareDamaged or KeyDamaged => 500,
+        _ => throw new ArgumentOutOfRangeException(nameof(slug), slug, "Not a Symbolon problem type."),
+    };
+
     /// <summary>The type URI of a slug.</summary>
     public static string Uri(string slug) => Base + slug;
 

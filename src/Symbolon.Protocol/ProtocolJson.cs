@@ -4,12 +4,13 @@ using System.Text.Json.Serialization;
 namespace Symbolon.Protocol;
 
 /// <summary>
-/// The wire's JSON: web defaults (camelCase), byte strings as base64, strict about the contract — a member that is
-/// not optional must be present, and a member that is not nullable must not be null. Source-generated, so neither
-/// side serialises by reflection.
+/// The wire's JSON: web defaults (camelCase), byte strings as base64, strict about the contract: numbers are JSON
+/// numbers (never strings), a member that is not optional must be present, and a member that is not nullable must not
+/// be null. Source-generated, so neither side serialises by reflection.
 /// </summary>
 [JsonSourceGenerationOptions(
     JsonSerializerDefaults.Web,
+    NumberHandling = JsonNumberHandling.Strict,
     RespectNullableAnnotations = true,
     RespectRequiredConstructorParameters = true)]
 [JsonSerializable(typeof(CreateAccountRequest))]
@@ -47,6 +48,7 @@ public sealed partial class ProtocolJsonContext : JsonSerializerContext
     {
         ArgumentNullException.ThrowIfNull(options);
         options.TypeInfoResolverChain.Insert(0, Default);
+        options.NumberHandling = JsonNumberHandling.Strict;
         options.RespectNullableAnnotations = true;
         options.RespectRequiredConstructorParameters = true;
     }

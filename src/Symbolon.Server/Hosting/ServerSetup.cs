@@ -101,13 +101,12 @@ public static class ServerSetup
     public static WebApplicationBuilder AddSymbolonOperations(this WebApplicationBuilder builder)
     {
         builder.Services.AddProblemDetails();
-        builder.Services.AddOpenApi();
         builder.Services.AddSingleton<ServerMetrics>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(ServerMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
             .AddPrometheusExporter());
-        return builder;
+        return builder.AddSymbolonOpenApi();
     }
 
     /// <summary>
