@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text.Json;
 using Symbolon.Crypto.Dpop;
+using Symbolon.Protocol;
 
 namespace Symbolon.LoadTest;
 
@@ -18,9 +18,9 @@ internal sealed class LoadWorker(HttpClient http, Account account) : IDisposable
 {
     private static readonly byte[] EmptyJsonObject = "{}"u8.ToArray();
 
-    private readonly Uri _noop = new(http.BaseAddress!, "/v1/noop");
-    private readonly Uri _devices = new(http.BaseAddress!, "/v1/devices");
-    private readonly Uri _units = new(http.BaseAddress!, "/v1/units");
+    private readonly Uri _noop = new(http.BaseAddress!, Routes.Noop);
+    private readonly Uri _devices = new(http.BaseAddress!, Routes.Devices);
+    private readonly Uri _units = new(http.BaseAddress!, Routes.Units);
     private Uri[] _releases = [];
     private int _nextRelease;
     private int _nextMixed;
@@ -39,20 +39,20 @@ internal sealed class LoadWorker(HttpClient http, Account account) : IDisposable
     /// <summary>Creates the account (Argon2id at the server's defaults runs here, once per account).</summary>
     public static async Task CreateAccountAsync(HttpClient http, Account account, CancellationToken cancellationToken)
     {
-        using var response = await http.PostAsJsonAsync(new Uri("/v1/accounts", UriKind.Relative),
-            new { username = account.Username, password = account.Password }, cancellationToken);
+        using var response = await http.PostAsJsonAsync(new Uri(Routes.Accounts, UriKind.Relative),
+            new CreateAccountRequest(account.Username, account.Password), ProtocolJsonContext.Default.CreateAccountRequest, cancellationToken);
         await ExpectAsync(response, HttpStatusCode.Created, "create an account", cancellationToken);
     }
 
     /// <summary>Logs in, which enrols this worker's key as a device of the account.</summary>
     public async Task LoginAsync(CancellationToken cancellationToken)
     {
-        var uri = new Uri(http.BaseAddress!, "/v1/sessions");
+        var uri = new Uri(http.BaseAddress!, Routes.Sessions);
         using var request = new HttpRequestMessage(HttpMethod.Post, uri)
         {
-            Content = JsonContent.Create(new { username = Account.Username, password = Account.Password, deviceName = "load test" }),
+            Content = JsonContent.Create(new LoginRequest(Account.Username, Account.Password, "load test"), ProtocolJsonContext.Default.LoginRequest),
         };
-        request.Headers.Add("DPoP", DpopProof.Create(Device, "POST", uri, accessToken: null, DateTimeOffset.UtcNow));
+        request.Headers.Add(Headers.Dpop, DpopProof.Create(Device, "POST", uri, accessToken: null, DateTimeOffset.UtcNow));
         using var response = await http.SendAsync(request, cancellationToken);
         await RememberSessionAsync(response, "log in", cancellationToken);
     }
@@ -60,12 +60,12 @@ internal sealed class LoadWorker(HttpClient http, Account account) : IDisposable
     /// <summary>Rotates the session's tokens; done before every phase so no access token expires mid-phase.</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
-        var uri = new Uri(http.BaseAddress!, "/v1/sessions/refresh");
+        var uri = new Uri(http.BaseAddress!, Routes.SessionRefresh);
         using var request = new HttpRequestMessage(HttpMethod.Post, uri)
         {
-            Content = JsonContent.Create(new { refreshToken = _refreshToken }),
+            Content = JsonContent.Create(new RefreshRequest(_refreshToken), ProtocolJsonContext.Default.RefreshRequest),
         };
-        request.Headers.Add("DPoP", DpopProof.Create(Device, "POST", uri, accessToken: null, DateTimeOffset.UtcNow));
+        request.Headers.Add(Headers.Dpop, DpopProof.Create(Device, "POST", uri, accessToken: null, DateTimeOffset.UtcNow));
         using var response = await http.SendAsync(request, cancellationToken);
         await RememberSessionAsync(response, "refresh the session", cancellationToken);
     }
@@ -75,14 +75,14 @@ internal sealed class LoadWorker(HttpClient http, Account account) : IDisposable
         using var request = Authenticated(HttpMethod.Post, _units, body: null);
         using var response = await http.SendAsync(request, cancellationToken);
         await ExpectAsync(response, HttpStatusCode.Created, "create a unit", cancellationToken);
-        var json = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
-        return json.GetProperty("unitId").GetGuid();
+        var created = await response.Content.ReadFromJsonAsync(ProtocolJsonContext.Default.ShareResponse, cancellationToken);
+        return created!.UnitId;
     }
 
     /// <summary>The units this worker releases, round-robin, starting at <paramref name="offset"/> so workers of one account spread out.</summary>
     public void UseUnits(IReadOnlyList<Guid> units, int offset)
     {
-        _releases = units.Select(id => new Uri(http.BaseAddress!, $"/v1/units/{id}/release")).ToArray();
+        _releases = units.Select(id => new Uri(http.BaseAddress!, Routes.ReleaseOf(id))).ToArray();
         _nextRelease = offset;
     }
 
@@ -116,7 +116,7 @@ internal sealed class LoadWorker(HttpClient http, Account account) : IDisposable
     {
         var request = new HttpRequestMessage(method, uri);
         request.Headers.TryAddWithoutValidation("Authorization", _authorization);
-        request.Headers.TryAddWithoutValidation("DPoP", DpopProof.Create(Device, method.Method, uri, AccessToken, DateTimeOffset.UtcNow));
+        request.Headers.TryAddWithoutValidation(Headers.Dpop, DpopProof.Create(Device, method.Method, uri, AccessToken, DateTimeOffset.UtcNow));
         if (body is not null)
         {
             request.Content = new ByteArrayContent(body);
@@ -129,10 +129,10 @@ internal sealed class LoadWorker(HttpClient http, Account account) : IDisposable
     private async Task RememberSessionAsync(HttpResponseMessage response, string action, CancellationToken cancellationToken)
     {
         await ExpectAsync(response, HttpStatusCode.OK, action, cancellationToken);
-        var json = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
-        AccessToken = json.GetProperty("accessToken").GetString()!;
-        _refreshToken = json.GetProperty("refreshToken").GetString()!;
-        _authorization = "DPoP " + AccessToken;
+        var session = await response.Content.ReadFromJsonAsync(ProtocolJsonContext.Default.SessionResponse, cancellationToken);
+        AccessToken = session!.AccessToken;
+        _refreshToken = session.RefreshToken;
+        _authorization = Headers.DpopScheme + " " + AccessToken;
     }
 
     private static async Task ExpectAsync(HttpResponseMessage response, HttpStatusCode expected, string action, CancellationToken cancellationToken)

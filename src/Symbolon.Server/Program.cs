@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Symbolon.Protocol;
 using Symbolon.Server.Accounts;
 using Symbolon.Server.Audit;
 using Symbolon.Server.Blinded;
@@ -15,6 +16,8 @@ builder.AddSymbolonOptions()
     .AddSymbolonStorage()
     .AddSymbolonKeys()
     .AddSymbolonAuthentication()
+    .AddSymbolonUnits()
+    .AddSymbolonProtocol()
     .AddSymbolonOperations()
     .UseSafeUrls();
 
@@ -62,7 +65,7 @@ app.MapOpenApi("/openapi/{documentName}.json");
 app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
 app.MapHealthChecks("/readyz");
 app.MapPrometheusScrapingEndpoint("/metrics");
-app.MapGet("/v1/noop", () => TypedResults.NoContent()).ExcludeFromDescription();
+app.MapGet(Routes.Noop, () => TypedResults.NoContent()).ExcludeFromDescription();
 
 ServerCommands.PrintBanner(app);
 await app.RunAsync();

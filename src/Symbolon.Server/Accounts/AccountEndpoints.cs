@@ -1,9 +1,10 @@
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
+using Symbolon.Protocol;
 using Symbolon.Server.Audit;
 using Symbolon.Server.Hosting;
+using Symbolon.Server.Sessions;
 using Symbolon.Server.Storage;
 
 namespace Symbolon.Server.Accounts;
@@ -12,13 +13,9 @@ public static partial class AccountEndpoints
 {
     public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder routes)
     {
-        routes.MapPost("/v1/accounts", CreateAsync).WithTags("Accounts").WithName("CreateAccount");
+        routes.MapPost(Routes.Accounts, CreateAsync).WithTags("Accounts").WithName("CreateAccount");
         return routes;
     }
-
-    public sealed record CreateAccountRequest(string? Username, string? Password);
-
-    public sealed record CreateAccountResponse(Guid UserId, string Username);
 
     /// <summary>Lower-case letters, digits and . _ @ -, 3 to 64 characters.</summary>
     public static bool TryNormaliseUsername(string? username, out string normalised)
@@ -28,17 +25,9 @@ public static partial class AccountEndpoints
     }
 
     private static async Task<Results<Created<CreateAccountResponse>, ProblemHttpResult>> CreateAsync(
-        CreateAccountRequest request,
-        SymbolonDbContext db,
-        WriteTransactions transactions,
-        PasswordHasher hasher,
-        LoginThrottler throttler,
-        HttpContext http,
-        AuditLog audit,
-        IOptions<ServerOptions> options,
-        TimeProvider time,
-        CancellationToken cancellationToken)
+        CreateAccountRequest request, [AsParameters] SignInContext context)
     {
+        var (http, db, transactions, hasher, throttler, _, audit, options, time, cancellationToken) = context;
         if (options.Value.Oidc.DisableLocalAccounts)
         {
             return Problems.LocalAccountsDisabled();
@@ -46,19 +35,19 @@ public static partial class AccountEndpoints
 
         if (!TryNormaliseUsername(request.Username, out var username))
         {
-            return Problems.InvalidRequest("`username` must be 3-64 characters of a-z 0-9 . _ @ -.");
+            return Problems.InvalidRequest($"{Problems.Member(nameof(CreateAccountRequest.Username))} must be 3-64 characters of a-z 0-9 . _ @ -.");
         }
 
         var minimum = options.Value.Passwords.MinimumLength;
-        if (request.Password is null || request.Password.Length < minimum || request.Password.Length > 1024)
+        if (request.Password.Length < minimum || request.Password.Length > 1024)
         {
-            return Problems.InvalidRequest($"`password` must be {minimum} to 1024 characters.");
+            return Problems.InvalidRequest($"{Problems.Member(nameof(CreateAccountRequest.Password))} must be {minimum} to 1024 characters.");
         }
 
         var wait = await transactions.RunAsync(() => throttler.TryCountSignUpAsync(db, http, cancellationToken), cancellationToken);
         if (wait is { } retryAfter)
         {
-            return Problems.TooManyRequests(http, "signup-throttled", retryAfter, "Too many accounts created from this address. Wait before trying again.");
+            return Problems.SignupThrottled(http, retryAfter);
         }
 
         // Hash before taking the write lock: Argon2id is deliberately slow and must not hold up other writers.
@@ -81,7 +70,7 @@ public static partial class AccountEndpoints
             };
             db.Users.Add(user);
             await audit.AppendAsync(db, AuditEvents.AccountCreated, user.Id, cancellationToken: cancellationToken);
-            return TypedResults.Created($"/v1/accounts/{user.Id}", new CreateAccountResponse(user.Id, username));
+            return TypedResults.Created($"{Routes.Accounts}/{user.Id}", new CreateAccountResponse(user.Id, username));
         }, cancellationToken);
     }
 

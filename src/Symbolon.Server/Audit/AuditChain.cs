@@ -5,6 +5,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using Symbolon.Crypto;
+using Symbolon.Protocol;
 using Symbolon.Server.Storage;
 
 namespace Symbolon.Server.Audit;
@@ -53,18 +54,18 @@ public static class AuditChain
         {
             if (record.Sequence != expected)
             {
-                return AuditVerification.Broken(expected, $"expected record {expected} but found {record.Sequence}");
+                return Broken(expected, $"expected record {expected} but found {record.Sequence}");
             }
 
             if (!CryptographicOperations.FixedTimeEquals(record.PreviousHash, previous))
             {
-                return AuditVerification.Broken(expected, "the link to the previous record is broken");
+                return Broken(expected, "the link to the previous record is broken");
             }
 
             var hash = ComputeHash(previous, record);
             if (!CryptographicOperations.FixedTimeEquals(record.Hash, hash))
             {
-                return AuditVerification.Broken(expected, "the record does not match its hash");
+                return Broken(expected, "the record does not match its hash");
             }
 
             previous = hash;
@@ -74,11 +75,13 @@ public static class AuditChain
         var count = expected - 1;
         if (head.Sequence != count || !CryptographicOperations.FixedTimeEquals(head.Hash, previous))
         {
-            return AuditVerification.Broken(expected, $"the chain ends at record {count} but the head names record {head.Sequence}");
+            return Broken(expected, $"the chain ends at record {count} but the head names record {head.Sequence}");
         }
 
         return new AuditVerification(true, count, null, null, Convert.ToHexStringLower(previous));
     }
+
+    private static AuditVerification Broken(long sequence, string problem) => new(false, sequence - 1, sequence, problem, null);
 
     private static void WriteId(Guid? id, Span<byte> destination)
     {
@@ -91,9 +94,4 @@ public static class AuditChain
             destination[..16].Clear();
         }
     }
-}
-
-public sealed record AuditVerification(bool Valid, long Records, long? FirstBadSequence, string? Problem, string? HeadHash)
-{
-    public static AuditVerification Broken(long sequence, string problem) => new(false, sequence - 1, sequence, problem, null);
 }

@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Symbolon.Protocol;
 using Symbolon.Server.Hosting;
 using Symbolon.Server.Sessions;
 using Symbolon.Server.Storage;
@@ -10,39 +12,32 @@ namespace Symbolon.Server.Audit;
 
 public static class AuditEndpoints
 {
-    public const int MaxPageSize = 500;
-
     public static IEndpointRouteBuilder MapAudit(this IEndpointRouteBuilder routes)
     {
-        var audit = routes.MapGroup("/v1/audit").WithTags("Audit");
-        audit.MapGroup("/").RequireSession().MapGet("/", ListOwnAsync).WithName("ListAudit");
-        audit.MapGet("/verify", VerifyAsync).WithName("VerifyAudit");
-        audit.MapGet("/key", PublicKey).WithName("AuditKey");
+        var audit = routes.MapGroup("").WithTags("Audit");
+        audit.MapGet(Routes.Audit, ListOwnAsync).RequireSession().WithName("ListAudit");
+        audit.MapGet(Routes.AuditVerify, VerifyAsync).WithName("VerifyAudit");
+        audit.MapGet(Routes.AuditKey, PublicKey).WithName("AuditKey");
         return routes;
     }
 
-    public sealed record AuditRecordView(
-        long Sequence, DateTimeOffset Time, string Event, Guid? DeviceId, Guid? UnitId, int? UnitVersion, string Detail, byte[] Hash);
-
-    public sealed record AuditKeyView(string Kty, string Crv, string X, string Y);
-
     /// <summary>The caller's own records, oldest first, after sequence <paramref name="after"/>.</summary>
     private static async Task<Results<Ok<AuditRecordView[]>, ProblemHttpResult>> ListOwnAsync(
-        HttpContext http, SymbolonDbContext db, long? after, int? limit, CancellationToken cancellationToken)
+        [FromQuery(Name = Routes.AfterParameter)] long? after, [FromQuery(Name = Routes.LimitParameter)] int? limit, [AsParameters] SessionContext session)
     {
-        var take = limit ?? 100;
-        if (take is < 1 or > MaxPageSize || after < 0)
+        var take = limit ?? AuditPage.DefaultSize;
+        if (take is < 1 or > AuditPage.MaxSize || after < 0)
         {
-            return Problems.InvalidRequest($"`limit` must be 1-{MaxPageSize} and `after` not negative.");
+            return Problems.InvalidRequest($"`{Routes.LimitParameter}` must be 1-{AuditPage.MaxSize} and `{Routes.AfterParameter}` not negative.");
         }
 
-        var userId = http.GetCaller().UserId;
+        var userId = session.Caller.UserId;
         var from = after ?? 0;
-        var records = await db.AuditRecords.AsNoTracking()
+        var records = await session.Db.AuditRecords.AsNoTracking()
             .Where(r => r.UserId == userId && r.Sequence > from)
             .OrderBy(r => r.Sequence)
             .Take(take)
-            .ToListAsync(cancellationToken);
+            .ToListAsync(session.CancellationToken);
         return TypedResults.Ok(records
             .Select(r => new AuditRecordView(r.Sequence, r.Time, r.Event, r.DeviceId, r.UnitId, r.UnitVersion, r.Detail, r.Hash))
             .ToArray());
@@ -54,9 +49,7 @@ public static class AuditEndpoints
     {
         if (!operatorToken.IsPresentedBy(http))
         {
-            http.Response.Headers.WWWAuthenticate = "Bearer";
-            return TypedResults.Problem(Problems.Details(StatusCodes.Status401Unauthorized, "operator-required",
-                "Operator authentication required.", "Send the operator token from the data directory as a Bearer token."));
+            return Problems.OperatorRequired(http);
         }
 
         return TypedResults.Ok(await VerifyChainAsync(db, cancellationToken));
@@ -98,8 +91,9 @@ public sealed class OperatorToken
     public bool IsPresentedBy(HttpContext http)
     {
         var header = http.Request.Headers.Authorization.ToString();
-        return header.StartsWith("Bearer ", StringComparison.Ordinal)
-            && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.ASCII.GetBytes(header[7..].Trim())), _hash);
+        var prefix = Headers.BearerScheme + " ";
+        return header.StartsWith(prefix, StringComparison.Ordinal)
+            && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.ASCII.GetBytes(header[prefix.Length..].Trim())), _hash);
     }
 
     public override string ToString() => "OperatorToken(redacted)";

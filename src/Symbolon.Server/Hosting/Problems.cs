@@ -1,61 +1,94 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Symbolon.Protocol;
+using Symbolon.Server.Limits;
 
 namespace Symbolon.Server.Hosting;
 
 /// <summary>
-/// RFC 9457 problem details with stable <c>type</c> URIs (documented in docs/api.md). Messages are generic where
-/// detail would help an attacker: a bad password and an unknown account read the same.
+/// Every RFC 9457 problem the server answers, built here and nowhere else, with the stable <c>type</c> URIs of
+/// <see cref="ProblemTypes"/> (docs/api.md). Messages are generic where detail would help an attacker: a bad password
+/// and an unknown account read the same.
 /// </summary>
 public static class Problems
 {
-    public const string TypeBase = "https://symbolon.dev/problems/";
-
     public static ProblemHttpResult InvalidRequest(string detail) =>
-        Make(StatusCodes.Status400BadRequest, "invalid-request", "The request is not valid.", detail);
+        Make(StatusCodes.Status400BadRequest, ProblemTypes.InvalidRequest, "The request is not valid.", detail);
 
     public static ProblemHttpResult InvalidCredentials() =>
-        Make(StatusCodes.Status401Unauthorized, "invalid-credentials", "Login failed.", "The username or password is wrong.");
+        Make(StatusCodes.Status401Unauthorized, ProblemTypes.InvalidCredentials, "Login failed.", "The username or password is wrong.");
 
-    public static ProblemHttpResult Unauthorized() =>
-        Make(StatusCodes.Status401Unauthorized, "unauthorized", "Authentication required.",
-            "A valid, unexpired session token and a DPoP proof from the session's device are required.");
-
-    public static ProblemHttpResult InvalidRefreshToken() =>
-        Make(StatusCodes.Status401Unauthorized, "invalid-refresh-token", "The session cannot be refreshed.",
-            "The refresh token is unknown, expired or already used. Log in again.");
-
-    public static ProblemHttpResult DeviceRevoked() =>
-        Make(StatusCodes.Status403Forbidden, "device-revoked", "This device was revoked.", "Enrol a new device key to continue.");
-
-    public static ProblemHttpResult DeviceLocked() =>
-        Make(StatusCodes.Status403Forbidden, "device-locked", "This device is locked.",
-            "The device released too many distinct units. Log in again to unlock it.");
-
-    public static ProblemHttpResult AccountExists() =>
-        Make(StatusCodes.Status409Conflict, "account-exists", "The account cannot be created.", "Choose another username.");
-
-    public static ProblemHttpResult NotFound() =>
-        Make(StatusCodes.Status404NotFound, "not-found", "Not found.", "No such resource for this account.");
-
-    public static ProblemHttpResult LocalAccountsDisabled() =>
-        Make(StatusCodes.Status403Forbidden, "local-accounts-disabled", "Local accounts are disabled.", "Log in through the configured identity provider.");
-
-    /// <summary>429 with Retry-After in whole seconds (at least 1).</summary>
-    public static ProblemHttpResult TooManyRequests(HttpContext context, string kind, TimeSpan retryAfter, string detail)
+    /// <summary>The one 401 of every failed session check, with the DPoP challenge.</summary>
+    public static ProblemHttpResult Unauthorized(HttpContext context)
     {
-        context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return Make(StatusCodes.Status429TooManyRequests, kind, "Too many requests.", detail);
+        context.Response.Headers.WWWAuthenticate = Headers.DpopChallenge;
+        return Make(StatusCodes.Status401Unauthorized, ProblemTypes.Unauthorized, "Authentication required.",
+            "A valid, unexpired session token and a DPoP proof from the session's device are required.");
     }
 
-    public static ProblemDetails Details(int status, string kind, string title, string detail) => new()
-    {
-        Status = status,
-        Type = TypeBase + kind,
-        Title = title,
-        Detail = detail,
-    };
+    public static ProblemHttpResult InvalidRefreshToken() =>
+        Make(StatusCodes.Status401Unauthorized, ProblemTypes.InvalidRefreshToken, "The session cannot be refreshed.",
+            "The refresh token is unknown, expired or already used. Log in again.");
 
-    private static ProblemHttpResult Make(int status, string kind, string title, string detail) =>
-        TypedResults.Problem(Details(status, kind, title, detail));
+    public static ProblemHttpResult OperatorRequired(HttpContext context)
+    {
+        context.Response.Headers.WWWAuthenticate = Headers.BearerScheme;
+        return Make(StatusCodes.Status401Unauthorized, ProblemTypes.OperatorRequired, "Operator authentication required.",
+            "Send the operator token from the data directory as a Bearer token.");
+    }
+
+    public static ProblemHttpResult DeviceRevoked() =>
+        Make(StatusCodes.Status403Forbidden, ProblemTypes.DeviceRevoked, "This device was revoked.", "Enrol a new device key to continue.");
+
+    public static ProblemHttpResult DeviceLocked() =>
+        Make(StatusCodes.Status403Forbidden, ProblemTypes.DeviceLocked, "This device is locked.",
+            "The device released too many distinct units. Log in again to unlock it.");
+
+    public static ProblemHttpResult LocalAccountsDisabled() =>
+        Make(StatusCodes.Status403Forbidden, ProblemTypes.LocalAccountsDisabled, "Local accounts are disabled.", "Log in through the configured identity provider.");
+
+    public static ProblemHttpResult NotFound() =>
+        Make(StatusCodes.Status404NotFound, ProblemTypes.NotFound, "Not found.", "No such resource for this account.");
+
+    public static ProblemHttpResult AccountExists() =>
+        Make(StatusCodes.Status409Conflict, ProblemTypes.AccountExists, "The account cannot be created.", "Choose another username.");
+
+    /// <summary>A release rate limit or the distinct-unit quota (<see cref="ReleaseDenial.Kind"/> is the slug).</summary>
+    public static ProblemHttpResult ReleaseDenied(HttpContext context, ReleaseDenial denial) =>
+        TooManyRequests(context, denial.Kind, denial.RetryAfter, denial.Detail);
+
+    public static ProblemHttpResult LoginThrottled(HttpContext context, TimeSpan retryAfter) =>
+        TooManyRequests(context, ProblemTypes.LoginThrottled, retryAfter, "Too many failed logins. Wait before trying again.");
+
+    public static ProblemHttpResult SignupThrottled(HttpContext context, TimeSpan retryAfter) =>
+        TooManyRequests(context, ProblemTypes.SignupThrottled, retryAfter, "Too many accounts created from this address. Wait before trying again.");
+
+    public static ProblemHttpResult ShareDamaged() =>
+        Make(StatusCodes.Status500InternalServerError, ProblemTypes.ShareDamaged, "The stored share is damaged.",
+            "The server's copy of this share failed its integrity check. The operator has been told.");
+
+    public static ProblemHttpResult KeyDamaged() =>
+        Make(StatusCodes.Status500InternalServerError, ProblemTypes.KeyDamaged, "The stored key is damaged.",
+            "The server's copy of this account's blinded-mode key failed its integrity check. The operator has been told.");
+
+    /// <summary>The slug of a problem built here (what metrics count a refusal under).</summary>
+    public static string Slug(ProblemHttpResult problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        return ProblemTypes.TryGetSlug(problem.ProblemDetails.Type, out var slug) ? slug : throw new ArgumentException("Not one of our problems.", nameof(problem));
+    }
+
+    /// <summary>A member of a protocol record as the wire spells it, quoted for a detail: <c>Member(nameof(ShareRequest.Share))</c> is "`share`".</summary>
+    public static string Member(string memberName) => "`" + ProtocolJsonContext.Default.Options.PropertyNamingPolicy!.ConvertName(memberName) + "`";
+
+    /// <summary>429 with Retry-After in whole seconds (at least 1).</summary>
+    private static ProblemHttpResult TooManyRequests(HttpContext context, string slug, TimeSpan retryAfter, string detail)
+    {
+        context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        return Make(StatusCodes.Status429TooManyRequests, slug, "Too many requests.", detail);
+    }
+
+    private static ProblemHttpResult Make(int status, string slug, string title, string detail) =>
+        TypedResults.Problem(new ProblemDetails { Status = status, Type = ProblemTypes.Uri(slug), Title = title, Detail = detail });
 }

@@ -3,13 +3,16 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
+using Symbolon.Protocol;
 using Symbolon.Server.Accounts;
 using Symbolon.Server.Audit;
+using Symbolon.Server.Blinded;
 using Symbolon.Server.Keys;
 using Symbolon.Server.Limits;
 using Symbolon.Server.Operations;
 using Symbolon.Server.Sessions;
 using Symbolon.Server.Storage;
+using Symbolon.Server.Units;
 
 namespace Symbolon.Server.Hosting;
 
@@ -68,13 +71,34 @@ public static class ServerSetup
         return builder;
     }
 
+    /// <summary>One path for every use of a unit (release, evaluation), the stored secrets it opens, and its limits.</summary>
+    public static WebApplicationBuilder AddSymbolonUnits(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<ReleaseLimiter>();
+        builder.Services.AddSingleton<UnitShares>();
+        builder.Services.AddSingleton<OprfKeys>();
+        builder.Services.AddSingleton<UnitUse>();
+        return builder;
+    }
+
+    /// <summary>
+    /// The /v1 wire contract: bodies read and written through the protocol's source-generated JSON context (reflection
+    /// stays behind it for anything else), and a request that does not fit the contract answered as invalid-request.
+    /// </summary>
+    public static WebApplicationBuilder AddSymbolonProtocol(this WebApplicationBuilder builder)
+    {
+        builder.Services.ConfigureHttpJsonOptions(o => ProtocolJsonContext.Configure(o.SerializerOptions));
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddExceptionHandler<BindingFailures>();
+        return builder;
+    }
+
     public static WebApplicationBuilder AddSymbolonAuthentication(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<PasswordHasher>();
         builder.Services.AddSingleton<LoginThrottler>();
         builder.Services.AddSingleton<DpopVerifier>();
         builder.Services.AddSingleton<SessionAuthenticator>();
-        builder.Services.AddSingleton<ReleaseLimiter>();
 
         // External identity: the issuer's JWT is exchanged at POST /v1/sessions for a device-bound session. Issuer,
         // audience, lifetime and signature are all validated; the keys come from the issuer's JWKS.

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Symbolon.Protocol;
 using Symbolon.Server.Audit;
 using Symbolon.Server.Hosting;
 using Symbolon.Server.Sessions;
@@ -7,7 +8,7 @@ using Symbolon.Server.Storage;
 
 namespace Symbolon.Server.Limits;
 
-/// <summary>Why a release was refused, and when the caller may try again.</summary>
+/// <summary>Why a release was refused (<see cref="Kind"/> is the problem slug), and when the caller may try again.</summary>
 public sealed record ReleaseDenial(string Kind, TimeSpan RetryAfter, string Detail);
 
 /// <summary>
@@ -30,7 +31,7 @@ public sealed class ReleaseLimiter(IOptions<ServerOptions> options, TimeProvider
         {
             if (bucket.Tokens < 1)
             {
-                return new ReleaseDenial("rate-limited", TimeSpan.FromMinutes((1 - bucket.Tokens) / refillPerMinute), $"The {scope} release rate limit was reached.");
+                return new ReleaseDenial(ProblemTypes.RateLimited, TimeSpan.FromMinutes((1 - bucket.Tokens) / refillPerMinute), $"The {scope} release rate limit was reached.");
             }
         }
 
@@ -43,7 +44,7 @@ public sealed class ReleaseLimiter(IOptions<ServerOptions> options, TimeProvider
         if (!recentUnits.Contains(unitId) && recentUnits.Count + 1 > limits.DistinctUnitsPerHour)
         {
             caller.Device.LockedAt = now;
-            return new ReleaseDenial("quota-exceeded", QuotaWindow,
+            return new ReleaseDenial(ProblemTypes.QuotaExceeded, QuotaWindow,
                 $"More than {limits.DistinctUnitsPerHour} distinct units in an hour: this device is locked until you log in again.");
         }
 

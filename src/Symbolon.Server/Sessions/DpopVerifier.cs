@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Symbolon.Crypto.Dpop;
+using Symbolon.Protocol;
 using Symbolon.Server.Hosting;
 using Symbolon.Server.Storage;
 
@@ -24,7 +25,7 @@ public sealed partial class DpopVerifier(IOptions<ServerOptions> options, TimePr
     /// </summary>
     public DpopValidationResult? Validate(HttpContext http, string? accessToken)
     {
-        var headers = http.Request.Headers["DPoP"];
+        var headers = http.Request.Headers[Headers.Dpop];
         if (headers.Count != 1 || string.IsNullOrEmpty(headers[0]))
         {
             LogRejected(logger, "missing or repeated DPoP header");

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Symbolon.Protocol;
 using Symbolon.Server.Hosting;
 using Symbolon.Server.Storage;
 
@@ -21,8 +22,6 @@ public sealed record Caller(Session Session, Device Device)
 /// </summary>
 public sealed class SessionAuthenticator(DpopVerifier dpop, IOptions<ServerOptions> options, TimeProvider time)
 {
-    public const string Scheme = "DPoP";
-
     /// <summary>
     /// The checks that need no database: the Authorization header's form and the DPoP proof's signature, claims and
     /// binding to the token. They run before the write lock is taken, so verification cost is paid in parallel.
@@ -30,13 +29,13 @@ public sealed class SessionAuthenticator(DpopVerifier dpop, IOptions<ServerOptio
     public (PresentedCredentials? Presented, ProblemHttpResult? Failure) Prevalidate(HttpContext http)
     {
         var authorization = http.Request.Headers.Authorization;
-        if (authorization.Count != 1 || authorization[0] is not { } value || !value.StartsWith(Scheme + " ", StringComparison.OrdinalIgnoreCase))
+        if (authorization.Count != 1 || authorization[0] is not { } value || !value.StartsWith(Headers.DpopScheme + " ", StringComparison.OrdinalIgnoreCase))
         {
-            return (null, Reject(http));
+            return (null, Problems.Unauthorized(http));
         }
 
-        var token = value[(Scheme.Length + 1)..].Trim();
-        return dpop.Validate(http, token) is { } proof ? (new PresentedCredentials(token, proof), null) : (null, Reject(http));
+        var token = value[(Headers.DpopScheme.Length + 1)..].Trim();
+        return dpop.Validate(http, token) is { } proof ? (new PresentedCredentials(token, proof), null) : (null, Problems.Unauthorized(http));
     }
 
     public async Task<(Caller? Caller, ProblemHttpResult? Failure)> AuthenticateAsync(
@@ -77,24 +76,19 @@ public sealed class SessionAuthenticator(DpopVerifier dpop, IOptions<ServerOptio
         return (new Caller(session, device), null);
     }
 
-    private static (Caller?, ProblemHttpResult?) Fail(HttpContext http) => (null, Reject(http));
-
-    private static ProblemHttpResult Reject(HttpContext http)
-    {
-        http.Response.Headers.WWWAuthenticate = "DPoP algs=\"ES256\"";
-        return Problems.Unauthorized();
-    }
+    private static (Caller?, ProblemHttpResult?) Fail(HttpContext http) => (null, Problems.Unauthorized(http));
 }
 
 /// <summary>
-/// Puts every endpoint of a group behind session authentication, inside one write transaction that also holds the
-/// handler's changes and audit records, committed before the response is written.
+/// Puts an endpoint (or every endpoint of a group) behind session authentication, inside one write transaction that
+/// also holds the handler's changes and audit records, committed before the response is written.
 /// </summary>
 public static class SessionEndpointFilter
 {
-    public static RouteGroupBuilder RequireSession(this RouteGroupBuilder group)
+    public static TBuilder RequireSession<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder
     {
-        group.AddEndpointFilter(async (context, next) =>
+        builder.AddEndpointFilter(async (context, next) =>
         {
             var http = context.HttpContext;
             var services = http.RequestServices;
@@ -119,7 +113,7 @@ public static class SessionEndpointFilter
                 return await next(context);
             }, http.RequestAborted);
         });
-        return group;
+        return builder;
     }
 
     public static Caller GetCaller(this HttpContext http) =>

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
+using Symbolon.Protocol;
 using Symbolon.Server.Accounts;
 using Symbolon.Server.Audit;
 using Symbolon.Server.Hosting;
@@ -15,47 +15,23 @@ public static class SessionEndpoints
 
     public static IEndpointRouteBuilder MapSessions(this IEndpointRouteBuilder routes)
     {
-        var sessions = routes.MapGroup("/v1/sessions").WithTags("Sessions");
-        sessions.MapPost("/", LoginAsync).WithName("Login");
-        sessions.MapPost("/refresh", RefreshAsync).WithName("RefreshSession");
-        sessions.MapGroup("/current").RequireSession().MapDelete("/", Logout).WithName("Logout");
+        var sessions = routes.MapGroup("").WithTags("Sessions");
+        sessions.MapPost(Routes.Sessions, LoginAsync).WithName("Login");
+        sessions.MapPost(Routes.SessionRefresh, RefreshAsync).WithName("RefreshSession");
+        sessions.MapDelete(Routes.CurrentSession, Logout).RequireSession().WithName("Logout");
         return routes;
     }
 
-    /// <summary>A password login, or (with an issuer's JWT in "Authorization: Bearer") only the device name.</summary>
-    public sealed record LoginRequest(string? Username, string? Password, string? DeviceName);
-
-    public sealed record RefreshRequest(string? RefreshToken);
-
-    public sealed record SessionResponse(
-        string AccessToken,
-        string TokenType,
-        int ExpiresIn,
-        string RefreshToken,
-        Guid SessionId,
-        Guid UserId,
-        Guid DeviceId);
-
-    private static async Task<Results<Ok<SessionResponse>, ProblemHttpResult>> LoginAsync(
-        LoginRequest request,
-        HttpContext http,
-        SymbolonDbContext db,
-        WriteTransactions transactions,
-        PasswordHasher hasher,
-        LoginThrottler throttler,
-        DpopVerifier dpop,
-        AuditLog audit,
-        IOptions<ServerOptions> options,
-        TimeProvider time,
-        CancellationToken cancellationToken)
+    private static async Task<Results<Ok<SessionResponse>, ProblemHttpResult>> LoginAsync(LoginRequest request, [AsParameters] SignInContext context)
     {
+        var (http, db, transactions, hasher, throttler, dpop, audit, options, time, cancellationToken) = context;
         var deviceName = string.IsNullOrWhiteSpace(request.DeviceName) ? "device" : request.DeviceName.Trim();
         if (deviceName.Length > 100)
         {
-            return Problems.InvalidRequest("`deviceName` must be at most 100 characters.");
+            return Problems.InvalidRequest($"{Problems.Member(nameof(LoginRequest.DeviceName))} must be at most 100 characters.");
         }
 
-        var isExternal = http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.Ordinal);
+        var isExternal = http.Request.Headers.Authorization.ToString().StartsWith(Headers.BearerScheme + " ", StringComparison.Ordinal);
         User? user;
         string throttleKey;
         string? addressKey = null;
@@ -106,7 +82,7 @@ public static class SessionEndpoints
             }, cancellationToken);
             if (wait is { } retryAfter)
             {
-                return Problems.TooManyRequests(http, "login-throttled", retryAfter, "Too many failed logins. Wait before trying again.");
+                return Problems.LoginThrottled(http, retryAfter);
             }
 
             // Argon2id runs outside the write lock (the attempt already counts against the account until it succeeds);
@@ -171,17 +147,9 @@ public static class SessionEndpoints
         }, cancellationToken);
     }
 
-    private static async Task<Results<Ok<SessionResponse>, ProblemHttpResult>> RefreshAsync(
-        RefreshRequest request,
-        HttpContext http,
-        SymbolonDbContext db,
-        WriteTransactions transactions,
-        DpopVerifier dpop,
-        AuditLog audit,
-        IOptions<ServerOptions> options,
-        TimeProvider time,
-        CancellationToken cancellationToken)
+    private static async Task<Results<Ok<SessionResponse>, ProblemHttpResult>> RefreshAsync(RefreshRequest request, [AsParameters] SignInContext context)
     {
+        var (http, db, transactions, _, _, dpop, audit, options, time, cancellationToken) = context;
         if (string.IsNullOrEmpty(request.RefreshToken))
         {
             return Problems.InvalidRefreshToken();
@@ -241,16 +209,16 @@ public static class SessionEndpoints
             db.RefreshTokens.Add(new RefreshToken { TokenHash = Tokens.Hash(refresh), SessionId = session.Id, IssuedAt = now });
             await audit.AppendAsync(db, AuditEvents.SessionRefreshed, session.UserId, session.DeviceId, cancellationToken: cancellationToken);
             return TypedResults.Ok(new SessionResponse(
-                access, SessionAuthenticator.Scheme, (int)(session.AccessExpiresAt - now).TotalSeconds, refresh, session.Id, session.UserId, session.DeviceId));
+                access, Headers.DpopScheme, (int)(session.AccessExpiresAt - now).TotalSeconds, refresh, session.Id, session.UserId, session.DeviceId));
         }, cancellationToken);
     }
 
-    private static async Task<NoContent> Logout(HttpContext http, SymbolonDbContext db, AuditLog audit, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<NoContent> Logout([AsParameters] SessionContext session)
     {
-        var caller = http.GetCaller();
-        caller.Session.RevokedAt = time.GetUtcNow();
+        var caller = session.Caller;
+        caller.Session.RevokedAt = session.Time.GetUtcNow();
         caller.Session.RevokedReason = "logout";
-        await audit.AppendAsync(db, AuditEvents.SessionRevoked, caller.UserId, caller.Device.Id, detail: "logout", cancellationToken: cancellationToken);
+        await session.Audit.AppendAsync(session.Db, AuditEvents.SessionRevoked, caller.UserId, caller.Device.Id, detail: "logout", cancellationToken: session.CancellationToken);
         return TypedResults.NoContent();
     }
 
@@ -271,7 +239,7 @@ public static class SessionEndpoints
         db.Sessions.Add(session);
         db.RefreshTokens.Add(new RefreshToken { TokenHash = Tokens.Hash(refresh), SessionId = session.Id, IssuedAt = now });
         return new SessionResponse(
-            access, SessionAuthenticator.Scheme, (int)(session.AccessExpiresAt - now).TotalSeconds, refresh, session.Id, userId, deviceId);
+            access, Headers.DpopScheme, (int)(session.AccessExpiresAt - now).TotalSeconds, refresh, session.Id, userId, deviceId);
     }
 
     private static DateTimeOffset Earliest(DateTimeOffset first, DateTimeOffset second) => first < second ? first : second;
