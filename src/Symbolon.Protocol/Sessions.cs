@@ -1,7 +1,7 @@
 namespace Symbolon.Protocol;
 
 /// <summary>
-/// A password login; or, with an identity provider's JWT in "Authorization: Bearer", only <see cref="DeviceName"/>.
+/// A password login; or, with an identity provider's JWT in "Authorization: Bearer", only <c>deviceName</c>.
 /// Either way the DPoP proof's key is the device being logged in (enrolled on first use).
 /// </summary>
 public sealed record LoginRequest(string? Username = null, string? Password = null, string? DeviceName = null)
@@ -17,9 +17,9 @@ public sealed record RefreshRequest(string RefreshToken)
     public override string ToString() => "RefreshRequest { RefreshToken = (redacted) }";
 }
 
-/// <summary>A device-bound session: use the access token with <see cref="Headers.DpopScheme"/> and a DPoP proof.</summary>
+/// <summary>A device-bound session: use the access token as "Authorization: DPoP &lt;access token&gt;" with a DPoP proof.</summary>
 /// <param name="AccessToken">Short-lived; bound to the device key.</param>
-/// <param name="TokenType">Always <see cref="Headers.DpopScheme"/>.</param>
+/// <param name="TokenType">Always "DPoP".</param>
 /// <param name="ExpiresIn">Seconds until the access token expires.</param>
 /// <param name="RefreshToken">Single-use; presenting it twice ends the session.</param>
 /// <param name="SessionId">The session.</param>

@@ -3,12 +3,12 @@ using System.Text.Json.Serialization;
 namespace Symbolon.Protocol;
 
 /// <summary>
-/// Create or rotate a unit. <see cref="Share"/> is normally absent and the server draws the share; a threshold client
+/// Create or rotate a unit. <c>share</c> is normally absent and the server draws the share; a threshold client
 /// sends its own (one Shamir share of a secret it drew), which the server then treats exactly like one it drew.
-/// <see cref="Blinded"/> (create only) makes a blinded-mode unit: no share, evaluated with the user's POPRF key.
+/// <c>blinded</c> (create only) makes a blinded-mode unit: no share, evaluated with the user's POPRF key.
 /// </summary>
 /// <param name="Share">32 bytes, or absent.</param>
-/// <param name="Blinded">Create a blinded-mode unit; not together with <paramref name="Share"/>.</param>
+/// <param name="Blinded">Create a blinded-mode unit; not together with <c>share</c>.</param>
 public sealed record ShareRequest(byte[]? Share = null, bool Blinded = false)
 {
     /// <summary>Never shows the share.</summary>
@@ -44,7 +44,7 @@ public sealed record ReleaseResponse(Guid UnitId, int Version, byte[] Share, Rec
 /// <param name="Signature">ECDSA P-256 / SHA-256 over the receipt bytes, IEEE P1363 (64 bytes).</param>
 public sealed record ReceiptView(long Sequence, byte[] ChainHash, Guid UnitId, Guid DeviceId, DateTimeOffset Time, byte[] Signature);
 
-/// <summary>The client has re-sealed under <see cref="Version"/>: it becomes current and older versions are retired.</summary>
+/// <summary>The client has re-sealed under <c>version</c>: it becomes current and older versions are retired.</summary>
 public sealed record ConfirmRequest(int Version);
 
 /// <summary>Whether a unit version's share can still be released.</summary>

@@ -13,7 +13,8 @@ public static partial class AccountEndpoints
 {
     public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder routes)
     {
-        routes.MapPost(Routes.Accounts, CreateAsync).WithTags("Accounts").WithName("CreateAccount");
+        routes.MapPost(Routes.Accounts, CreateAsync).WithTags("Accounts").WithName("CreateAccount")
+            .ProducesProblems(ProblemTypes.LocalAccountsDisabled, ProblemTypes.AccountExists, ProblemTypes.SignupThrottled);
         return routes;
     }
 

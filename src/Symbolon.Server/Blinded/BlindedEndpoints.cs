@@ -25,10 +25,10 @@ public static class BlindedEndpoints
     public static IEndpointRouteBuilder MapBlinded(this IEndpointRouteBuilder routes)
     {
         var blinded = routes.MapGroup("").WithTags("Blinded").RequireSession();
-        blinded.MapGet(Routes.OprfKey, KeyAsync).WithName("OprfKey");
-        blinded.MapPost(Routes.OprfRotate, RotateAsync).WithName("RotateOprfKey");
-        blinded.MapPost(Routes.OprfConfirm, ConfirmAsync).WithName("ConfirmOprfKey");
-        blinded.MapPost(Routes.UnitEvaluate, EvaluateAsync).WithName("EvaluateUnit");
+        blinded.MapGet(Routes.OprfKey, KeyAsync).WithName("OprfKey").ProducesProblems(ProblemTypes.NotFound, ProblemTypes.KeyDamaged);
+        blinded.MapPost(Routes.OprfRotate, RotateAsync).WithName("RotateOprfKey").ProducesProblems(ProblemTypes.KeyDamaged);
+        blinded.MapPost(Routes.OprfConfirm, ConfirmAsync).WithName("ConfirmOprfKey").ProducesProblems(ProblemTypes.NotFound);
+        blinded.MapPost(Routes.UnitEvaluate, EvaluateAsync).WithName("EvaluateUnit").ProducesProblems(UnitUse.ProblemSlugs(UnitUseMode.Evaluate));
         return routes;
     }
 

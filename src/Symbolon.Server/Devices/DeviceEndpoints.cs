@@ -16,7 +16,7 @@ public static class DeviceEndpoints
         var devices = routes.MapGroup("").WithTags("Devices").RequireSession();
         devices.MapGet(Routes.Devices, ListAsync).WithName("ListDevices");
         devices.MapPost(Routes.Devices, EnrolAsync).WithName("EnrolDevice");
-        devices.MapDelete(Routes.Device, RevokeAsync).WithName("RevokeDevice");
+        devices.MapDelete(Routes.Device, RevokeAsync).WithName("RevokeDevice").ProducesProblems(ProblemTypes.NotFound);
         return routes;
     }
 

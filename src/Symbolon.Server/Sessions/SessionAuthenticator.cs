@@ -113,7 +113,7 @@ public static class SessionEndpointFilter
                 return await next(context);
             }, http.RequestAborted);
         });
-        return builder;
+        return builder.Authenticates(ApiAuthentication.Session);
     }
 
     public static Caller GetCaller(this HttpContext http) =>

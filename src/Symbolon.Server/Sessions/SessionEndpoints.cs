@@ -16,8 +16,12 @@ public static class SessionEndpoints
     public static IEndpointRouteBuilder MapSessions(this IEndpointRouteBuilder routes)
     {
         var sessions = routes.MapGroup("").WithTags("Sessions");
-        sessions.MapPost(Routes.Sessions, LoginAsync).WithName("Login");
-        sessions.MapPost(Routes.SessionRefresh, RefreshAsync).WithName("RefreshSession");
+        sessions.MapPost(Routes.Sessions, LoginAsync).WithName("Login")
+            .Authenticates(ApiAuthentication.DeviceProofOrIdentityToken)
+            .ProducesProblems(ProblemTypes.InvalidCredentials, ProblemTypes.DeviceRevoked, ProblemTypes.LocalAccountsDisabled, ProblemTypes.LoginThrottled);
+        sessions.MapPost(Routes.SessionRefresh, RefreshAsync).WithName("RefreshSession")
+            .Authenticates(ApiAuthentication.DeviceProof)
+            .ProducesProblems(ProblemTypes.InvalidRefreshToken, ProblemTypes.DeviceRevoked);
         sessions.MapDelete(Routes.CurrentSession, Logout).RequireSession().WithName("Logout");
         return routes;
     }

@@ -20,10 +20,10 @@ public static class UnitEndpoints
         var units = routes.MapGroup("").WithTags("Units").RequireSession();
         units.MapGet(Routes.Units, ListAsync).WithName("ListUnits");
         units.MapPost(Routes.Units, CreateAsync).WithName("CreateUnit");
-        units.MapPost(Routes.UnitRelease, ReleaseAsync).WithName("ReleaseShare");
-        units.MapPost(Routes.UnitRotate, RotateAsync).WithName("RotateUnit");
-        units.MapPost(Routes.UnitConfirm, ConfirmAsync).WithName("ConfirmRotation");
-        units.MapDelete(Routes.Unit, ShredAsync).WithName("ShredUnit");
+        units.MapPost(Routes.UnitRelease, ReleaseAsync).WithName("ReleaseShare").ProducesProblems(UnitUse.ProblemSlugs(UnitUseMode.Release));
+        units.MapPost(Routes.UnitRotate, RotateAsync).WithName("RotateUnit").ProducesProblems(ProblemTypes.NotFound);
+        units.MapPost(Routes.UnitConfirm, ConfirmAsync).WithName("ConfirmRotation").ProducesProblems(ProblemTypes.NotFound);
+        units.MapDelete(Routes.Unit, ShredAsync).WithName("ShredUnit").ProducesProblems(ProblemTypes.NotFound);
         return routes;
     }
 

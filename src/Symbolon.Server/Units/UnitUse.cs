@@ -94,6 +94,13 @@ public sealed class UnitUse(ReleaseLimiter limiter, AuditSigner signer, ServerMe
         return TypedResults.Ok(answer(new ReceiptView(receipt.Sequence, receipt.ChainHash, receipt.UnitId, receipt.DeviceId, receipt.Time, signer.Sign(receipt))));
     }
 
+    /// <summary>Every problem a use of <paramref name="mode"/> can answer with (for the OpenAPI document).</summary>
+    public static string[] ProblemSlugs(UnitUseMode mode)
+    {
+        ArgumentNullException.ThrowIfNull(mode);
+        return [ProblemTypes.NotFound, ProblemTypes.DeviceLocked, ProblemTypes.RateLimited, ProblemTypes.QuotaExceeded, Problems.Slug(mode.Damaged())];
+    }
+
     /// <summary>The caller's live unit with this id (of this kind, when given), or null: others' units look the same as none.</summary>
     public static Task<Unit?> FindUnitAsync(SessionContext session, Guid unitId, UnitKind? kind = null)
     {
