@@ -6,10 +6,13 @@ namespace Symbolon.Protocol;
 /// <summary>
 /// The wire's JSON: web defaults (camelCase), byte strings as base64, strict about the contract — a member that is
 /// not optional must be present, and a member that is not nullable must not be null. Source-generated, so neither
-/// side serialises by reflection.
+/// side serialises by reflection. Metadata only: the generated fast path writes a null byte[] as "" instead of null
+/// (dotnet/runtime#129833; a null <see cref="ShareRequest.Share"/> would then be refused as a 0-byte share, and a
+/// null <see cref="ShareResponse.Share"/> sent as one), and streaming serialisation switches to it after a few calls.
 /// </summary>
 [JsonSourceGenerationOptions(
     JsonSerializerDefaults.Web,
+    GenerationMode = JsonSourceGenerationMode.Metadata,
     RespectNullableAnnotations = true,
     RespectRequiredConstructorParameters = true)]
 [JsonSerializable(typeof(CreateAccountRequest))]
