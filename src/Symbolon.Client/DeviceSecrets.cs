@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using NSec.Cryptography;
 using Symbolon.Crypto;
 using Symbolon.Crypto.Dpop;
@@ -74,7 +75,7 @@ internal static class DeviceSecrets
     {
         if (string.IsNullOrEmpty(passphrase))
         {
-            return JsonSerializer.SerializeToUtf8Bytes(new { version = 1, protection = "none", key = Convert.ToBase64String(raw) });
+            return JsonSerializer.SerializeToUtf8Bytes(new RootKeyContent(Version, Unprotected) { Key = Convert.ToBase64String(raw) }, FileJson);
         }
 
         var salt = RandomNumberGenerator.GetBytes(SaltSize);
@@ -86,31 +87,29 @@ internal static class DeviceSecrets
             aes.Encrypt(nonce, raw, wrapped.AsSpan(0, raw.Length), wrapped.AsSpan(raw.Length), Encoding.ASCII.GetBytes(WrapLabel));
         }
 
-        return JsonSerializer.SerializeToUtf8Bytes(new
-        {
-            version = 1,
-            protection = "argon2id",
-            memoryKib = PassphraseMemoryKib,
-            passes = PassphrasePasses,
-            salt = Convert.ToBase64String(salt),
-            nonce = Convert.ToBase64String(nonce),
-            wrapped = Convert.ToBase64String(wrapped),
-        });
+        return JsonSerializer.SerializeToUtf8Bytes(
+            new RootKeyContent(Version, Argon2id)
+            {
+                MemoryKib = PassphraseMemoryKib,
+                Passes = PassphrasePasses,
+                Salt = Convert.ToBase64String(salt),
+                Nonce = Convert.ToBase64String(nonce),
+                Wrapped = Convert.ToBase64String(wrapped),
+            },
+            FileJson);
     }
 
     private static ClientRootKey Decode(byte[] file, string? passphrase)
     {
-        using var document = JsonDocument.Parse(file);
-        var root = document.RootElement;
-        var protection = root.GetProperty("protection").GetString();
-        if (root.GetProperty("version").GetInt32() != 1)
+        var root = JsonSerializer.Deserialize<RootKeyContent>(file, FileJson);
+        if (root?.Version != Version)
         {
             throw new InvalidOperationSymbolonException("root.key has an unknown version.");
         }
 
-        if (protection == "none")
+        if (root.Protection == Unprotected)
         {
-            var raw = root.GetProperty("key").GetBytesFromBase64();
+            var raw = Convert.FromBase64String(root.Key!);
             try
             {
                 return ClientRootKey.Import(raw);
@@ -127,13 +126,12 @@ internal static class DeviceSecrets
         }
 
         var key = new byte[ClientRootKey.KeySize];
-        var wrapped = root.GetProperty("wrapped").GetBytesFromBase64();
+        var wrapped = Convert.FromBase64String(root.Wrapped!);
         try
         {
-            using var wrappingKey = new SecretKeyHolder(DeriveWrappingKey(
-                passphrase, root.GetProperty("salt").GetBytesFromBase64(), root.GetProperty("memoryKib").GetInt64(), root.GetProperty("passes").GetInt64()));
+            using var wrappingKey = new SecretKeyHolder(DeriveWrappingKey(passphrase, Convert.FromBase64String(root.Salt!), root.MemoryKib!.Value, root.Passes!.Value));
             using var aes = new AesGcm(wrappingKey.Bytes, 16);
-            aes.Decrypt(root.GetProperty("nonce").GetBytesFromBase64(), wrapped.AsSpan(0, key.Length), wrapped.AsSpan(key.Length), key, Encoding.ASCII.GetBytes(WrapLabel));
+            aes.Decrypt(Convert.FromBase64String(root.Nonce!), wrapped.AsSpan(0, key.Length), wrapped.AsSpan(key.Length), key, Encoding.ASCII.GetBytes(WrapLabel));
             return ClientRootKey.Import(key);
         }
         catch (AuthenticationTagMismatchException)
@@ -146,7 +144,13 @@ internal static class DeviceSecrets
         }
     }
 
+    private const int Version = 1;
+    private const string Unprotected = "none";
+    private const string Argon2id = "argon2id";
     private const string WrapLabel = Labels.RootKeyWrap;
+
+    /// <summary>Names as written since version 1; members a protection does not use are left out.</summary>
+    private static readonly JsonSerializerOptions FileJson = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
     private const long PassphraseMemoryKib = 64 * 1024;
     private const long PassphrasePasses = 3;
 
@@ -162,6 +166,22 @@ internal static class DeviceSecrets
         {
             CryptographicOperations.ZeroMemory(passphraseBytes);
         }
+    }
+
+    /// <summary>root.key: the raw key (protection "none"), or the key wrapped under an Argon2id-derived key (base64 throughout).</summary>
+    private sealed record RootKeyContent(int Version, string Protection)
+    {
+        public string? Key { get; init; }
+
+        public long? MemoryKib { get; init; }
+
+        public long? Passes { get; init; }
+
+        public string? Salt { get; init; }
+
+        public string? Nonce { get; init; }
+
+        public string? Wrapped { get; init; }
     }
 
     private sealed class SecretKeyHolder(byte[] bytes) : IDisposable

@@ -22,7 +22,10 @@ public sealed class ServerUnreachableException(string message, Exception? innerE
 public sealed class AccessDeniedException(string reason, string message, string? hint = null, TimeSpan? retryAfter = null)
     : SymbolonException(message, hint)
 {
-    /// <summary>The server's problem type (e.g. "rate-limited", "device-locked", "device-revoked").</summary>
+    /// <summary>
+    /// The slug of the server's problem type, e.g. <see cref="Protocol.ProblemTypes.RateLimited"/>,
+    /// <see cref="Protocol.ProblemTypes.DeviceLocked"/> or <see cref="Protocol.ProblemTypes.DeviceRevoked"/>.
+    /// </summary>
     public string Reason { get; } = reason;
 
     /// <summary>When to try again, if the server said.</summary>

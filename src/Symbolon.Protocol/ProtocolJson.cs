@@ -6,10 +6,14 @@ namespace Symbolon.Protocol;
 /// <summary>
 /// The wire's JSON: web defaults (camelCase), byte strings as base64, strict about the contract: numbers are JSON
 /// numbers (never strings), a member that is not optional must be present, and a member that is not nullable must not
-/// be null. Source-generated, so neither side serialises by reflection.
+/// be null. Source-generated, so neither side serialises by reflection. Metadata only: the generated fast path wrote a
+/// null byte[] as "" instead of null (a null <see cref="ShareRequest.Share"/> would then be refused as a 0-byte share,
+/// and a null <see cref="ShareResponse.Share"/> sent as one), and streaming serialisation switches to it after a few
+/// calls; ProtocolJsonTests holds this.
 /// </summary>
 [JsonSourceGenerationOptions(
     JsonSerializerDefaults.Web,
+    GenerationMode = JsonSourceGenerationMode.Metadata,
     NumberHandling = JsonNumberHandling.Strict,
     RespectNullableAnnotations = true,
     RespectRequiredConstructorParameters = true)]

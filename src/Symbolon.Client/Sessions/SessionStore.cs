@@ -1,8 +1,9 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 
-namespace Symbolon.Client;
+namespace Symbolon.Client.Sessions;
 
 /// <summary>
 /// The persisted login on one key server (session-&lt;server hash&gt;.json, mode 0600): one per server, so a device can
@@ -18,6 +19,7 @@ internal sealed record SessionState(
     DateTimeOffset AccessExpiresAt,
     DateTimeOffset LastActivity)
 {
+    [MemberNotNullWhen(true, nameof(AccessToken), nameof(RefreshToken))]
     public bool HasTokens => AccessToken is not null && RefreshToken is not null;
 }
 

@@ -1,14 +1,16 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Symbolon.Client.Modes;
 using Symbolon.Crypto;
 
-namespace Symbolon.Client;
+namespace Symbolon.Client.Items;
 
 /// <summary>
 /// Items on disk: items/&lt;unit id&gt;.json holding the local name and the sealed item (ciphertext only). One file per
-/// item, replaced atomically, so a crash can lose at most an item that was never reported saved.
+/// item, replaced atomically, so a crash can lose at most an item that was never reported saved. A file whose format
+/// no mode of the registry knows, or that does not fit its mode, is refused as tampered.
 /// </summary>
-internal sealed partial class ItemStore(ClientHome home)
+internal sealed partial class ItemStore(ClientHome home, ItemModes modes)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
@@ -47,14 +49,13 @@ internal sealed partial class ItemStore(ClientHome home)
 
     private string PathOf(Guid unitId) => Path.Combine(home.ItemsPath, unitId.ToString("D") + ".json");
 
-    private static StoredItem Read(string path)
+    private StoredItem Read(string path)
     {
         try
         {
             var item = JsonSerializer.Deserialize<StoredItem>(File.ReadAllBytes(path), Json)
                 ?? throw new JsonException("empty");
-            if (item.Format is not (StoredItem.SplitFormat or StoredItem.ThresholdFormat or StoredItem.BlindedFormat) || !IsValidName(item.Name) || item.SealedItem is null
-                || (item.Format == StoredItem.ThresholdFormat) != (item.Threshold is not null)
+            if (!modes.Fits(item) || !IsValidName(item.Name) || item.SealedItem is null
                 || Path.GetFileNameWithoutExtension(path) != item.UnitId.ToString("D"))
             {
                 throw new JsonException("unexpected content");
@@ -73,20 +74,14 @@ internal sealed partial class ItemStore(ClientHome home)
 }
 
 /// <summary>
-/// One item file. <see cref="SealedItem"/> is the sealed-item v1 bytes of docs/spec.md §3. A split item names the
-/// server holding its unit (<see cref="Server"/>; absent in files from before server sets, meaning the default server);
-/// a threshold item (format 2, so older clients refuse it) names its set, and <see cref="UnitId"/> is its own item id;
-/// a blinded item (format 3) names its server like a split item.
+/// One item file. <see cref="Format"/> names its mode (<see cref="IItemMode.Format"/>); <see cref="SealedItem"/> is the
+/// sealed-item v1 bytes of docs/spec.md §3. A split item names the server holding its unit (<see cref="Server"/>; absent
+/// in files from before server sets, meaning the default server); a threshold item names its set's members, and
+/// <see cref="UnitId"/> is its own item id; a blinded item names its server like a split item.
 /// </summary>
 internal sealed record StoredItem(
     int Format, string Name, Guid UnitId, byte[] SealedItem, DateTimeOffset CreatedAt, Uri? Server = null, ThresholdItem? Threshold = null)
 {
-    public const int SplitFormat = 1;
-    public const int ThresholdFormat = 2;
-
-    /// <summary>Blinded items: their own format, so that clients from before blinded mode refuse them instead of asking for a release.</summary>
-    public const int BlindedFormat = 3;
-
     /// <summary>The header's context, checked structurally (authenticated only when the item opens).</summary>
     public ItemContext Context()
     {
@@ -109,6 +104,3 @@ internal sealed record ThresholdItem(int Threshold, IReadOnlyList<ThresholdShare
 
 /// <summary>Member i of a threshold item's set: the unit on that server holding share i, and its current version.</summary>
 internal sealed record ThresholdShareRef(Uri Server, Guid UnitId, int Version);
-
-/// <summary>A receipt the key server signed for one release, kept in receipts.jsonl to check the server's log later.</summary>
-internal sealed record StoredReceipt(long Sequence, byte[] ChainHash, Guid UnitId, Guid DeviceId, DateTimeOffset Time, byte[] Signature, Uri Server);

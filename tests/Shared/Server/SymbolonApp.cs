@@ -7,13 +7,14 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Symbolon.Server.Storage;
 
-namespace Symbolon.Server.Tests;
+namespace Symbolon.Testing;
 
 /// <summary>
 /// One key server per test: its own data directory and SQLite database, a clock the test moves, cheap Argon2id,
-/// and every log line captured so tests can check that no secret is ever logged.
+/// and every log line captured so tests can check that no secret is ever logged. Linked into the server's and the
+/// client's tests; each adds what it drives the server with.
 /// </summary>
-public sealed class SymbolonApp : WebApplicationFactory<Program>
+public sealed partial class SymbolonApp : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
     private readonly bool _ownsDataDirectory;
@@ -41,8 +42,6 @@ public sealed class SymbolonApp : WebApplicationFactory<Program>
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
 
     public ConcurrentQueue<string> Logs { get; } = new();
-
-    public TestClient NewClient() => new(this, CreateClient());
 
     public T WithDatabase<T>(Func<SymbolonDbContext, T> action)
     {

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Symbolon.Client;
+namespace Symbolon.Client.Sessions;
 
 /// <summary>
 /// An exclusive lock on a server's session-&lt;hash&gt;.lock in the client home, held while that server's session file is

@@ -1,0 +1,166 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Symbolon.Client.Sessions;
+using Symbolon.Crypto.Dpop;
+using Symbolon.Protocol;
+
+namespace Symbolon.Client.KeyServer;
+
+/// <summary>
+/// The /v1 API of one key server (docs/api.md), one method per route, spoken in Symbolon.Protocol's records. Every
+/// request carries a fresh DPoP proof from the device key; session routes use the server's session, refreshed and
+/// idle-checked by <see cref="SessionManager"/>. A problem answer becomes one of the SDK's typed exceptions
+/// (<see cref="KeyServerProblems"/>), an answer that does not fit its record a <see cref="ProtocolException"/>.
+/// Nothing is retried silently.
+/// </summary>
+internal sealed class KeyServerApi(Uri server, DeviceKey device, TimeProvider time, SessionManager sessions, HttpMessageHandler? handler = null) : IDisposable
+{
+    private static ProtocolJsonContext Json => ProtocolJsonContext.Default;
+
+    private readonly HttpClient _http = new(handler ?? new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5) }, disposeHandler: true)
+    {
+        BaseAddress = server,
+        Timeout = TimeSpan.FromSeconds(30),
+    };
+
+    public Uri Server => server;
+
+    public async Task CreateAccountAsync(CreateAccountRequest request, CancellationToken cancellationToken) =>
+        await ReadAsync(await SendAsync(HttpMethod.Post, Routes.Accounts, Body(request, Json.CreateAccountRequest), null, cancellationToken), Json.CreateAccountResponse, cancellationToken);
+
+    public async Task<SessionResponse> LoginAsync(LoginRequest request, CancellationToken cancellationToken) =>
+        await ReadAsync(await SendAsync(HttpMethod.Post, Routes.Sessions, Body(request, Json.LoginRequest), null, cancellationToken), Json.SessionResponse, cancellationToken);
+
+    public async Task<SessionResponse> RefreshAsync(RefreshRequest request, CancellationToken cancellationToken) =>
+        await ReadAsync(await SendAsync(HttpMethod.Post, Routes.SessionRefresh, Body(request, Json.RefreshRequest), null, cancellationToken), Json.SessionResponse, cancellationToken);
+
+    /// <summary>Ends the session of <paramref name="accessToken"/> as it is, without refreshing it first.</summary>
+    public async Task LogoutAsync(string accessToken, CancellationToken cancellationToken) =>
+        (await SendAsync(HttpMethod.Delete, Routes.CurrentSession, null, accessToken, cancellationToken)).Dispose();
+
+    /// <summary>Creates a unit; without a request the server draws its share.</summary>
+    public Task<ShareResponse> CreateUnitAsync(ShareRequest? request, CancellationToken cancellationToken) =>
+        SessionAsync(HttpMethod.Post, Routes.Units, Body(request), Json.ShareResponse, cancellationToken);
+
+    /// <summary>Adds a version to a unit (unconfirmed until <see cref="ConfirmUnitAsync"/>); without a request the server draws its share.</summary>
+    public Task<ShareResponse> RotateUnitAsync(Guid unitId, ShareRequest? request, CancellationToken cancellationToken) =>
+        SessionAsync(HttpMethod.Post, Routes.RotateOf(unitId), Body(request), Json.ShareResponse, cancellationToken);
+
+    public Task ConfirmUnitAsync(Guid unitId, ConfirmRequest request, CancellationToken cancellationToken) =>
+        SessionAsync(HttpMethod.Post, Routes.ConfirmOf(unitId), Body(request, Json.ConfirmRequest), cancellationToken);
+
+    public Task<ReleaseResponse> ReleaseAsync(Guid unitId, ReleaseRequest request, CancellationToken cancellationToken) =>
+        SessionAsync(HttpMethod.Post, Routes.ReleaseOf(unitId), Body(request, Json.ReleaseRequest), Json.ReleaseResponse, cancellationToken);
+
+    public Task ShredUnitAsync(Guid unitId, CancellationToken cancellationToken) =>
+        SessionAsync(HttpMethod.Delete, Routes.UnitOf(unitId), null, cancellationToken);
+
+    public Task<EvaluateResponse> EvaluateAsync(Guid unitId, EvaluateRequest request, CancellationToken cancellationToken) =>
+        SessionAsync(HttpMethod.Post, Routes.EvaluateOf(unitId), Body(request, Json.EvaluateRequest), Json.EvaluateResponse, cancellationToken);
+
+    /// <summary>The public key of the blinded-mode key of <paramref name="epoch"/>, or of the newest.</summary>
+    public Task<OprfKeyResponse> OprfKeyAsync(int? epoch, CancellationToken cancellationToken) =>
+        SessionAsync(HttpMethod.Get, epoch is { } wanted ? Routes.OprfKeyOf(wanted) : Routes.OprfKey, null, Json.OprfKeyResponse, cancellationToken);
+
+    public Task<OprfKeyResponse> RotateOprfKeyAsync(CancellationToken cancellationToken) =>
+        SessionAsync(HttpMethod.Post, Routes.OprfRotate, null, Json.OprfKeyResponse, cancellationToken);
+
+    public Task<OprfConfirmResponse> ConfirmOprfKeyAsync(EpochRequest request, CancellationToken cancellationToken) =>
+        SessionAsync(HttpMethod.Post, Routes.OprfConfirm, Body(request, Json.EpochRequest), Json.OprfConfirmResponse, cancellationToken);
+
+    public Task<AuditRecordView[]> AuditPageAsync(long after, int limit, CancellationToken cancellationToken) =>
+        SessionAsync(HttpMethod.Get, Routes.AuditPageOf(after, limit), null, Json.AuditRecordViewArray, cancellationToken);
+
+    public async Task<AuditKeyView> AuditKeyAsync(CancellationToken cancellationToken) =>
+        await ReadAsync(await SendAsync(HttpMethod.Get, Routes.AuditKey, null, null, cancellationToken), Json.AuditKeyView, cancellationToken);
+
+    public Task<DeviceView[]> DevicesAsync(CancellationToken cancellationToken) =>
+        SessionAsync(HttpMethod.Get, Routes.Devices, null, Json.DeviceViewArray, cancellationToken);
+
+    public Task RevokeDeviceAsync(Guid deviceId, CancellationToken cancellationToken) =>
+        SessionAsync(HttpMethod.Delete, Routes.DeviceOf(deviceId), null, cancellationToken);
+
+    public void Dispose() => _http.Dispose();
+
+    /// <summary>Absent when there is no request: the server's defaults (it draws the share) need no body.</summary>
+    private static JsonContent? Body(ShareRequest? request) => request is null ? null : Body(request, Json.ShareRequest);
+
+    private static JsonContent Body<T>(T request, JsonTypeInfo<T> type) => JsonContent.Create(request, type);
+
+    private async Task<T> SessionAsync<T>(HttpMethod method, string path, HttpContent? body, JsonTypeInfo<T> answer, CancellationToken cancellationToken) =>
+        await ReadAsync(await SendWithSessionAsync(method, path, body, cancellationToken), answer, cancellationToken);
+
+    private async Task SessionAsync(HttpMethod method, string path, HttpContent? body, CancellationToken cancellationToken) =>
+        (await SendWithSessionAsync(method, path, body, cancellationToken)).Dispose();
+
+    /// <summary>Sends with the server's session (refreshing it first if needed) and records the use for the idle lock.</summary>
+    private async Task<HttpResponseMessage> SendWithSessionAsync(HttpMethod method, string path, HttpContent? body, CancellationToken cancellationToken)
+    {
+        var session = await sessions.ActiveAsync(this, cancellationToken);
+        var response = await SendAsync(method, path, body, session.AccessToken, cancellationToken);
+        try
+        {
+            await sessions.TouchAsync(session, cancellationToken);
+            return response;
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A successful answer, or the typed exception for the failure.</summary>
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, HttpContent? body, string? accessToken, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = body };
+        if (accessToken is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue(Headers.DpopScheme, accessToken);
+        }
+
+        request.Headers.Add(Headers.Dpop, DpopProof.Create(device, method.Method, new Uri(server, path.Split('?')[0]), accessToken, time.GetUtcNow()));
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException exception)
+        {
+            throw new ServerUnreachableException($"The key server at {server} is unreachable.", exception);
+        }
+        catch (TaskCanceledException exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ServerUnreachableException($"The key server at {server} did not answer in time.", exception);
+        }
+
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+
+        using (response)
+        {
+            throw await KeyServerProblems.ToExceptionAsync(response, cancellationToken);
+        }
+    }
+
+    /// <summary>The answer as <typeparamref name="T"/>; one that does not fit it (a member missing, renamed or null) is the server's fault.</summary>
+    private async Task<T> ReadAsync<T>(HttpResponseMessage response, JsonTypeInfo<T> answer, CancellationToken cancellationToken)
+    {
+        using (response)
+        {
+            try
+            {
+                return await response.Content.ReadFromJsonAsync(answer, cancellationToken) ?? throw new JsonException("null");
+            }
+            catch (JsonException)
+            {
+                throw new ProtocolException($"The key server at {server} sent a malformed answer.");
+            }
+        }
+    }
+}

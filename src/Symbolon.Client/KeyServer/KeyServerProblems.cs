@@ -1,0 +1,55 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Symbolon.Protocol;
+
+namespace Symbolon.Client.KeyServer;
+
+/// <summary>
+/// A key server's refusal as the SDK's typed exception, decided by the RFC 9457 problem type's slug alone (never by
+/// its title or detail, which only fill a message where no better one is known).
+/// </summary>
+internal static class KeyServerProblems
+{
+    private const string ProblemMediaType = "application/problem+json";
+
+    public static async Task<SymbolonException> ToExceptionAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var problem = await ReadAsync(response, cancellationToken);
+        _ = ProblemTypes.TryGetSlug(problem?.Type, out var slug);
+        TimeSpan? retryAfter = response.Headers.RetryAfter?.Delta;
+        var detail = problem?.Detail ?? $"The key server answered {(int)response.StatusCode} {response.ReasonPhrase}.";
+        return slug switch
+        {
+            ProblemTypes.Unauthorized or ProblemTypes.InvalidRefreshToken => new NotLoggedInException("The session has expired or was revoked."),
+            ProblemTypes.InvalidCredentials => new AccessDeniedException(slug, "The username or password is wrong."),
+            ProblemTypes.DeviceRevoked => new AccessDeniedException(slug, "This device was revoked by its account.",
+                "Run `symbolon login --new-device` to enrol a new device key."),
+            ProblemTypes.DeviceLocked => new AccessDeniedException(slug, "This device is locked: it released too many distinct items in an hour.",
+                "Run `symbolon login` to unlock it."),
+            ProblemTypes.RateLimited or ProblemTypes.QuotaExceeded or ProblemTypes.LoginThrottled => new AccessDeniedException(slug, detail,
+                retryAfter is { } wait ? $"Try again in {Math.Ceiling(wait.TotalSeconds)} s." : null, retryAfter),
+            ProblemTypes.NotFound => new ItemNotFoundException("The key server has no such unit for this account (it may have been removed)."),
+            _ when response.StatusCode >= HttpStatusCode.InternalServerError => new ProtocolException($"The key server failed: {detail}"),
+            _ => new InvalidOperationSymbolonException(detail),
+        };
+    }
+
+    /// <summary>The problem, if the answer is one; a garbled one counts as none, so the status code decides.</summary>
+    private static async Task<Problem?> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (response.Content.Headers.ContentType?.MediaType != ProblemMediaType)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await response.Content.ReadFromJsonAsync(ProtocolJsonContext.Default.Problem, cancellationToken);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

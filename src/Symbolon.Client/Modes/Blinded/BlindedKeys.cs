@@ -1,0 +1,93 @@
+using System.Security.Cryptography;
+using Symbolon.Client.Sessions;
+using Symbolon.Crypto;
+using Symbolon.Crypto.Oprf;
+using Symbolon.Protocol;
+
+namespace Symbolon.Client.Modes.Blinded;
+
+/// <summary>
+/// Blinded mode's evaluations and the server keys they are checked against: each (server, account, epoch) public key is
+/// pinned in vault.json the first time it is seen, and a server that later presents or evaluates with another is refused.
+/// </summary>
+internal static class BlindedKeys
+{
+    /// <summary>The newest key epoch (after starting a new one, with <paramref name="rotate"/>), its key pinned.</summary>
+    public static async Task<int> NewestEpochAsync(VaultContext vault, Uri server, bool rotate, CancellationToken cancellationToken)
+    {
+        var api = vault.Server(server);
+        var key = rotate ? await api.RotateOprfKeyAsync(cancellationToken) : await api.OprfKeyAsync(null, cancellationToken);
+        Pin(vault, server, key.Epoch, key.PublicKey);
+        return key.Epoch;
+    }
+
+    /// <summary>
+    /// One POPRF evaluation for the unit in <paramref name="context"/> under the epoch in its key version: blind the
+    /// private input, ask the server, verify its proof against the pinned key, unblind, derive the server share.
+    /// </summary>
+    public static async Task<ServerShare> EvaluateAsync(VaultContext vault, Uri server, ItemContext context, CancellationToken cancellationToken)
+    {
+        var epoch = (int)context.KeyVersion;
+        var client = new OprfClient(OprfMode.Poprf, await PinnedKeyAsync(vault, server, epoch, cancellationToken));
+        var input = new byte[BlindedShare.InputSize];
+        var output = new byte[OprfClient.OutputSize];
+        try
+        {
+            vault.DeriveBlindedInput(context, input);
+            using var blinded = client.Blind(input, BlindedShare.Info(context.UnitId));
+            var response = await vault.Server(server).EvaluateAsync(context.UnitId, new EvaluateRequest(blinded.BlindedElement.ToArray(), epoch), cancellationToken);
+            vault.Receipts.Keep(server, response.Receipt);
+            try
+            {
+                client.Finalize(blinded, new OprfEvaluation([response.EvaluatedElement], response.Proof), output);
+            }
+            catch (Exception exception) when (exception is OprfException or ArgumentException or InvalidOperationException)
+            {
+                throw new ProtocolException(
+                    $"The key server at {server} answered a blinded evaluation with a proof that does not verify against its key for epoch {epoch} pinned on this device: it evaluated with another key (or the answer was altered). Nothing was sealed or opened with it.");
+            }
+
+            return BlindedShare.FromOutput(output);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(input);
+            CryptographicOperations.ZeroMemory(output);
+        }
+    }
+
+    /// <summary>The pinned public key for (server, account, epoch), fetched and pinned on first use.</summary>
+    private static async Task<byte[]> PinnedKeyAsync(VaultContext vault, Uri server, int epoch, CancellationToken cancellationToken)
+    {
+        var userId = vault.Sessions.Require(server).UserId;
+        if (Pinned(vault.State, server, userId, epoch) is { } pinned)
+        {
+            return pinned.PublicKey;
+        }
+
+        var key = await vault.Server(server).OprfKeyAsync(epoch, cancellationToken);
+        return Pin(vault, server, epoch, key.PublicKey);
+    }
+
+    /// <summary>Pins a public key the server presented; one that differs from the key already pinned for the epoch is refused.</summary>
+    private static byte[] Pin(VaultContext vault, Uri server, int epoch, byte[] publicKey)
+    {
+        var userId = vault.Sessions.Require(server).UserId;
+        vault.UpdateState(state =>
+        {
+            if (Pinned(state, server, userId, epoch) is not { } pinned)
+            {
+                return state with { OprfKeys = [.. state.OprfKeys ?? [], new PinnedOprfKey(server, userId, epoch, publicKey)] };
+            }
+
+            return CryptographicOperations.FixedTimeEquals(pinned.PublicKey, publicKey)
+                ? state
+                : throw new ProtocolException(
+                    $"The key server at {server} now presents a different blinded-mode key for epoch {epoch} than the one pinned on this device; refusing to use it.");
+        });
+        return publicKey;
+    }
+
+    private static PinnedOprfKey? Pinned(VaultState state, Uri server, Guid userId, int epoch) =>
+        state.OprfKeys?.FirstOrDefault(k => k.Server == server && k.UserId == userId && k.Epoch == epoch);
+}

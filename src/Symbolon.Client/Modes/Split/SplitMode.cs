@@ -1,0 +1,82 @@
+using System.Security.Cryptography;
+using Symbolon.Client.Items;
+using Symbolon.Crypto;
+using Symbolon.Protocol;
+
+namespace Symbolon.Client.Modes.Split;
+
+/// <summary>Split mode: one random share per unit, drawn, kept and released (once per open, audited) by one key server.</summary>
+internal sealed class SplitMode : IItemMode
+{
+    public ItemMode Mode => ItemMode.Split;
+
+    public int Format => 1;
+
+    public bool TakesSet => false;
+
+    public bool Fits(StoredItem item) => item.Threshold is null;
+
+    public async Task<StoredItem> AddAsync(VaultContext vault, string name, Credential credential, string? set, CancellationToken cancellationToken)
+    {
+        var server = vault.DefaultServer();
+        var created = await vault.Server(server).CreateUnitAsync(null, cancellationToken);
+        var sealedItem = Seal(vault, created, new ItemContext(vault.VaultId, created.UnitId, (uint)created.Version, Mode), credential);
+        var item = new StoredItem(Format, name, created.UnitId, sealedItem, vault.Options.Time.GetUtcNow(), server);
+        try
+        {
+            vault.Items.Save(item);
+        }
+        catch
+        {
+            await vault.TryShredAsync(server, created.UnitId, cancellationToken);
+            throw;
+        }
+
+        return item;
+    }
+
+    public async Task<Credential> OpenAsync(VaultContext vault, StoredItem item, CancellationToken cancellationToken)
+    {
+        var server = vault.ServerOf(item);
+        var context = item.Context();
+        var released = await vault.Server(server).ReleaseAsync(item.UnitId, new ReleaseRequest((int)context.KeyVersion), cancellationToken);
+        vault.Receipts.Keep(server, released.Receipt);
+        using var share = Import(released.Share);
+        return vault.Open(item, share, context);
+    }
+
+    public async Task RotateAsync(VaultContext vault, StoredItem item, CancellationToken cancellationToken)
+    {
+        var server = vault.ServerOf(item);
+        var context = item.Context();
+        using var credential = await OpenAsync(vault, item, cancellationToken);
+        var rotated = await vault.Server(server).RotateUnitAsync(item.UnitId, null, cancellationToken);
+        var next = new ItemContext(context.VaultId, context.UnitId, (uint)rotated.Version, Mode);
+        vault.Items.Save(item with { SealedItem = Seal(vault, rotated, next, credential), Server = server });
+
+        // Only now, with the new item durably saved, may the server destroy the old share.
+        await vault.Server(server).ConfirmUnitAsync(item.UnitId, new ConfirmRequest(rotated.Version), cancellationToken);
+    }
+
+    public Task RemoveAsync(VaultContext vault, StoredItem item, CancellationToken cancellationToken) =>
+        vault.ShredAndDeleteAsync(item, cancellationToken);
+
+    private static byte[] Seal(VaultContext vault, ShareResponse drawn, ItemContext context, Credential credential)
+    {
+        using var share = Import(drawn.Share ?? throw new ProtocolException("The key server sent no share for a unit it drew."));
+        return vault.Seal(share, context, credential);
+    }
+
+    /// <summary>The server's share from its answer; the decoded bytes are wiped at once.</summary>
+    private static ServerShare Import(byte[] share)
+    {
+        try
+        {
+            return ServerShare.Import(share);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(share);
+        }
+    }
+}

@@ -1,0 +1,183 @@
+using Symbolon.Client.KeyServer;
+using Symbolon.Protocol;
+
+namespace Symbolon.Client.Sessions;
+
+/// <summary>
+/// This home's sessions, one per key server: login and logout, the idle lock, and refresh of an access token about to
+/// expire. Each server's session file is the truth; this class only caches what it last read or wrote.
+/// </summary>
+internal sealed class SessionManager(ClientHome home, VaultClientOptions options, Func<Uri?> defaultServer)
+{
+    /// <summary>An access token this close to expiry is refreshed before use, so it cannot expire in flight.</summary>
+    private static readonly TimeSpan RefreshMargin = TimeSpan.FromSeconds(30);
+
+    private readonly Dictionary<Uri, SessionState?> _sessions = [];
+    private readonly Lock _lock = new();
+
+    /// <summary>Logs in (the server enrols this device's key on first use) and saves the session.</summary>
+    public async Task LoginAsync(KeyServerApi server, string username, string password, CancellationToken cancellationToken)
+    {
+        var response = await server.LoginAsync(new LoginRequest(username, password, Environment.MachineName), cancellationToken);
+        Save(server.Server, FromResponse(server.Server, username, response));
+    }
+
+    /// <summary>Ends every session (best effort where a server is unreachable) and forgets them locally.</summary>
+    public async Task LogoutAsync(Func<Uri, KeyServerApi> servers, CancellationToken cancellationToken)
+    {
+        foreach (var session in StateFiles.AllSessions(home))
+        {
+            if (session.AccessToken is not null)
+            {
+                try
+                {
+                    await servers(session.Server).LogoutAsync(session.AccessToken, cancellationToken);
+                }
+                catch (SymbolonException)
+                {
+                    // The local session is forgotten either way; the server's copy expires on its own.
+                }
+            }
+
+            Save(session.Server, null);
+        }
+    }
+
+    /// <summary>Who is logged in to the default server, and when the session locks itself if unused.</summary>
+    public SessionStatus Status()
+    {
+        var server = defaultServer();
+        var session = server is null ? null : Session(server);
+        if (session is null || !session.HasTokens || IsIdle(session))
+        {
+            return new SessionStatus(false, server, session?.Username, session?.DeviceId, null);
+        }
+
+        return new SessionStatus(true, session.Server, session.Username, session.DeviceId, session.LastActivity + options.IdleTimeout);
+    }
+
+    /// <summary>The live session on <paramref name="server"/>; none, or one idle too long (which locks it now), is an error.</summary>
+    public SessionState Require(Uri server)
+    {
+        var session = Session(server);
+        var where = server == defaultServer() ? "" : $" to {server}";
+        if (session is null || !session.HasTokens)
+        {
+            throw new NotLoggedInException($"Not logged in{where}.", $"Run `symbolon login --server {server}`.");
+        }
+
+        if (IsIdle(session))
+        {
+            Save(server, null);
+            throw new NotLoggedInException($"The session{where} locked itself after {Describe(options.IdleTimeout)} without use.",
+                $"Run `symbolon login --server {server}`.");
+        }
+
+        return session;
+    }
+
+    /// <summary>The session to send a request to <paramref name="server"/> with, its access token refreshed first if about to expire.</summary>
+    public async Task<SessionState> ActiveAsync(KeyServerApi server, CancellationToken cancellationToken)
+    {
+        var session = Require(server.Server);
+        return session.AccessExpiresAt - options.Time.GetUtcNow() < RefreshMargin
+            ? await RefreshAsync(server, session, cancellationToken)
+            : session;
+    }
+
+    /// <summary>
+    /// Records use for the idle lock without overwriting tokens another process has rotated meanwhile. Use is
+    /// recorded at most every tenth of the idle timeout: the lock may come that much early, but a burst of requests
+    /// does not rewrite (and fsync) the session file each time.
+    /// </summary>
+    public async Task TouchAsync(SessionState used, CancellationToken cancellationToken)
+    {
+        if (options.Time.GetUtcNow() - used.LastActivity < options.IdleTimeout / 10)
+        {
+            return;
+        }
+
+        using var sessionLock = await SessionLock.AcquireAsync(home, used.Server, cancellationToken);
+        var latest = StateFiles.ReadSession(home, used.Server);
+        if (latest is null || latest.UserId != used.UserId)
+        {
+            Remember(used.Server, latest);
+            return;
+        }
+
+        Save(used.Server, latest with { LastActivity = options.Time.GetUtcNow() });
+    }
+
+    /// <summary>
+    /// Refreshes under the server's session lock. Several processes may share one home (parallel `symbolon exec` in sync
+    /// jobs); refresh tokens are single-use, so two refreshing with the same token would look like theft and end the
+    /// session. Under the lock, a process that finds the token already rotated by another simply uses the new one.
+    /// </summary>
+    private async Task<SessionState> RefreshAsync(KeyServerApi server, SessionState session, CancellationToken cancellationToken)
+    {
+        using var sessionLock = await SessionLock.AcquireAsync(home, server.Server, cancellationToken);
+        var latest = StateFiles.ReadSession(home, server.Server);
+        if (latest is { HasTokens: true } && latest.RefreshToken != session.RefreshToken
+            && latest.AccessExpiresAt - options.Time.GetUtcNow() >= RefreshMargin)
+        {
+            Remember(server.Server, latest);
+            return latest;
+        }
+
+        try
+        {
+            var response = await server.RefreshAsync(new RefreshRequest(session.RefreshToken!), cancellationToken);
+            var refreshed = FromResponse(server.Server, session.Username, response);
+            Save(server.Server, refreshed);
+            return refreshed;
+        }
+        catch (NotLoggedInException)
+        {
+            Save(server.Server, null);
+            throw;
+        }
+    }
+
+    private SessionState? Session(Uri server)
+    {
+        lock (_lock)
+        {
+            if (!_sessions.TryGetValue(server, out var session))
+            {
+                session = StateFiles.ReadSession(home, server);
+                _sessions[server] = session;
+            }
+
+            return session;
+        }
+    }
+
+    private void Remember(Uri server, SessionState? session)
+    {
+        lock (_lock)
+        {
+            _sessions[server] = session;
+        }
+    }
+
+    private void Save(Uri server, SessionState? session)
+    {
+        StateFiles.WriteSession(home, server, session);
+        Remember(server, session);
+    }
+
+    private SessionState FromResponse(Uri server, string username, SessionResponse response)
+    {
+        var now = options.Time.GetUtcNow();
+        return new SessionState(
+            server, username, response.UserId, response.DeviceId, response.AccessToken, response.RefreshToken, now + TimeSpan.FromSeconds(response.ExpiresIn), now);
+    }
+
+    private bool IsIdle(SessionState session) => options.Time.GetUtcNow() - session.LastActivity >= options.IdleTimeout;
+
+    /// <summary>"10 minutes", "90 seconds": whole units, so a short timeout does not read as "0 minutes".</summary>
+    private static string Describe(TimeSpan timeout) =>
+        timeout.TotalSeconds % 60 == 0
+            ? $"{timeout.TotalMinutes:0} minute{(timeout.TotalMinutes == 1 ? "" : "s")}"
+            : $"{timeout.TotalSeconds:0.#} second{(timeout.TotalSeconds == 1 ? "" : "s")}";
+}

@@ -1,0 +1,166 @@
+using Symbolon.Client.Items;
+using Symbolon.Client.KeyServer;
+using Symbolon.Client.Modes;
+using Symbolon.Client.Sessions;
+using Symbolon.Crypto;
+using Symbolon.Crypto.Dpop;
+
+namespace Symbolon.Client;
+
+/// <summary>
+/// What the vault's operations work with, and what each item mode is handed: this home's files, its sessions and key
+/// servers, and the device keys. The root key is used here only, through the derivations below, so no mode holds it.
+/// </summary>
+internal sealed class VaultContext : IDisposable
+{
+    private readonly ClientRootKey _rootKey;
+    private readonly DeviceKey _device;
+    private readonly Dictionary<Uri, KeyServerApi> _servers = [];
+    private readonly Lock _lock = new();
+
+    public VaultContext(VaultClientOptions options, ItemModes modes)
+    {
+        Options = options;
+        Modes = modes;
+        Home = new ClientHome(options.HomePath);
+        Home.RemoveLeftovers();
+        Items = new ItemStore(Home, modes);
+        State = StateFiles.ReadOrCreateVault(Home);
+        _rootKey = DeviceSecrets.LoadOrCreateRootKey(Home, options.Passphrase);
+        _device = DeviceSecrets.LoadOrCreateDeviceKey(Home);
+        StateFiles.MigrateLegacySession(Home);
+        Sessions = new SessionManager(Home, options, () => State.Server);
+        Receipts = new ReceiptLog(Home);
+    }
+
+    public VaultClientOptions Options { get; }
+
+    public ItemModes Modes { get; }
+
+    public ClientHome Home { get; }
+
+    public ItemStore Items { get; }
+
+    public SessionManager Sessions { get; }
+
+    public ReceiptLog Receipts { get; }
+
+    /// <summary>vault.json as this process last read or wrote it.</summary>
+    public VaultState State { get; private set; }
+
+    public Guid VaultId => State.VaultId;
+
+    /// <summary>The last server logged in to, where items that name no server of their own go.</summary>
+    public Uri DefaultServer() =>
+        State.Server ?? throw new NotLoggedInException("Not logged in.", "Run `symbolon login --server URL`.");
+
+    /// <summary>The server of an item on one server; items from before server sets were always on the default server.</summary>
+    public Uri ServerOf(StoredItem item) => item.Server ?? DefaultServer();
+
+    public KeyServerApi Server(Uri server)
+    {
+        lock (_lock)
+        {
+            if (!_servers.TryGetValue(server, out var api))
+            {
+                api = new KeyServerApi(server, _device, Options.Time, Sessions, Options.HttpHandler);
+                _servers[server] = api;
+            }
+
+            return api;
+        }
+    }
+
+    /// <summary>
+    /// Changes vault.json under its lock, applied to what is on disk now: another process (a long-running SDK host, a
+    /// parallel CLI) may have pinned a key or defined a set since this one opened the vault.
+    /// </summary>
+    public void UpdateState(Func<VaultState, VaultState> change)
+    {
+        using var vaultLock = SessionLock.AcquireVault(Home);
+        var current = StateFiles.ReadOrCreateVault(Home);
+        var changed = change(current);
+        if (!ReferenceEquals(changed, current))
+        {
+            StateFiles.WriteVault(Home, changed);
+        }
+
+        State = changed;
+    }
+
+    /// <summary>Seals <paramref name="credential"/> under the data key from this server share and this device's client share.</summary>
+    public byte[] Seal(ServerShare serverShare, ItemContext context, Credential credential)
+    {
+        using var dataKey = DeriveDataKey(serverShare, context);
+        return SealedItem.Seal(dataKey, credential);
+    }
+
+    /// <summary>Opens the item with this server share; a failure is the one <see cref="ItemTamperedException"/>.</summary>
+    public Credential Open(StoredItem item, ServerShare serverShare, ItemContext context) =>
+        TryOpen(item, serverShare, context)
+        ?? throw new ItemTamperedException($"The item '{item.Name}' could not be opened: it is damaged, was altered, or belongs to another vault.");
+
+    /// <summary>The item opened with this server share, or null if it does not open (a caller trying several shares).</summary>
+    public Credential? TryOpen(StoredItem item, ServerShare serverShare, ItemContext context)
+    {
+        using var dataKey = DeriveDataKey(serverShare, context);
+        try
+        {
+            return SealedItem.Open(dataKey, item.SealedItem);
+        }
+        catch (ItemOpenException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Blinded mode's private POPRF input for the unit in <paramref name="context"/> (docs/spec.md §10).</summary>
+    public void DeriveBlindedInput(ItemContext context, Span<byte> destination) =>
+        _rootKey.DeriveBlindedInput(context.VaultId, context.UnitId, destination);
+
+    /// <summary>Shreds the unit on the item's server (already gone counts as done), then deletes the item's file.</summary>
+    public async Task ShredAndDeleteAsync(StoredItem item, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Server(ServerOf(item)).ShredUnitAsync(item.UnitId, cancellationToken);
+        }
+        catch (ItemNotFoundException)
+        {
+            // Already gone on the server: removing the local copy finishes the job.
+        }
+
+        Items.Delete(item);
+    }
+
+    /// <summary>Shreds a unit that no saved item uses (an add that failed, a rotation's old unit), if the server can be reached.</summary>
+    public async Task TryShredAsync(Uri server, Guid unitId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Server(server).ShredUnitAsync(unitId, cancellationToken);
+        }
+        catch (SymbolonException)
+        {
+            // The unit stays on the server unused; its share alone opens nothing.
+        }
+    }
+
+    /// <summary>Wipes the keys held in memory.</summary>
+    public void Dispose()
+    {
+        foreach (var server in _servers.Values)
+        {
+            server.Dispose();
+        }
+
+        _device.Dispose();
+        _rootKey.Dispose();
+    }
+
+    private DataKey DeriveDataKey(ServerShare serverShare, ItemContext context)
+    {
+        using var clientShare = _rootKey.DeriveClientShare(context.VaultId, context.UnitId);
+        return DataKey.Derive(clientShare, serverShare, context);
+    }
+}
