@@ -17,4 +17,19 @@ public static class Headers
 
     /// <summary>The WWW-Authenticate challenge of a 401 on a session route.</summary>
     public const string DpopChallenge = "DPoP algs=\"ES256\"";
+
+    /// <summary>Carries <see cref="DpopScheme"/> or <see cref="BearerScheme"/> credentials.</summary>
+    public const string Authorization = "Authorization";
+
+    /// <summary>"application/json" on every request with a body.</summary>
+    public const string ContentType = "Content-Type";
+
+    /// <summary>Whole seconds to wait, on every 429.</summary>
+    public const string RetryAfter = "Retry-After";
+
+    /// <summary>The challenge of a 401 (<see cref="DpopChallenge"/> on session routes).</summary>
+    public const string WwwAuthenticate = "WWW-Authenticate";
+
+    /// <summary>The path of what a 201 created.</summary>
+    public const string Location = "Location";
 }

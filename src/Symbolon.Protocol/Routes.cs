@@ -8,6 +8,9 @@ namespace Symbolon.Protocol;
 /// </summary>
 public static class Routes
 {
+    /// <summary>The prefix every route below starts with: the v1 API, the part browsers may reach cross-origin.</summary>
+    public const string ApiBase = "/v1";
+
     /// <summary>POST: <see cref="CreateAccountRequest"/> → 201 <see cref="CreateAccountResponse"/>.</summary>
     public const string Accounts = "/v1/accounts";
 

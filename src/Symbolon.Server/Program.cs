@@ -19,6 +19,7 @@ builder.AddSymbolonOptions()
     .AddSymbolonUnits()
     .AddSymbolonProtocol()
     .AddSymbolonOperations()
+    .AddSymbolonBrowserClients()
     .UseSafeUrls();
 
 var app = builder.Build();
@@ -53,6 +54,8 @@ if (command != "serve")
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseApiCors();
+app.UseWebApp();
 
 app.MapAccounts();
 app.MapSessions();

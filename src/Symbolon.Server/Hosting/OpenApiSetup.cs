@@ -161,7 +161,7 @@ public static class OpenApiSetup
             {
                 response.Headers = new Dictionary<string, IOpenApiHeader>
                 {
-                    ["Retry-After"] = new OpenApiHeader
+                    [Headers.RetryAfter] = new OpenApiHeader
                     {
                         Description = "Whole seconds to wait before trying again.",
                         Required = true,

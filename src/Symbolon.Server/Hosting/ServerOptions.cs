@@ -30,6 +30,12 @@ public sealed class ServerOptions
     public ReleaseLimitOptions Limits { get; set; } = new();
 
     public OidcOptions Oidc { get; set; } = new();
+
+    /// <summary>Browser origins allowed to call the /v1 API (CORS). None by default.</summary>
+    public CrossOriginOptions Cors { get; set; } = new();
+
+    /// <summary>The reference web app served at /app/. Not served by default.</summary>
+    public WebAppOptions WebApp { get; set; } = new();
 }
 
 /// <summary>The storage backends; both run the same model, each with its own committed migrations.</summary>
@@ -151,4 +157,21 @@ public sealed class OidcOptions
 
     /// <summary>Disable local password accounts when every login goes through the issuer.</summary>
     public bool DisableLocalAccounts { get; set; }
+}
+
+/// <summary>Cross-origin access to the /v1 API for browser clients served from elsewhere (checked by BrowserClientOptionsValidator).</summary>
+public sealed class CrossOriginOptions
+{
+    /// <summary>
+    /// Exact origins as browsers send them ("https://app.example.com", "http://127.0.0.1:8080"); http only on loopback.
+    /// Empty (the default): no origin but the server's own may call the API from a browser.
+    /// </summary>
+    public IList<string> AllowedOrigins { get; } = [];
+}
+
+/// <summary>Serving the built reference web app (clients/web) at /app/.</summary>
+public sealed class WebAppOptions
+{
+    /// <summary>The directory holding the built app (index.html and its assets), relative to the working directory or absolute. Unset: not served.</summary>
+    public string? Path { get; set; }
 }
