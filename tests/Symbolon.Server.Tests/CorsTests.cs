@@ -87,10 +87,7 @@ public sealed class CorsTests
         using var app = new SymbolonApp(new() { ["Symbolon:Cors:AllowedOrigins:0"] = AllowedOrigin });
         using var http = app.CreateClient();
 
-        var preflight = await http.SendAsync(Preflight("/v1/sessions", OtherOrigin, "POST", "content-type,dpop"));
-        var request = new HttpRequestMessage(HttpMethod.Get, "/v1/audit/key");
-        request.Headers.Add("Origin", OtherOrigin);
-        var response = await http.SendAsync(request);
+        var (preflight, response) = await PreflightAndGetAsync(http, "/v1/audit/key", OtherOrigin);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         foreach (var answer in new[] { preflight, response })
@@ -108,10 +105,7 @@ public sealed class CorsTests
         using var app = new SymbolonApp();
         using var http = app.CreateClient();
 
-        var preflight = await http.SendAsync(Preflight("/v1/sessions", AllowedOrigin, "POST", "content-type,dpop"));
-        var request = new HttpRequestMessage(HttpMethod.Get, "/v1/audit/key");
-        request.Headers.Add("Origin", LoopbackOrigin);
-        var response = await http.SendAsync(request);
+        var (preflight, response) = await PreflightAndGetAsync(http, "/v1/audit/key", AllowedOrigin);
 
         Assert.NotEqual(HttpStatusCode.NoContent, preflight.StatusCode);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -129,10 +123,7 @@ public sealed class CorsTests
         using var app = new SymbolonApp(new() { ["Symbolon:Cors:AllowedOrigins:0"] = AllowedOrigin });
         using var http = app.CreateClient();
 
-        var preflight = await http.SendAsync(Preflight(path, AllowedOrigin, "GET", "authorization"));
-        var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Add("Origin", AllowedOrigin);
-        var response = await http.SendAsync(request);
+        var (preflight, response) = await PreflightAndGetAsync(http, path, AllowedOrigin);
 
         AssertNoCorsHeaders(preflight);
         AssertNoCorsHeaders(response);
@@ -199,6 +190,15 @@ public sealed class CorsTests
             .Order(StringComparer.Ordinal);
 
         Assert.Equal(BrowserClients.ApiMethods.Order(StringComparer.Ordinal), methods);
+    }
+
+    /// <summary>What a page on <paramref name="origin"/> sends for an authenticated GET: the preflight, then the request.</summary>
+    private static async Task<(HttpResponseMessage Preflight, HttpResponseMessage Response)> PreflightAndGetAsync(HttpClient http, string path, string origin)
+    {
+        var preflight = await http.SendAsync(Preflight(path, origin, "GET", "authorization,dpop"));
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Add("Origin", origin);
+        return (preflight, await http.SendAsync(request));
     }
 
     private static HttpRequestMessage Preflight(string path, string origin, string method, string headers)
