@@ -43,7 +43,7 @@ export function blindedInfo(unitId: string): Bytes {
  * A blinded item's server share from the verified 64-byte POPRF output. The caller wipes the output and the share.
  * @throws {ArgumentError} The output is not 64 bytes.
  */
-export function blindedShareFromOutput(output: Uint8Array): Promise<Bytes> {
+export async function blindedShareFromOutput(output: Uint8Array): Promise<Bytes> {
   requireLength(output, OutputSize, 'output');
   return hkdf(output, ShareLabel, 32);
 }
