@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -18,6 +19,8 @@ internal static class DeviceSecrets
     private const string RootKeyFile = "root.key";
     private const string DeviceKeyFile = "device.key";
     private const int SaltSize = 16;
+    private const int NonceSize = 12;
+    private const int TagSize = 16;
 
     public static ClientRootKey LoadOrCreateRootKey(ClientHome home, string? passphrase)
     {
@@ -26,18 +29,33 @@ internal static class DeviceSecrets
         {
             using var fresh = ClientRootKey.Generate();
             var raw = new byte[ClientRootKey.KeySize];
+            byte[]? encoded = null;
             try
             {
                 fresh.ExportUnsafe(raw);
-                ClientHome.WriteAtomically(path, Encode(raw, passphrase), overwrite: false);
+                encoded = Encode(raw, passphrase);
+                ClientHome.WriteAtomically(path, encoded, overwrite: false);
             }
             finally
             {
                 CryptographicOperations.ZeroMemory(raw);
+                if (encoded is not null)
+                {
+                    CryptographicOperations.ZeroMemory(encoded);
+                }
             }
         }
 
-        return Decode(File.ReadAllBytes(path), passphrase);
+        // Unprotected, the file is the key in base64: wiped like the key itself.
+        var file = File.ReadAllBytes(path);
+        try
+        {
+            return Decode(file, passphrase);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(file);
+        }
     }
 
     public static DeviceKey LoadOrCreateDeviceKey(ClientHome home)
@@ -62,6 +80,11 @@ internal static class DeviceSecrets
         {
             return DeviceKey.ImportPkcs8(bytes);
         }
+        catch (ArgumentException exception)
+        {
+            throw new InvalidOperationSymbolonException(
+                "device.key is damaged: it is not a PKCS#8 P-256 private key.", "Run `symbolon login --new-device` to enrol a new device key.", exception);
+        }
         finally
         {
             CryptographicOperations.ZeroMemory(bytes);
@@ -71,67 +94,92 @@ internal static class DeviceSecrets
     /// <summary>Replaces the device key (after this device was revoked, a fresh key is a new device).</summary>
     public static void ResetDeviceKey(ClientHome home) => ClientHome.Delete(home.File(DeviceKeyFile));
 
+    /// <summary>root.key's bytes for <paramref name="raw"/>; the caller wipes them (unprotected, they hold the key).</summary>
     private static byte[] Encode(byte[] raw, string? passphrase)
     {
         if (string.IsNullOrEmpty(passphrase))
         {
-            return JsonSerializer.SerializeToUtf8Bytes(new RootKeyContent(Version, Unprotected) { Key = Convert.ToBase64String(raw) }, FileJson);
+            return JsonSerializer.SerializeToUtf8Bytes(new RootKeyContent(Version, Unprotected) { Key = raw }, FileJson);
         }
 
         var salt = RandomNumberGenerator.GetBytes(SaltSize);
-        var nonce = RandomNumberGenerator.GetBytes(12);
-        var wrapped = new byte[raw.Length + 16];
+        var nonce = RandomNumberGenerator.GetBytes(NonceSize);
+        var wrapped = new byte[raw.Length + TagSize];
         using (var wrappingKey = new SecretKeyHolder(DeriveWrappingKey(passphrase, salt, PassphraseMemoryKib, PassphrasePasses)))
-        using (var aes = new AesGcm(wrappingKey.Bytes, 16))
+        using (var aes = new AesGcm(wrappingKey.Bytes, TagSize))
         {
             aes.Encrypt(nonce, raw, wrapped.AsSpan(0, raw.Length), wrapped.AsSpan(raw.Length), Encoding.ASCII.GetBytes(WrapLabel));
         }
 
         return JsonSerializer.SerializeToUtf8Bytes(
-            new RootKeyContent(Version, Argon2id)
-            {
-                MemoryKib = PassphraseMemoryKib,
-                Passes = PassphrasePasses,
-                Salt = Convert.ToBase64String(salt),
-                Nonce = Convert.ToBase64String(nonce),
-                Wrapped = Convert.ToBase64String(wrapped),
-            },
+            new RootKeyContent(Version, Argon2id) { MemoryKib = PassphraseMemoryKib, Passes = PassphrasePasses, Salt = salt, Nonce = nonce, Wrapped = wrapped },
             FileJson);
     }
 
     private static ClientRootKey Decode(byte[] file, string? passphrase)
     {
-        var root = JsonSerializer.Deserialize<RootKeyContent>(file, FileJson);
-        if (root?.Version != Version)
+        var root = Parse(file);
+        try
         {
-            throw new InvalidOperationSymbolonException("root.key has an unknown version.");
+            return root.Protection switch
+            {
+                Unprotected => root.Key is { Length: ClientRootKey.KeySize } key ? ClientRootKey.Import(key) : throw Damaged($"`key` is missing or not {ClientRootKey.KeySize} bytes"),
+                Argon2id => Unwrap(root, passphrase),
+                _ => throw Damaged("`protection` is missing or unknown"),
+            };
+        }
+        finally
+        {
+            root.Wipe();
+        }
+    }
+
+    /// <summary>The file's members, base64 decoded straight into byte arrays (which <see cref="RootKeyContent.Wipe"/> clears).</summary>
+    private static RootKeyContent Parse(byte[] file)
+    {
+        RootKeyContent? root;
+        try
+        {
+            root = JsonSerializer.Deserialize<RootKeyContent>(file, FileJson);
+        }
+        catch (JsonException)
+        {
+            // Not passed on as the inner exception: its message may quote the file, which holds the key.
+            throw Damaged("it is not the JSON this client writes");
         }
 
-        if (root.Protection == Unprotected)
+        if (root is null)
         {
-            var raw = Convert.FromBase64String(root.Key!);
-            try
-            {
-                return ClientRootKey.Import(raw);
-            }
-            finally
-            {
-                CryptographicOperations.ZeroMemory(raw);
-            }
+            throw Damaged("it holds no key");
         }
 
+        if (root.Version != Version)
+        {
+            root.Wipe();
+            throw new InvalidOperationSymbolonException("root.key has an unknown version.", "It was written by a newer Symbolon client, or is damaged.");
+        }
+
+        return root;
+    }
+
+    private static ClientRootKey Unwrap(RootKeyContent root, string? passphrase)
+    {
         if (string.IsNullOrEmpty(passphrase))
         {
             throw new NotLoggedInException("The device root key is protected by a passphrase.", "Set SYMBOLON_PASSPHRASE or pass --passphrase-stdin.");
         }
 
+        if (root is not { Salt.Length: SaltSize, Nonce.Length: NonceSize, Wrapped.Length: ClientRootKey.KeySize + TagSize, MemoryKib: > 0, Passes: > 0 })
+        {
+            throw Damaged("`salt`, `nonce`, `wrapped`, `memoryKib` or `passes` is missing or out of range");
+        }
+
         var key = new byte[ClientRootKey.KeySize];
-        var wrapped = Convert.FromBase64String(root.Wrapped!);
         try
         {
-            using var wrappingKey = new SecretKeyHolder(DeriveWrappingKey(passphrase, Convert.FromBase64String(root.Salt!), root.MemoryKib!.Value, root.Passes!.Value));
-            using var aes = new AesGcm(wrappingKey.Bytes, 16);
-            aes.Decrypt(Convert.FromBase64String(root.Nonce!), wrapped.AsSpan(0, key.Length), wrapped.AsSpan(key.Length), key, Encoding.ASCII.GetBytes(WrapLabel));
+            using var wrappingKey = new SecretKeyHolder(DeriveStoredWrappingKey(passphrase, root.Salt, root.MemoryKib.Value, root.Passes.Value));
+            using var aes = new AesGcm(wrappingKey.Bytes, TagSize);
+            aes.Decrypt(root.Nonce, root.Wrapped.AsSpan(0, key.Length), root.Wrapped.AsSpan(key.Length), key, Encoding.ASCII.GetBytes(WrapLabel));
             return ClientRootKey.Import(key);
         }
         catch (AuthenticationTagMismatchException)
@@ -143,6 +191,23 @@ internal static class DeviceSecrets
             CryptographicOperations.ZeroMemory(key);
         }
     }
+
+    /// <summary>The wrapping key under the file's own cost parameters; ones Argon2id refuses mean the file was altered.</summary>
+    private static byte[] DeriveStoredWrappingKey(string passphrase, byte[] salt, long memoryKib, long passes)
+    {
+        try
+        {
+            return DeriveWrappingKey(passphrase, salt, memoryKib, passes);
+        }
+        catch (ArgumentException)
+        {
+            throw Damaged("`memoryKib` or `passes` is out of range");
+        }
+    }
+
+    private static InvalidOperationSymbolonException Damaged(string why) =>
+        new($"root.key is damaged: {why}.",
+            "Restore root.key from a backup of this client directory: the items here open only with the key it holds (a new one, made if the file is removed, opens none of them).");
 
     private const int Version = 1;
     private const string Unprotected = "none";
@@ -168,20 +233,82 @@ internal static class DeviceSecrets
         }
     }
 
-    /// <summary>root.key: the raw key (protection "none"), or the key wrapped under an Argon2id-derived key (base64 throughout).</summary>
-    private sealed record RootKeyContent(int Version, string Protection)
+    /// <summary>
+    /// root.key: the raw key (protection "none"), or the key wrapped under an Argon2id-derived key; byte members in
+    /// base64 (System.Text.Json's encoding of byte arrays), so no string copy of the key is ever made.
+    /// </summary>
+    private sealed record RootKeyContent(int Version, string? Protection)
     {
-        public string? Key { get; init; }
+        [JsonConverter(typeof(Base64AsWritten))]
+        public byte[]? Key { get; init; }
 
         public long? MemoryKib { get; init; }
 
         public long? Passes { get; init; }
 
-        public string? Salt { get; init; }
+        [JsonConverter(typeof(Base64AsWritten))]
+        public byte[]? Salt { get; init; }
 
-        public string? Nonce { get; init; }
+        [JsonConverter(typeof(Base64AsWritten))]
+        public byte[]? Nonce { get; init; }
 
-        public string? Wrapped { get; init; }
+        [JsonConverter(typeof(Base64AsWritten))]
+        public byte[]? Wrapped { get; init; }
+
+        public void Wipe()
+        {
+            foreach (var bytes in (byte[]?[])[Key, Salt, Nonce, Wrapped])
+            {
+                if (bytes is not null)
+                {
+                    CryptographicOperations.ZeroMemory(bytes);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Byte members as version 1 files have them: base64 written as a JSON string by the default encoder, which escapes
+    /// '+' as \u002B. Written here into buffers that are wiped, not through a string or the writer's own escaping
+    /// (whose scratch buffers go back to the pool unwiped); read by System.Text.Json, which decodes either form.
+    /// </summary>
+    private sealed class Base64AsWritten : JsonConverter<byte[]>
+    {
+        private static ReadOnlySpan<byte> EscapedPlus => "\\u002B"u8;
+
+        public override byte[] Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.GetBytesFromBase64();
+
+        public override void Write(Utf8JsonWriter writer, byte[] value, JsonSerializerOptions options)
+        {
+            var base64 = new byte[Base64.GetMaxEncodedToUtf8Length(value.Length)];
+            var quoted = new byte[2 + (base64.Length * EscapedPlus.Length)];
+            try
+            {
+                Base64.EncodeToUtf8(value, base64, out _, out var encoded);
+                var length = 0;
+                quoted[length++] = (byte)'"';
+                foreach (var character in base64.AsSpan(0, encoded))
+                {
+                    if (character == (byte)'+')
+                    {
+                        EscapedPlus.CopyTo(quoted.AsSpan(length));
+                        length += EscapedPlus.Length;
+                    }
+                    else
+                    {
+                        quoted[length++] = character;
+                    }
+                }
+
+                quoted[length++] = (byte)'"';
+                writer.WriteRawValue(quoted.AsSpan(0, length), skipInputValidation: true);
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(base64);
+                CryptographicOperations.ZeroMemory(quoted);
+            }
+        }
     }
 
     private sealed class SecretKeyHolder(byte[] bytes) : IDisposable

@@ -40,7 +40,9 @@ public sealed class ItemTamperedException(string message, Exception? innerExcept
     : SymbolonException(message, "Restore the item from a backup, or remove it and add it again.", innerException);
 
 /// <summary>The request or local state is invalid (bad name, duplicate, corrupt configuration).</summary>
-public sealed class InvalidOperationSymbolonException(string message, string? hint = null) : SymbolonException(message, hint);
+public sealed class InvalidOperationSymbolonException(string message, string? hint = null, Exception? innerException = null)
+    : SymbolonException(message, hint, innerException);
 
 /// <summary>The key server's answer does not fit the protocol (e.g. a receipt that does not verify).</summary>
-public sealed class ProtocolException(string message) : SymbolonException(message, "The key server may be misconfigured or compromised; tell its operator.");
+public sealed class ProtocolException(string message, Exception? innerException = null)
+    : SymbolonException(message, "The key server may be misconfigured or compromised; tell its operator.", innerException);

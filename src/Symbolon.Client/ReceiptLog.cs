@@ -65,15 +65,7 @@ internal sealed class ReceiptLog(ClientHome home)
     /// </summary>
     public static AuditCheckResult Check(IReadOnlyList<StoredReceipt> receipts, AuditKeyView key, IReadOnlyDictionary<long, byte[]> log)
     {
-        using var auditKey = ECDsa.Create(new ECParameters
-        {
-            Curve = ECCurve.NamedCurves.nistP256,
-            Q = new ECPoint
-            {
-                X = System.Buffers.Text.Base64Url.DecodeFromChars(key.X),
-                Y = System.Buffers.Text.Base64Url.DecodeFromChars(key.Y),
-            },
-        });
+        using var auditKey = AuditKey(key);
         var missing = new List<long>();
         foreach (var receipt in receipts)
         {
@@ -90,6 +82,33 @@ internal sealed class ReceiptLog(ClientHome home)
         }
 
         return new AuditCheckResult(receipts.Count, missing);
+    }
+
+    /// <summary>The server's audit key from its JWK; one that is not a P-256 public key is the server's fault.</summary>
+    private static ECDsa AuditKey(AuditKeyView key)
+    {
+        const string NotP256 = "The server's audit key is not a P-256 public key (a JWK with kty EC, crv P-256 and base64url x and y).";
+        if (key is not { Kty: "EC", Crv: "P-256" })
+        {
+            throw new ProtocolException(NotP256);
+        }
+
+        try
+        {
+            return ECDsa.Create(new ECParameters
+            {
+                Curve = ECCurve.NamedCurves.nistP256,
+                Q = new ECPoint
+                {
+                    X = System.Buffers.Text.Base64Url.DecodeFromChars(key.X),
+                    Y = System.Buffers.Text.Base64Url.DecodeFromChars(key.Y),
+                },
+            });
+        }
+        catch (Exception exception) when (exception is FormatException or CryptographicException or ArgumentException)
+        {
+            throw new ProtocolException(NotP256, exception);
+        }
     }
 }
 

@@ -27,10 +27,20 @@ internal sealed class VaultContext : IDisposable
         Items = new ItemStore(Home, modes);
         State = StateFiles.ReadOrCreateVault(Home);
         _rootKey = DeviceSecrets.LoadOrCreateRootKey(Home, options.Passphrase);
-        _device = DeviceSecrets.LoadOrCreateDeviceKey(Home);
-        StateFiles.MigrateLegacySession(Home);
-        Sessions = new SessionManager(Home, options, () => State.Server);
-        Receipts = new ReceiptLog(Home);
+        try
+        {
+            _device = DeviceSecrets.LoadOrCreateDeviceKey(Home);
+            StateFiles.MigrateLegacySession(Home);
+            Sessions = new SessionManager(Home, options, () => State.Server);
+            Receipts = new ReceiptLog(Home);
+        }
+        catch
+        {
+            // No caller gets this object to dispose: the keys loaded so far are wiped here.
+            _device?.Dispose();
+            _rootKey.Dispose();
+            throw;
+        }
     }
 
     public VaultClientOptions Options { get; }
@@ -97,22 +107,12 @@ internal sealed class VaultContext : IDisposable
 
     /// <summary>Opens the item with this server share; a failure is the one <see cref="ItemTamperedException"/>.</summary>
     public Credential Open(StoredItem item, ServerShare serverShare, ItemContext context) =>
-        TryOpen(item, serverShare, context)
-        ?? throw new ItemTamperedException($"The item '{item.Name}' could not be opened: it is damaged, was altered, or belongs to another vault.");
+        OpenOrNull(item, serverShare, context, out var failure)
+        ?? throw new ItemTamperedException($"The item '{item.Name}' could not be opened: it is damaged, was altered, or belongs to another vault.", failure);
 
     /// <summary>The item opened with this server share, or null if it does not open (a caller trying several shares).</summary>
-    public Credential? TryOpen(StoredItem item, ServerShare serverShare, ItemContext context)
-    {
-        using var dataKey = DeriveDataKey(serverShare, context);
-        try
-        {
-            return SealedItem.Open(dataKey, item.SealedItem);
-        }
-        catch (ItemOpenException)
-        {
-            return null;
-        }
-    }
+    public Credential? OpenOrNull(StoredItem item, ServerShare serverShare, ItemContext context) =>
+        OpenOrNull(item, serverShare, context, out _);
 
     /// <summary>Blinded mode's private POPRF input for the unit in <paramref name="context"/> (docs/spec.md §10).</summary>
     public void DeriveBlindedInput(ItemContext context, Span<byte> destination) =>
@@ -134,7 +134,7 @@ internal sealed class VaultContext : IDisposable
     }
 
     /// <summary>Shreds a unit that no saved item uses (an add that failed, a rotation's old unit), if the server can be reached.</summary>
-    public async Task TryShredAsync(Uri server, Guid unitId, CancellationToken cancellationToken)
+    public async Task ShredIfReachableAsync(Uri server, Guid unitId, CancellationToken cancellationToken)
     {
         try
         {
@@ -156,6 +156,21 @@ internal sealed class VaultContext : IDisposable
 
         _device.Dispose();
         _rootKey.Dispose();
+    }
+
+    private Credential? OpenOrNull(StoredItem item, ServerShare serverShare, ItemContext context, out ItemOpenException? failure)
+    {
+        using var dataKey = DeriveDataKey(serverShare, context);
+        try
+        {
+            failure = null;
+            return SealedItem.Open(dataKey, item.SealedItem);
+        }
+        catch (ItemOpenException exception)
+        {
+            failure = exception;
+            return null;
+        }
     }
 
     private DataKey DeriveDataKey(ServerShare serverShare, ItemContext context)

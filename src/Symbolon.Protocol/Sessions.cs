@@ -10,8 +10,11 @@ public sealed record LoginRequest(string? Username = null, string? Password = nu
     public override string ToString() => $"LoginRequest {{ Username = {Username}, DeviceName = {DeviceName} }}";
 }
 
-/// <summary>Exchanges a single-use refresh token (with a DPoP proof from the session's device) for new tokens.</summary>
-public sealed record RefreshRequest(string RefreshToken)
+/// <summary>
+/// Exchanges a single-use refresh token (with a DPoP proof from the session's device) for new tokens. A missing or
+/// empty token is an invalid refresh token (401), like an unknown one.
+/// </summary>
+public sealed record RefreshRequest(string? RefreshToken = null)
 {
     /// <summary>Never shows the token.</summary>
     public override string ToString() => "RefreshRequest { RefreshToken = (redacted) }";

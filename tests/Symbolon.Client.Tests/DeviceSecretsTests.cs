@@ -76,6 +76,78 @@ public sealed class DeviceSecretsTests : IDisposable
         Assert.DoesNotContain(Directory.GetFiles(_path), f => Path.GetFileName(f).StartsWith(".tmp-", StringComparison.Ordinal));
     }
 
+    public static TheoryData<string, string?> DamagedRootKeys() => new()
+    {
+        { "not json", null },
+        { "{", null },
+        { "null", null },
+        { """{"version":1}""", null },
+        { """{"version":1,"protection":"none"}""", null },
+        { """{"version":1,"protection":"none","key":null}""", null },
+        { """{"version":1,"protection":"none","key":"AAAA"}""", null },
+        { """{"version":1,"protection":"none","key":"not base64!"}""", null },
+        { """{"version":1,"protection":"none","key":5}""", null },
+        { """{"version":1,"protection":"rot13","key":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}""", null },
+        { """{"version":1,"protection":"argon2id"}""", "a long passphrase" },
+        { """{"version":1,"protection":"argon2id","memoryKib":65536,"passes":3,"salt":"AAAAAAAAAAAAAAAAAAAAAA==","nonce":"AAAA","wrapped":"AAAA"}""", "a long passphrase" },
+        { """{"version":1,"protection":"argon2id","memoryKib":1,"passes":3,"salt":"AAAAAAAAAAAAAAAAAAAAAA==","nonce":"AAAAAAAAAAAAAAAA","wrapped":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="}""", "a long passphrase" },
+    };
+
+    [Theory]
+    [MemberData(nameof(DamagedRootKeys))]
+    public void A_damaged_root_key_file_is_refused_as_damaged_with_a_hint(string content, string? passphrase)
+    {
+        var home = new ClientHome(_path);
+        File.WriteAllText(Path.Combine(_path, "root.key"), content);
+
+        var damaged = Assert.Throws<InvalidOperationSymbolonException>(() => DeviceSecrets.LoadOrCreateRootKey(home, passphrase).Dispose());
+
+        Assert.StartsWith("root.key is damaged", damaged.Message, StringComparison.Ordinal);
+        Assert.NotNull(damaged.Hint);
+    }
+
+    [Fact]
+    public void A_damaged_device_key_file_is_refused_as_damaged_with_a_hint()
+    {
+        var home = new ClientHome(_path);
+        File.WriteAllText(Path.Combine(_path, "device.key"), "not a key");
+
+        var damaged = Assert.Throws<InvalidOperationSymbolonException>(() => DeviceSecrets.LoadOrCreateDeviceKey(home).Dispose());
+        var opening = Assert.Throws<InvalidOperationSymbolonException>(() => VaultClient.Open(new VaultClientOptions { HomePath = _path }).Dispose());
+
+        Assert.StartsWith("device.key is damaged", damaged.Message, StringComparison.Ordinal);
+        Assert.Equal(damaged.Message, opening.Message);
+        Assert.NotNull(damaged.Hint);
+    }
+
+    /// <summary>root.key as the first client wrote it (an anonymous object per protection): existing files keep reading, new ones read with older clients.</summary>
+    [Fact]
+    public void Root_key_files_are_written_byte_for_byte_as_before()
+    {
+        var home = new ClientHome(_path);
+        var protectedHome = new ClientHome(Path.Combine(_path, "protected"));
+        using var plain = DeviceSecrets.LoadOrCreateRootKey(home, passphrase: null);
+        using var wrapped = DeviceSecrets.LoadOrCreateRootKey(protectedHome, "a long passphrase");
+        var plainFile = File.ReadAllBytes(Path.Combine(_path, "root.key"));
+        var wrappedFile = File.ReadAllBytes(Path.Combine(protectedHome.Path, "root.key"));
+        var stored = JsonDocument.Parse(wrappedFile).RootElement;
+
+        var plainBefore = JsonSerializer.SerializeToUtf8Bytes(new { version = 1, protection = "none", key = Convert.ToBase64String(Export(plain)) });
+        var wrappedBefore = JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            version = 1,
+            protection = "argon2id",
+            memoryKib = 64L * 1024,
+            passes = 3L,
+            salt = stored.GetProperty("salt").GetString(),
+            nonce = stored.GetProperty("nonce").GetString(),
+            wrapped = stored.GetProperty("wrapped").GetString(),
+        });
+
+        Assert.Equal(plainBefore, plainFile);
+        Assert.Equal(wrappedBefore, wrappedFile);
+    }
+
     public void Dispose() => Directory.Delete(_path, recursive: true);
 
     private static byte[] Export(ClientRootKey key)

@@ -17,6 +17,7 @@ public sealed class AccountTests
         var created = await client.Http.PostAsJsonAsync("/v1/accounts", new { username = "  Alice.Example@Test ", password = TestClient.Password });
 
         var json = await created.AssertOkJsonAsync(HttpStatusCode.Created);
+        Assert.Null(created.Headers.Location); // no route serves an account, so none is pointed at
         Assert.Equal("alice.example@test", json.GetProperty("username").GetString());
         var userId = json.GetProperty("userId").GetGuid();
         Assert.NotEqual(Guid.Empty, userId);

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Text;
 
 namespace Symbolon.Server.Tests;
@@ -50,25 +49,32 @@ public sealed class ContractTests
         var release = await client.SendAsync(HttpMethod.Post, $"/v1/units/{unit.Id}/release", new { version = "one" });
         var evaluate = await client.SendAsync(HttpMethod.Post, $"/v1/units/{unit.Id}/evaluate", new { blindedElement = (byte[]?)null, epoch = 1 });
         var audit = await client.SendAsync(HttpMethod.Get, "/v1/audit?limit=many");
+        var evaluateWithoutEpoch = await client.SendAsync(HttpMethod.Post, $"/v1/units/{unit.Id}/evaluate", new { blindedElement = new byte[32] });
+        var confirmWithoutEpoch = await client.SendAsync(HttpMethod.Post, "/v1/oprf/confirm", new { });
 
         Assert.Contains("`version`", (await confirm.AssertProblemAsync(HttpStatusCode.BadRequest, "invalid-request")).GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Contains("`version` must be a whole number or null", (await release.AssertProblemAsync(HttpStatusCode.BadRequest, "invalid-request")).GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Contains("`blindedElement` must be a base64 string", (await evaluate.AssertProblemAsync(HttpStatusCode.BadRequest, "invalid-request")).GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Contains("limit", (await audit.AssertProblemAsync(HttpStatusCode.BadRequest, "invalid-request")).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("`epoch`", (await evaluateWithoutEpoch.AssertProblemAsync(HttpStatusCode.BadRequest, "invalid-request")).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("`epoch`", (await confirmWithoutEpoch.AssertProblemAsync(HttpStatusCode.BadRequest, "invalid-request")).GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(records, app.WithDatabase(db => db.AuditRecords.Count()));
         Assert.Equal(proofs, app.WithDatabase(db => db.SeenProofs.Count()));
         Assert.Equal(HttpStatusCode.OK, (await client.ReleaseAsync(unit.Id)).StatusCode);
     }
 
-    [Fact]
-    public async Task A_refresh_without_a_token_answers_invalid_request()
+    /// <summary>As an unknown token: a missing one is not a malformed request but a refresh that cannot happen.</summary>
+    [Theory]
+    [InlineData("""{}""")]
+    [InlineData("""{"refreshToken":null}""")]
+    [InlineData("""{"refreshToken":""}""")]
+    public async Task A_refresh_without_a_token_answers_invalid_refresh_token(string body)
     {
         using var app = new SymbolonApp();
         using var client = await app.NewClient().SignUpAsync();
 
-        var response = await client.Http.PostAsJsonAsync("/v1/sessions/refresh", new { });
+        var response = await client.Http.PostAsync("/v1/sessions/refresh", new StringContent(body, Encoding.UTF8, "application/json"));
 
-        var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest, "invalid-request");
-        Assert.Contains("`refreshToken`", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        await response.AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid-refresh-token");
     }
 }

@@ -157,9 +157,9 @@ internal sealed class KeyServerApi(Uri server, DeviceKey device, TimeProvider ti
             {
                 return await response.Content.ReadFromJsonAsync(answer, cancellationToken) ?? throw new JsonException("null");
             }
-            catch (JsonException)
+            catch (JsonException exception)
             {
-                throw new ProtocolException($"The key server at {server} sent a malformed answer.");
+                throw new ProtocolException($"The key server at {server} sent a malformed answer.", exception);
             }
         }
     }

@@ -21,6 +21,11 @@ internal sealed record SessionState(
 {
     [MemberNotNullWhen(true, nameof(AccessToken), nameof(RefreshToken))]
     public bool HasTokens => AccessToken is not null && RefreshToken is not null;
+
+    /// <summary>Never shows the tokens: only whether they are held.</summary>
+    public override string ToString() =>
+        $"SessionState {{ Server = {Server}, Username = {Username}, UserId = {UserId}, DeviceId = {DeviceId}, HasTokens = {HasTokens}, " +
+        $"AccessExpiresAt = {AccessExpiresAt:O}, LastActivity = {LastActivity:O} }}";
 }
 
 /// <summary>
@@ -108,7 +113,7 @@ internal static class StateFiles
         }
         catch (JsonException exception)
         {
-            throw new InvalidOperationSymbolonException($"'{path}' is damaged: {exception.Message}", "Remove it and log in again.");
+            throw new InvalidOperationSymbolonException($"'{path}' is damaged: {exception.Message}", "Remove it and log in again.", exception);
         }
     }
 }

@@ -71,7 +71,8 @@ public static partial class AccountEndpoints
             };
             db.Users.Add(user);
             await audit.AppendAsync(db, AuditEvents.AccountCreated, user.Id, cancellationToken: cancellationToken);
-            return TypedResults.Created($"{Routes.Accounts}/{user.Id}", new CreateAccountResponse(user.Id, username));
+            // No Location: an account has no route of its own to point at.
+            return TypedResults.Created((string?)null, new CreateAccountResponse(user.Id, username));
         }, cancellationToken);
     }
 

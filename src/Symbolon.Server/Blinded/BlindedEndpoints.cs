@@ -90,9 +90,7 @@ public static class BlindedEndpoints
         var retired = new List<int>();
         foreach (var old in pending > 0 ? [] : active.Where(k => k.Epoch < request.Epoch))
         {
-            old.State = UnitVersionState.Retired;
-            old.RetiredAt = time.GetUtcNow();
-            old.SealedKey = [];
+            OprfKeys.Retire(old, time.GetUtcNow());
             retired.Add(old.Epoch);
             await audit.AppendAsync(db, AuditEvents.OprfKeyRetired, caller.UserId, caller.Device.Id, unitVersion: old.Epoch, cancellationToken: cancellationToken);
         }

@@ -11,7 +11,7 @@ namespace Symbolon.Server.Blinded;
 
 /// <summary>
 /// The accounts' POPRF keys as stored: created per epoch and sealed under the KEK, opened for an evaluation or to show
-/// the public key (a damaged one is logged for the operator).
+/// the public key (a damaged one is logged for the operator), destroyed when the epoch is retired.
 /// </summary>
 public sealed partial class OprfKeys(ShareProtector protector, ILogger<OprfKeys> logger)
 {
@@ -80,6 +80,15 @@ public sealed partial class OprfKeys(ShareProtector protector, ILogger<OprfKeys>
         {
             CryptographicOperations.ZeroMemory(scalar);
         }
+    }
+
+    /// <summary>Destroying the sealed bytes is the retirement: without them no KEK can bring the key back.</summary>
+    public static void Retire(OprfKey key, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        key.State = UnitVersionState.Retired;
+        key.RetiredAt = now;
+        key.SealedKey = [];
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Stored POPRF key of user {UserId} epoch {Epoch} failed its integrity check (tampered row or wrong KEK)")]

@@ -72,6 +72,14 @@ public static class Problems
         Make(StatusCodes.Status500InternalServerError, ProblemTypes.KeyDamaged, "The stored key is damaged.",
             "The server's copy of this account's blinded-mode key failed its integrity check. The operator has been told.");
 
+    /// <summary>The 500 of a stored secret that failed its integrity check: <see cref="ProblemTypes.ShareDamaged"/> or <see cref="ProblemTypes.KeyDamaged"/>.</summary>
+    public static ProblemHttpResult Damaged(string slug) => slug switch
+    {
+        ProblemTypes.ShareDamaged => ShareDamaged(),
+        ProblemTypes.KeyDamaged => KeyDamaged(),
+        _ => throw new ArgumentException($"`{nameof(slug)}` must be {ProblemTypes.ShareDamaged} or {ProblemTypes.KeyDamaged}.", nameof(slug)),
+    };
+
     /// <summary>The slug of a problem built here (what metrics count a refusal under).</summary>
     public static string Slug(ProblemHttpResult problem)
     {

@@ -47,10 +47,14 @@ public static class UnitEndpoints
             .ToArray());
     }
 
-    /// <summary>Draws a fresh share with the CSPRNG (or takes the client's), stores it sealed, and returns it once.</summary>
+    /// <summary>
+    /// Draws a fresh share with the CSPRNG (or takes the client's), stores it sealed, and returns it once; the request's
+    /// copies are wiped once the answer is written.
+    /// </summary>
     private static async Task<Results<Created<ShareResponse>, ProblemHttpResult>> CreateAsync(
         ShareRequest? request, [AsParameters] SessionContext session, UnitShares shares)
     {
+        WipeSupplied(session, request);
         if (InvalidShare(request) is { } invalid)
         {
             return invalid;
@@ -73,7 +77,7 @@ public static class UnitEndpoints
             CreatedAt = session.Time.GetUtcNow(),
         };
         session.Db.Units.Add(unit);
-        var share = blinded ? null : shares.AddVersion(session.Db, unit, 1, unit.CreatedAt, request?.Share);
+        var share = blinded ? null : session.Http.WipeWhenDone(shares.AddVersion(session.Db, unit, 1, unit.CreatedAt, request?.Share));
         await session.Audit.AppendAsync(
             session.Db, AuditEvents.UnitCreated, caller.UserId, caller.Device.Id, unit.Id, blinded ? null : 1, blinded ? "blinded" : "", session.CancellationToken);
         // A share the client supplied is not echoed back: it has it, and it should cross the network once.
@@ -89,9 +93,12 @@ public static class UnitEndpoints
             UnitUseMode.Release,
             request?.Version,
             (unit, version) => UnitShares.FindActiveAsync(session.Db, unit, version, session.CancellationToken),
-            version => shares.TryOpen(session.Caller.UserId, version, out var share)
-                ? receipt => new ReleaseResponse(id, version.Version, share, receipt)
-                : null);
+            version =>
+            {
+                var opened = shares.TryOpen(session.Caller.UserId, version, out var share);
+                session.Http.WipeWhenDone(share);
+                return opened ? receipt => new ReleaseResponse(id, version.Version, share, receipt) : null;
+            });
 
     /// <summary>
     /// Adds a new version with a fresh share. Older versions stay releasable (so the client can open the item it is
@@ -100,6 +107,7 @@ public static class UnitEndpoints
     private static async Task<Results<Ok<ShareResponse>, ProblemHttpResult>> RotateAsync(
         Guid id, ShareRequest? request, [AsParameters] SessionContext session, UnitShares shares)
     {
+        WipeSupplied(session, request);
         if (InvalidShare(request) is { } invalid)
         {
             return invalid;
@@ -114,7 +122,7 @@ public static class UnitEndpoints
         }
 
         var next = await db.UnitVersions.Where(v => v.UnitId == id).MaxAsync(v => v.Version, cancellationToken) + 1;
-        var share = shares.AddVersion(db, unit, next, time.GetUtcNow(), request?.Share);
+        var share = session.Http.WipeWhenDone(shares.AddVersion(db, unit, next, time.GetUtcNow(), request?.Share));
         await audit.AppendAsync(db, AuditEvents.UnitRotated, caller.UserId, caller.Device.Id, id, next, cancellationToken: cancellationToken);
         return TypedResults.Ok(new ShareResponse(id, next, request?.Share is null ? share : null));
     }
@@ -161,6 +169,15 @@ public static class UnitEndpoints
 
         await audit.AppendAsync(db, AuditEvents.UnitShredded, caller.UserId, caller.Device.Id, id, cancellationToken: cancellationToken);
         return TypedResults.NoContent();
+    }
+
+    /// <summary>The share a client sent is wiped with the others the request holds, whatever the answer.</summary>
+    private static void WipeSupplied(SessionContext session, ShareRequest? request)
+    {
+        if (request?.Share is { } supplied)
+        {
+            session.Http.WipeWhenDone(supplied);
+        }
     }
 
     private static ProblemHttpResult? InvalidShare(ShareRequest? request) =>

@@ -16,16 +16,16 @@ namespace Symbolon.Server.Units;
 /// <param name="Kind">The units it uses; a unit of another kind answers 404.</param>
 /// <param name="UsedEvent">The audit event of a use.</param>
 /// <param name="DamagedDetail">The audit detail of a use refused because the stored secret failed its integrity check.</param>
-/// <param name="Damaged">The answer to that refusal.</param>
-public sealed record UnitUseMode(UnitKind Kind, string UsedEvent, string DamagedDetail, Func<ProblemHttpResult> Damaged)
+/// <param name="DamagedSlug">The problem type of that refusal (<see cref="Problems.Damaged"/> builds it).</param>
+public sealed record UnitUseMode(UnitKind Kind, string UsedEvent, string DamagedDetail, string DamagedSlug)
 {
     /// <summary>A share release: the version's share, unwrapped under the KEK.</summary>
     public static UnitUseMode Release { get; } =
-        new(UnitKind.Share, AuditEvents.UnitReleased, "stored share failed its integrity check", Problems.ShareDamaged);
+        new(UnitKind.Share, AuditEvents.UnitReleased, "stored share failed its integrity check", ProblemTypes.ShareDamaged);
 
     /// <summary>A blinded evaluation: the account's POPRF key of the epoch, evaluated on the client's blinded element.</summary>
     public static UnitUseMode Evaluate { get; } =
-        new(UnitKind.Blinded, AuditEvents.UnitEvaluated, "stored key failed its integrity check", Problems.KeyDamaged);
+        new(UnitKind.Blinded, AuditEvents.UnitEvaluated, "stored key failed its integrity check", ProblemTypes.KeyDamaged);
 }
 
 /// <summary>
@@ -85,7 +85,7 @@ public sealed class UnitUse(ReleaseLimiter limiter, AuditSigner signer, ServerMe
 
         if (open(secret) is not { } answer)
         {
-            return await DenyAsync(session, unitId, used, mode.DamagedDetail, mode.Damaged());
+            return await DenyAsync(session, unitId, used, mode.DamagedDetail, Problems.Damaged(mode.DamagedSlug));
         }
 
         var record = await audit.AppendAsync(db, mode.UsedEvent, caller.UserId, caller.Device.Id, unitId, used, cancellationToken: cancellationToken);
@@ -98,7 +98,7 @@ public sealed class UnitUse(ReleaseLimiter limiter, AuditSigner signer, ServerMe
     public static string[] ProblemSlugs(UnitUseMode mode)
     {
         ArgumentNullException.ThrowIfNull(mode);
-        return [ProblemTypes.NotFound, ProblemTypes.DeviceLocked, ProblemTypes.RateLimited, ProblemTypes.QuotaExceeded, Problems.Slug(mode.Damaged())];
+        return [ProblemTypes.NotFound, ProblemTypes.DeviceLocked, ProblemTypes.RateLimited, ProblemTypes.QuotaExceeded, mode.DamagedSlug];
     }
 
     /// <summary>The caller's live unit with this id (of this kind, when given), or null: others' units look the same as none.</summary>

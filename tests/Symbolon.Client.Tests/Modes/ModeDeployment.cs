@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Symbolon.Client.Modes;
 using Symbolon.Crypto;
 using Symbolon.Testing;
@@ -39,6 +40,13 @@ internal sealed class ModeDeployment : IDisposable
 
     /// <summary>The server set the items go to when the mode takes one ("trio", any 2 of the 3 servers), else null.</summary>
     public string? Set { get; private set; }
+
+    /// <summary>When set, changes each JSON answer (given the request's path) before the client reads it: a misbehaving server.</summary>
+    public Action<string, JsonNode>? AlterAnswer
+    {
+        get => _router.AlterAnswer;
+        set => _router.AlterAnswer = value;
+    }
 
     /// <summary>While true, every request fails as if no server listened.</summary>
     public bool Down
@@ -104,9 +112,25 @@ internal sealed class ModeDeployment : IDisposable
     {
         public bool Down { get; set; }
 
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            Down
-                ? throw new HttpRequestException(HttpRequestError.ConnectionError, $"Connection refused ({request.RequestUri!.Authority}).")
-                : servers[request.RequestUri!.Host].SendAsync(request, cancellationToken);
+        public Action<string, JsonNode>? AlterAnswer { get; set; }
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (Down)
+            {
+                throw new HttpRequestException(HttpRequestError.ConnectionError, $"Connection refused ({request.RequestUri!.Authority}).");
+            }
+
+            var response = await servers[request.RequestUri!.Host].SendAsync(request, cancellationToken);
+            if (AlterAnswer is not { } alter || response.Content.Headers.ContentType?.MediaType != "application/json")
+            {
+                return response;
+            }
+
+            var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken))!;
+            alter(request.RequestUri.AbsolutePath, answer);
+            response.Content = new StringContent(answer.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
+            return response;
+        }
     }
 }

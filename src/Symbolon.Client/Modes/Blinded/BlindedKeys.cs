@@ -44,7 +44,8 @@ internal static class BlindedKeys
             catch (Exception exception) when (exception is OprfException or ArgumentException or InvalidOperationException)
             {
                 throw new ProtocolException(
-                    $"The key server at {server} answered a blinded evaluation with a proof that does not verify against its key for epoch {epoch} pinned on this device: it evaluated with another key (or the answer was altered). Nothing was sealed or opened with it.");
+                    $"The key server at {server} answered a blinded evaluation with a proof that does not verify against its key for epoch {epoch} pinned on this device: it evaluated with another key (or the answer was altered). Nothing was sealed or opened with it.",
+                    exception);
             }
 
             return BlindedShare.FromOutput(output);

@@ -39,7 +39,7 @@ internal sealed class BlindedMode : IItemMode
         }
         catch
         {
-            await vault.TryShredAsync(server, created.UnitId, cancellationToken);
+            await vault.ShredIfReachableAsync(server, created.UnitId, cancellationToken);
             throw;
         }
     }
@@ -62,7 +62,7 @@ internal sealed class BlindedMode : IItemMode
 
         // Only now, with the new item durably saved, may the old file go and the old unit be shredded.
         vault.Items.Delete(item);
-        await vault.TryShredAsync(server, item.UnitId, cancellationToken);
+        await vault.ShredIfReachableAsync(server, item.UnitId, cancellationToken);
     }
 
     public Task RemoveAsync(VaultContext vault, StoredItem item, CancellationToken cancellationToken) =>

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Symbolon.Client.Items;
 using Symbolon.Crypto;
 using Symbolon.Protocol;
@@ -20,7 +19,7 @@ internal sealed class SplitMode : IItemMode
     {
         var server = vault.DefaultServer();
         var created = await vault.Server(server).CreateUnitAsync(null, cancellationToken);
-        var sealedItem = Seal(vault, created, new ItemContext(vault.VaultId, created.UnitId, (uint)created.Version, Mode), credential);
+        var sealedItem = Seal(vault, server, created, new ItemContext(vault.VaultId, created.UnitId, (uint)created.Version, Mode), credential);
         var item = new StoredItem(Format, name, created.UnitId, sealedItem, vault.Options.Time.GetUtcNow(), server);
         try
         {
@@ -28,7 +27,7 @@ internal sealed class SplitMode : IItemMode
         }
         catch
         {
-            await vault.TryShredAsync(server, created.UnitId, cancellationToken);
+            await vault.ShredIfReachableAsync(server, created.UnitId, cancellationToken);
             throw;
         }
 
@@ -40,8 +39,17 @@ internal sealed class SplitMode : IItemMode
         var server = vault.ServerOf(item);
         var context = item.Context();
         var released = await vault.Server(server).ReleaseAsync(item.UnitId, new ReleaseRequest((int)context.KeyVersion), cancellationToken);
+        return Open(vault, server, item, context, released);
+    }
+
+    /// <summary>
+    /// Opens the item with a release: the share is imported (and the answer's bytes wiped) before anything else, so that
+    /// keeping the receipt, which writes to disk and may fail, cannot leave them behind.
+    /// </summary>
+    internal static Credential Open(VaultContext vault, Uri server, StoredItem item, ItemContext context, ReleaseResponse released)
+    {
+        using var share = ServerShares.Import(server, released.Share);
         vault.Receipts.Keep(server, released.Receipt);
-        using var share = Import(released.Share);
         return vault.Open(item, share, context);
     }
 
@@ -52,7 +60,7 @@ internal sealed class SplitMode : IItemMode
         using var credential = await OpenAsync(vault, item, cancellationToken);
         var rotated = await vault.Server(server).RotateUnitAsync(item.UnitId, null, cancellationToken);
         var next = new ItemContext(context.VaultId, context.UnitId, (uint)rotated.Version, Mode);
-        vault.Items.Save(item with { SealedItem = Seal(vault, rotated, next, credential), Server = server });
+        vault.Items.Save(item with { SealedItem = Seal(vault, server, rotated, next, credential), Server = server });
 
         // Only now, with the new item durably saved, may the server destroy the old share.
         await vault.Server(server).ConfirmUnitAsync(item.UnitId, new ConfirmRequest(rotated.Version), cancellationToken);
@@ -61,22 +69,9 @@ internal sealed class SplitMode : IItemMode
     public Task RemoveAsync(VaultContext vault, StoredItem item, CancellationToken cancellationToken) =>
         vault.ShredAndDeleteAsync(item, cancellationToken);
 
-    private static byte[] Seal(VaultContext vault, ShareResponse drawn, ItemContext context, Credential credential)
+    private static byte[] Seal(VaultContext vault, Uri server, ShareResponse drawn, ItemContext context, Credential credential)
     {
-        using var share = Import(drawn.Share ?? throw new ProtocolException("The key server sent no share for a unit it drew."));
+        using var share = ServerShares.Import(server, drawn.Share);
         return vault.Seal(share, context, credential);
-    }
-
-    /// <summary>The server's share from its answer; the decoded bytes are wiped at once.</summary>
-    private static ServerShare Import(byte[] share)
-    {
-        try
-        {
-            return ServerShare.Import(share);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(share);
-        }
     }
 }

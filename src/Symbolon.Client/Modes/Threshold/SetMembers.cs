@@ -59,7 +59,7 @@ internal static class SetMembers
     {
         foreach (var result in created.Where(r => r.Error is null))
         {
-            await vault.TryShredAsync(result.Server, result.Value!.UnitId, cancellationToken);
+            await vault.ShredIfReachableAsync(result.Server, result.Value!.UnitId, cancellationToken);
         }
     }
 
@@ -89,14 +89,22 @@ internal static class SetMembers
     private static List<byte[]> Split(ServerShare secret, int threshold, int count)
     {
         var shares = Shamir.Split(secret, threshold, count);
+        var values = new List<byte[]>(shares.Length);
         try
         {
-            return [.. shares.Select(share =>
+            foreach (var share in shares)
             {
                 var value = new byte[Shamir.SecretSize];
+                values.Add(value);
                 share.ExportValueUnsafe(value);
-                return value;
-            })];
+            }
+
+            return values;
+        }
+        catch
+        {
+            values.ForEach(value => CryptographicOperations.ZeroMemory(value));
+            throw;
         }
         finally
         {

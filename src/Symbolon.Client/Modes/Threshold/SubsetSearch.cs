@@ -11,10 +11,10 @@ namespace Symbolon.Client.Modes.Threshold;
 internal static class SubsetSearch
 {
     /// <summary>The item opened with this combined secret, bound to its set; null if it does not open.</summary>
-    public static Credential? TryOpen(VaultContext vault, StoredItem item, ItemContext context, byte[] digest, ServerShare secret)
+    public static Credential? OpenOrNull(VaultContext vault, StoredItem item, ItemContext context, byte[] digest, ServerShare secret)
     {
         using var bound = ThresholdSet.Bind(secret, digest);
-        return vault.TryOpen(item, bound, context);
+        return vault.OpenOrNull(item, bound, context);
     }
 
     /// <summary>The first t shares did not open the item: find a t-subset that does and warn about the members outside it that disagree.</summary>
@@ -25,7 +25,7 @@ internal static class SubsetSearch
         {
             var chosen = subset.Select(i => answers[i]).ToList();
             using var secret = Shamir.Combine([.. chosen.Select(a => a.Share)]);
-            if (TryOpen(vault, item, context, digest, secret) is not { } opened)
+            if (OpenOrNull(vault, item, context, digest, secret) is not { } opened)
             {
                 continue;
             }

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Symbolon.Client.Items;
 using Symbolon.Crypto;
 using Symbolon.Protocol;
@@ -19,7 +18,15 @@ internal sealed class ThresholdMode : IItemMode
 
     public bool TakesSet => true;
 
-    public bool Fits(StoredItem item) => item.Threshold is not null;
+    /// <summary>
+    /// A set that a split could have made: 2 ≤ t ≤ n ≤ <see cref="Shamir.MaxShares"/>, each member on a server of its own
+    /// (named by an absolute URL). Anything else was altered, and would otherwise fail deep inside the set digest.
+    /// </summary>
+    public bool Fits(StoredItem item) =>
+        item.Threshold is { Members: { } members } threshold
+        && Shamir.MinThreshold <= threshold.Threshold && threshold.Threshold <= members.Count && members.Count <= Shamir.MaxShares
+        && members.All(m => m is { Server.IsAbsoluteUri: true })
+        && members.DistinctBy(m => m.Server).Count() == members.Count;
 
     public async Task<StoredItem> AddAsync(VaultContext vault, string name, Credential credential, string? set, CancellationToken cancellationToken)
     {
@@ -92,7 +99,7 @@ internal sealed class ThresholdMode : IItemMode
                 if (answers.Count == threshold.Threshold)
                 {
                     using var secret = Shamir.Combine([.. answers.Select(a => a.Share)]);
-                    opened = SubsetSearch.TryOpen(vault, item, context, digest, secret);
+                    opened = SubsetSearch.OpenOrNull(vault, item, context, digest, secret);
                 }
             }
 
@@ -191,7 +198,7 @@ internal sealed class ThresholdMode : IItemMode
         try
         {
             var released = await vault.Server(member.Server).ReleaseAsync(member.UnitId, new ReleaseRequest(member.Version), cancellationToken);
-            return (index, ShareOf(member.Server, threshold, index, released.Share), released.Receipt, null);
+            return (index, ServerShares.ImportShamir(member.Server, released.Share, threshold, index), released.Receipt, null);
         }
         catch (SymbolonException exception)
         {
@@ -201,21 +208,6 @@ internal sealed class ThresholdMode : IItemMode
         catch (OperationCanceledException) when (!callerCancellation.IsCancellationRequested)
         {
             return (index, null, null, SetMembers.NoAnswer(vault, member.Server));
-        }
-    }
-
-    /// <summary>Member <paramref name="index"/>'s released value as share index + 1 of a t-of-n split; the value is wiped here.</summary>
-    private static ShamirShare ShareOf(Uri server, int threshold, int index, byte[] value)
-    {
-        try
-        {
-            return value.Length == Shamir.SecretSize
-                ? ShamirShare.FromValue(threshold, index + 1, value)
-                : throw new ProtocolException($"The key server at {server} returned a share of {value.Length} bytes.");
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(value);
         }
     }
 
