@@ -37,7 +37,7 @@ export type ReceiptView = Schemas['ReceiptView'];
 export const ProblemTypeBase = 'https://symbolon.dev/problems/';
 
 /** The largest audit page the server returns (AuditPage.MaxSize). */
-export const AuditPageMaxSize = 1000;
+export const AuditPageMaxSize = 500;
 
 /** The session a request is sent with. */
 export interface ActiveSession {

@@ -3,7 +3,7 @@
 // claims jti (16 random bytes, base64url), htm, htu (the URL without query and fragment), iat (whole seconds) and,
 // with an access token, ath = base64url(SHA-256(ASCII(token))). Byte for byte what Symbolon.Crypto.Dpop.DpopProof
 // writes, so the server sees one kind of proof whatever the client.
-import { toBase64Url, utf8 } from './encoding.js';
+import { toBase64Url, utf8 } from './crypto/bytes.js';
 import type { components } from './wire.js';
 
 /** The public half of a device key, as enrolled with the key server and embedded in every proof. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { accessTokenHash, createDpopProof, DeviceKey, jwkThumbprint, targetUri, type PublicJwk } from '../src/dpop.js';
-import { fromBase64Url } from '../src/encoding.js';
+import { fromBase64Url } from '../src/crypto/bytes.js';
 
 interface Vectors {
   jwk: PublicJwk;
