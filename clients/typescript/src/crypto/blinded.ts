@@ -43,31 +43,32 @@ export function blindedInfo(unitId: string): Bytes {
  * A blinded item's server share from the verified 64-byte POPRF output. The caller wipes the output and the share.
  * @throws {ArgumentError} The output is not 64 bytes.
  */
-export function blindedShareFromOutput(output: Uint8Array): Promise<Bytes> {
+export async function blindedShareFromOutput(output: Uint8Array): Promise<Bytes> {
   requireLength(output, OutputSize, 'output');
   return hkdf(output, ShareLabel, 32);
 }
 
+interface BlindParts { input: Bytes; info: Bytes; blind: Uint8Array; blinded: Bytes; tweakedKey: Bytes }
+
+/** Each state's secrets, reachable only from this module: a state has no accessor for its input or blind. */
+const blindParts = new WeakMap<OprfBlindState, BlindParts>();
+
 /**
  * What the client keeps between {@link blind} and {@link finalize}: copies of the input and info, the blind, the
- * blinded element and the tweaked key the proof is checked against. Single use: finalize wipes it, whatever the
- * outcome; {@link wipe} discards it unused.
+ * blinded element and the tweaked key the proof is checked against, none of them readable from outside. Single use:
+ * finalize wipes it, whatever the outcome; {@link wipe} discards it unused.
  */
 export class OprfBlindState {
-  readonly #input: Bytes;
   readonly #info: Bytes;
-  readonly #blind: Uint8Array;
-  readonly #blindedElement: Bytes;
-  readonly #tweakedKey: Bytes;
-  #wiped = false;
+
+  private constructor(parts: BlindParts) {
+    this.#info = parts.info.slice();
+    blindParts.set(this, parts);
+  }
 
   /** @internal Made by {@link blind} only. */
-  constructor(input: Bytes, info: Bytes, blindScalar: Uint8Array, blindedElement: Bytes, tweakedKey: Bytes) {
-    this.#input = input;
-    this.#info = info;
-    this.#blind = blindScalar;
-    this.#blindedElement = blindedElement;
-    this.#tweakedKey = tweakedKey;
+  static create(parts: BlindParts): OprfBlindState {
+    return new OprfBlindState(parts);
   }
 
   /** The public info this input was blinded with. */
@@ -77,28 +78,29 @@ export class OprfBlindState {
 
   /** Whether the state was finalized or wiped. */
   get wiped(): boolean {
-    return this.#wiped;
+    return !blindParts.has(this);
   }
 
   /** Zeroes the input copy and the blind. */
   wipe(): void {
-    this.#wiped = true;
-    wipe(this.#input, this.#blind);
+    const parts = blindParts.get(this);
+    blindParts.delete(this);
+    wipe(parts?.input, parts?.blind);
   }
 
   /** Never shows the input or the blind. */
   toString(): string {
     return 'OprfBlindState(redacted)';
   }
+}
 
-  /** @internal The parts finalize needs; throws when the state was already used. */
-  take(): { input: Bytes; info: Bytes; blind: Uint8Array; blinded: Bytes; tweakedKey: Bytes } {
-    if (this.#wiped) {
-      throw new WipedError('OPRF blind state');
-    }
-
-    return { input: this.#input, info: this.#info, blind: this.#blind, blinded: this.#blindedElement, tweakedKey: this.#tweakedKey };
+function take(state: OprfBlindState): BlindParts {
+  const parts = blindParts.get(state);
+  if (parts === undefined) {
+    throw new WipedError('OPRF blind state');
   }
+
+  return parts;
 }
 
 /** What {@link blind} returns: the element to send, and the state to keep for {@link finalize}. */
@@ -156,7 +158,9 @@ function blindCore(input: Uint8Array, info: Uint8Array, publicKey: Uint8Array, r
     throw new OprfInvalidInputError();
   }
 
-  const state = new OprfBlindState(input.slice(), info.slice(), blinded.blind, blinded.blinded.slice(), blinded.tweakedKey as Bytes);
+  const state = OprfBlindState.create({
+    input: input.slice(), info: info.slice(), blind: blinded.blind, blinded: blinded.blinded.slice() as Bytes, tweakedKey: blinded.tweakedKey as Bytes,
+  });
   return { state, blindedElement: blinded.blinded as Bytes };
 }
 
@@ -227,7 +231,7 @@ export function finalizeBatch(states: readonly OprfBlindState[], evaluatedElemen
         throw new ArgumentError('states', '`states` must come from blind.');
       }
 
-      return state.take();
+      return take(state);
     });
     const first = parts[0]!;
     for (const part of parts) {

@@ -39,7 +39,7 @@ export async function generateRootKey(): Promise<CryptoKey> {
  * for tests. The caller should wipe its copy afterwards.
  * @throws {ArgumentError} `bytes` is not 32 bytes.
  */
-export function importRootKey(bytes: Uint8Array): Promise<CryptoKey> {
+export async function importRootKey(bytes: Uint8Array): Promise<CryptoKey> {
   requireLength(bytes, RootKeySize, 'bytes');
   return importHkdfKey(bytes);
 }

@@ -66,7 +66,7 @@ export async function thresholdDigest(threshold: number, members: readonly Thres
  * The caller wipes both the secret and the result after use.
  * @throws {ArgumentError} The secret is not 32 bytes or the digest is not 32 bytes.
  */
-export function bindThresholdSecret(secret: Uint8Array, digest: Uint8Array): Promise<Bytes> {
+export async function bindThresholdSecret(secret: Uint8Array, digest: Uint8Array): Promise<Bytes> {
   requireLength(secret, SecretSize, 'secret');
   requireLength(digest, ThresholdDigestSize, 'digest');
   return hkdf(secret, concat(BindLabel, digest), 32);
