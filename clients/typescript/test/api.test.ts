@@ -102,3 +102,21 @@ test('a redirect is never followed', async () => {
     await new Promise((resolve) => redirecting.close(resolve));
   }
 });
+
+test('a rate limit becomes AccessDeniedError with its reason and Retry-After; a garbled answer is a ProtocolError', async () => {
+  const answers: Response[] = [
+    new Response(JSON.stringify({ type: 'https://symbolon.dev/problems/rate-limited', title: 'Too many', status: 429, detail: 'Slow down.' }),
+      { status: 429, headers: { 'Content-Type': 'application/problem+json', 'Retry-After': '17' } }),
+    new Response('{"unitId": 5}', { status: 200, headers: { 'Content-Type': 'application/json' } }),
+    new Response('<html>', { status: 502, headers: { 'Content-Type': 'text/html' } }),
+  ];
+  const session = new FixedSession();
+  session.token = 'token';
+  const api = new KeyServerApi('https://keys.example', await device(), session, {
+    fetch: async () => answers.shift() ?? new Response(null, { status: 500 }),
+  });
+  await assert.rejects(api.release('00000000-0000-4000-8000-000000000001', {}),
+    (error: unknown) => error instanceof AccessDeniedError && error.reason === 'rate-limited' && error.retryAfter === 17 && error.hint === 'Try again in 17 s.');
+  await assert.rejects(api.release('00000000-0000-4000-8000-000000000001', {}), ProtocolError);
+  await assert.rejects(api.release('00000000-0000-4000-8000-000000000001', {}), ProtocolError);
+});

@@ -162,18 +162,24 @@ test("the audit log lists the account's releases, and every kept receipt checks 
 test('with the server stopped every operation fails as unreachable, and the item is kept', async () => {
   const { client, storage } = await loggedIn(server.url);
   await client.add('acme', { username: 'bot', password: vendorPassword });
-  const [document] = await storage.list('items/');
-  const before = JSON.stringify(await storage.get(document ?? ''));
+  await client.add('blind', { username: 'bot', password: vendorPassword }, { mode: ItemMode.Blinded });
+  const documents = await storage.list('items/');
+  const before = JSON.stringify(await Promise.all(documents.map((name) => storage.get(name))));
   await server.kill();
   try {
-    await assert.rejects(client.use('acme', () => undefined), ServerUnreachableError);
-    await assert.rejects(client.rotate('acme'), ServerUnreachableError);
-    await assert.rejects(client.remove('acme'), ServerUnreachableError);
+    for (const name of ['acme', 'blind']) {
+      await assert.rejects(client.use(name, () => undefined), ServerUnreachableError);
+      await assert.rejects(client.rotate(name), ServerUnreachableError);
+      await assert.rejects(client.remove(name), ServerUnreachableError);
+    }
     await assert.rejects(client.add('beta', { username: 'bot', password: vendorPassword }), ServerUnreachableError);
+    await assert.rejects(client.add('gamma', { username: 'bot', password: vendorPassword }, { mode: ItemMode.Blinded }), ServerUnreachableError);
   } finally {
     await server.run();
   }
-  assert.equal(JSON.stringify(await storage.get(document ?? '')), before);
+  assert.equal(JSON.stringify(await Promise.all(documents.map((name) => storage.get(name)))), before);
+  assert.deepEqual((await client.list()).map((item) => item.name), ['acme', 'blind']);
   assert.equal(await client.use('acme', (credential) => credential.revealPassword()), vendorPassword);
+  assert.equal(await client.use('blind', (credential) => credential.revealPassword()), vendorPassword);
   client.close();
 });
