@@ -111,3 +111,18 @@ test('names that could leave the directory are refused', async () => {
     await assert.rejects(store.put(name, null), TypeError, name);
   }
 });
+
+test('withLock excludes a second holder, even through another FileStore on the same directory, and leaves no lock file', async () => {
+  const path = await home();
+  const [first, second] = [await FileStore.open(path), await FileStore.open(path)];
+  const events: string[] = [];
+  const hold = (store: FileStore, who: string) => store.withLock('session-abc', async () => {
+    events.push(`${who} in`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    events.push(`${who} out`);
+  });
+  await Promise.all([hold(first, 'a'), hold(second, 'b')]);
+  assert.ok(events.join(',') === 'a in,a out,b in,b out' || events.join(',') === 'b in,b out,a in,a out', events.join(','));
+  assert.deepEqual((await readdir(path)).filter((file) => file.endsWith('.lock')), []);
+  await assert.rejects(first.withLock('../x', async () => undefined), TypeError);
+});
