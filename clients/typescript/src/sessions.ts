@@ -132,10 +132,14 @@ export class SessionManager implements SessionSource {
       return;
     }
     if (now - current.lastActivity >= this.options.idleTimeoutMs / 10) {
-      const latest = await this.read(server);
-      if (latest !== undefined && latest.userId === current.userId) {
-        await this.save(server, { ...latest, lastActivity: now });
-      }
+      // Under the session's lock: a read-change-write racing another client's refresh would otherwise write back the
+      // spent refresh token, and the next refresh with it would end the session.
+      await this.locked(server, async () => {
+        const latest = await this.read(server);
+        if (latest !== undefined && latest.userId === current.userId) {
+          await this.save(server, { ...latest, lastActivity: now });
+        }
+      });
     }
     this.arm();
   }
