@@ -517,9 +517,12 @@ export interface components {
              */
             signature: string;
         };
-        /** @description Exchanges a single-use refresh token (with a DPoP proof from the session's device) for new tokens. */
+        /**
+         * @description Exchanges a single-use refresh token (with a DPoP proof from the session's device) for new tokens. A missing or
+         *     empty token is an invalid refresh token (401), like an unknown one.
+         */
         RefreshRequest: {
-            refreshToken: string;
+            refreshToken?: null | string;
         };
         /** @description Release one version's share (default: the current one). */
         ReleaseRequest: {
