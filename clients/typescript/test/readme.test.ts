@@ -49,6 +49,8 @@ after(async () => {
 
 test("the README's Node example runs as written", async () => {
   const example = block('<!-- example: node', 'js');
+  const rootReadme = await readFile(join(packageRoot, '..', '..', 'README.md'), 'utf8');
+  assert.ok(rootReadme.includes('```js\n' + example + '```'), "the repository's README shows the same Node example");
   assert.ok(example.split('\n').filter((line) => line.trim() !== '').length <= 10, 'the example is at most ten lines');
   // Inside the package, so `@symbolon/client` resolves to the package itself (its built dist/).
   const file = join(packageRoot, 'build', 'readme', 'node-example.mjs');
