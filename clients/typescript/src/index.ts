@@ -5,3 +5,18 @@ export { ItemMode, type ItemContext } from './crypto/context.js';
 export {
   ArgumentError, CryptoError, ItemOpenError, OprfDeserializeError, OprfError, OprfInvalidInputError, OprfProofError, WipedError,
 } from './crypto/errors.js';
+
+// The client: a vault that opens items only with the key server's consent, its storage, its errors and its wire.
+export {
+  VaultClient, normalizeServer, type AddOptions, type AuditCheckResult, type AuditEntry, type DeviceInfo, type ItemInfo,
+  type LoginCredentials, type ServerSet, type SessionStatus, type VaultClientOptions,
+} from './vault.js';
+export { MemoryStorage, type JsonValue, type VaultStorage } from './storage.js';
+export { IndexedDbStorage } from './indexeddb.js';
+export {
+  AccessDeniedError, InvalidOperationError, ItemNotFoundError, ItemTamperedError, NotLoggedInError, ProtocolError,
+  ServerUnreachableError, SymbolonError,
+} from './errors.js';
+export { DeviceKey, createDpopProof, type DpopProofOptions, type PublicJwk } from './dpop.js';
+export { KeyServerApi, serverUrl, type KeyServerApiOptions } from './api.js';
+export type { components as WireSchemas, paths as WirePaths } from './wire.js';

@@ -1,0 +1,178 @@
+// Items in the store: items/<unit id>.json holding the local name and the sealed item (ciphertext only), in the shape
+// of the .NET client's item files (src/Symbolon.Client/Items/ItemStore.cs): format, name, unitId, sealedItem (base64),
+// createdAt, server, threshold. A document whose format no mode knows, or that does not fit its mode, is refused as
+// tampered: it is never guessed at.
+import { fromBase64, toBase64 } from './crypto/bytes.js';
+import type { ItemContext } from './crypto/context.js';
+import { ItemOpenError } from './crypto/errors.js';
+import { readContext } from './crypto/sealed-item.js';
+import { InvalidOperationError, ItemNotFoundError, ItemTamperedError } from './errors.js';
+import type { JsonValue, VaultStorage } from './storage.js';
+
+/** Member i of a threshold item's set: the unit on that server holding share i, and its current version. */
+export interface ThresholdShareRef {
+  readonly server: string;
+  readonly unitId: string;
+  readonly version: number;
+}
+
+/** Where a threshold item's shares live: t, and per member (in share-index order) server, unit and version. */
+export interface ThresholdItem {
+  readonly threshold: number;
+  readonly members: readonly ThresholdShareRef[];
+}
+
+/**
+ * One item. `format` names its mode; `sealedItem` is the sealed-item v1 bytes of docs/spec.md §3. A split or
+ * blinded item names the server holding its unit; a threshold item names its set's members, and `unitId` is its own
+ * item id.
+ */
+export interface StoredItem {
+  readonly format: number;
+  readonly name: string;
+  readonly unitId: string;
+  readonly sealedItem: Uint8Array;
+  /** ISO 8601. */
+  readonly createdAt: string;
+  readonly server: string | null;
+  readonly threshold: ThresholdItem | null;
+}
+
+/** The header's context, checked structurally (authenticated only when the item opens). */
+export function contextOf(item: StoredItem): ItemContext {
+  try {
+    return readContext(item.sealedItem);
+  } catch (error) {
+    if (error instanceof ItemOpenError) {
+      throw new ItemTamperedError(`The item '${item.name}' is damaged or was altered.`);
+    }
+    throw error;
+  }
+}
+
+const namePattern = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** 1-64 of a-z 0-9 . _ -, starting with a letter or digit, as the .NET client. */
+export function isValidItemName(name: string): boolean {
+  return namePattern.test(name);
+}
+
+/** What the store asks of the mode registry: whether a document of some format is one it knows. */
+export interface FormatCheck {
+  fits(item: StoredItem): boolean;
+}
+
+export class ItemStore {
+  constructor(private readonly storage: VaultStorage, private readonly modes: FormatCheck) {}
+
+  /** Every item, by name. */
+  async all(): Promise<StoredItem[]> {
+    const items: StoredItem[] = [];
+    for (const name of await this.storage.list('items/')) {
+      if (name.endsWith('.json')) {
+        items.push(this.parse(name, await this.storage.get(name)));
+      }
+    }
+    return items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async find(name: string): Promise<StoredItem> {
+    const matches = (await this.all()).filter((item) => item.name === name);
+    const [first, second] = matches;
+    if (first === undefined) {
+      throw new ItemNotFoundError(`No item named '${name}'.`, 'List the stored items to see their names.');
+    }
+    if (second !== undefined) {
+      throw new InvalidOperationError(`${matches.length} items are named '${name}' (two adds ran at once).`,
+        `Remove the extra item documents: ${matches.slice(1).map((item) => documentOf(item.unitId)).join(', ')}.`);
+    }
+    return first;
+  }
+
+  async exists(name: string): Promise<boolean> {
+    return (await this.all()).some((item) => item.name === name);
+  }
+
+  async save(item: StoredItem): Promise<void> {
+    await this.storage.put(documentOf(item.unitId), toDocument(item));
+  }
+
+  async delete(item: StoredItem): Promise<void> {
+    await this.storage.delete(documentOf(item.unitId));
+  }
+
+  private parse(document: string, value: JsonValue | undefined): StoredItem {
+    const item = fromDocument(value);
+    if (item === undefined || !this.modes.fits(item) || !isValidItemName(item.name) || document !== documentOf(item.unitId)) {
+      throw new ItemTamperedError(`The item document '${document}' is damaged or was altered.`);
+    }
+    return item;
+  }
+}
+
+/** items/<unit id>.json, the id lower-case as .NET writes a Guid. */
+export function documentOf(unitId: string): string {
+  return `items/${unitId.toLowerCase()}.json`;
+}
+
+/** The item as its document: the .NET item file's members and spelling. */
+export function toDocument(item: StoredItem): JsonValue {
+  return {
+    format: item.format,
+    name: item.name,
+    unitId: item.unitId,
+    sealedItem: toBase64(item.sealedItem),
+    createdAt: item.createdAt,
+    server: item.server,
+    threshold: item.threshold === null ? null : {
+      threshold: item.threshold.threshold,
+      members: item.threshold.members.map((member) => ({ server: member.server, unitId: member.unitId, version: member.version })),
+    },
+  };
+}
+
+/** An item document (the TypeScript client's, or a .NET item file) as an item; undefined if it is not one. */
+export function fromDocument(value: JsonValue | undefined): StoredItem | undefined {
+  if (!isObject(value)) {
+    return undefined;
+  }
+  const { format, name, unitId, sealedItem, createdAt } = value;
+  const server = value['server'] ?? null;
+  const threshold = value['threshold'] ?? null;
+  if (typeof format !== 'number' || !Number.isSafeInteger(format) || typeof name !== 'string' || typeof unitId !== 'string'
+    || !uuidPattern.test(unitId) || typeof sealedItem !== 'string' || typeof createdAt !== 'string' || Number.isNaN(Date.parse(createdAt))
+    || (server !== null && typeof server !== 'string')) {
+    return undefined;
+  }
+  const parsedThreshold = threshold === null ? null : parseThreshold(threshold);
+  if (parsedThreshold === undefined) {
+    return undefined;
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = fromBase64(sealedItem);
+  } catch {
+    return undefined;
+  }
+  return { format, name, unitId, sealedItem: bytes, createdAt, server, threshold: parsedThreshold };
+}
+
+function parseThreshold(value: JsonValue): ThresholdItem | undefined {
+  if (!isObject(value) || typeof value['threshold'] !== 'number' || !Array.isArray(value['members'])) {
+    return undefined;
+  }
+  const members: ThresholdShareRef[] = [];
+  for (const member of value['members']) {
+    if (!isObject(member) || typeof member['server'] !== 'string' || typeof member['unitId'] !== 'string'
+      || !uuidPattern.test(member['unitId']) || typeof member['version'] !== 'number' || !Number.isSafeInteger(member['version'])) {
+      return undefined;
+    }
+    members.push({ server: member['server'], unitId: member['unitId'], version: member['version'] });
+  }
+  return { threshold: value['threshold'], members };
+}
+
+function isObject(value: JsonValue | undefined): value is { [member: string]: JsonValue } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,246 @@
+// Node's store: a directory laid out like the .NET client's home (src/Symbolon.Client/ClientHome.cs). Directories
+// are mode 0700 and files 0600; every write is atomic and durable (a temporary file written and fsynced, renamed
+// over the target, then the directory fsynced), so a crash leaves the old document or the new one, never a mix.
+//
+// Node cannot persist a non-extractable CryptoKey, so the two keys are kept as bytes in the .NET client's formats —
+// root.key {"version":1,"protection":"none","key":base64} and device.key (PKCS#8 DER) — and imported
+// non-extractable on load; the bytes read are wiped at once. Protect the directory as you would an SSH key.
+import { createPrivateKey, createPublicKey, randomUUID } from 'node:crypto';
+import { link, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fromBase64, toBase64, wipe } from '../crypto/bytes.js';
+import { importRootKey, RootKeySize } from '../crypto/root-key.js';
+import { InvalidOperationError } from '../errors.js';
+import { requireDocumentName, type JsonValue, type VaultStorage } from '../storage.js';
+
+const rootKeyFile = 'root.key';
+const deviceKeyFile = 'device.key';
+const temporaryPrefix = '.tmp-';
+const ecdsaP256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
+
+/** root.key as the .NET client writes it (DeviceSecrets.cs); only protection "none" is read here. */
+interface RootKeyContent {
+  version: number;
+  protection: string;
+  key?: string;
+}
+
+/** A VaultStorage in a directory. */
+export class FileStore implements VaultStorage {
+  private root: Promise<CryptoKey> | undefined;
+  private device: Promise<CryptoKeyPair> | undefined;
+
+  private constructor(
+    /** The directory, absolute. */
+    readonly path: string,
+  ) {}
+
+  /** Uses `path`, creating it (and its items/ folder) with mode 0700 if needed. */
+  static async open(path: string): Promise<FileStore> {
+    const store = new FileStore(resolve(path));
+    await mkdir(join(store.path, 'items'), { recursive: true, mode: 0o700 });
+    return store;
+  }
+
+  rootKey(): Promise<CryptoKey> {
+    this.root ??= this.loadOrCreateRootKey();
+    return this.root;
+  }
+
+  deviceKey(): Promise<CryptoKeyPair> {
+    this.device ??= this.loadOrCreateDeviceKey();
+    return this.device;
+  }
+
+  async resetDeviceKey(): Promise<void> {
+    this.device = undefined;
+    await this.remove(join(this.path, deviceKeyFile));
+  }
+
+  async get(name: string): Promise<JsonValue | undefined> {
+    const bytes = await this.read(this.file(name));
+    if (bytes === undefined) {
+      return undefined;
+    }
+    try {
+      return JSON.parse(new TextDecoder().decode(bytes)) as JsonValue;
+    } catch {
+      throw new InvalidOperationError(`'${this.file(name)}' is damaged: it is not JSON.`, 'Remove it (log in again for a session file).');
+    }
+  }
+
+  async put(name: string, value: JsonValue): Promise<void> {
+    await writeAtomically(this.file(name), new TextEncoder().encode(JSON.stringify(value, null, 2)), true);
+  }
+
+  async delete(name: string): Promise<void> {
+    await this.remove(this.file(name));
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const slash = prefix.lastIndexOf('/');
+    const folder = slash < 0 ? '' : prefix.slice(0, slash + 1);
+    const start = prefix.slice(slash + 1);
+    let entries;
+    try {
+      entries = await readdir(join(this.path, folder), { withFileTypes: true });
+    } catch (error) {
+      if (isCode(error, 'ENOENT')) {
+        return [];
+      }
+      throw error;
+    }
+    return entries
+      .filter((entry) => entry.isFile() && entry.name.startsWith(start) && !entry.name.startsWith(temporaryPrefix))
+      .map((entry) => folder + entry.name);
+  }
+
+  private file(name: string): string {
+    requireDocumentName(name);
+    return join(this.path, name);
+  }
+
+  private async loadOrCreateRootKey(): Promise<CryptoKey> {
+    const path = join(this.path, rootKeyFile);
+    if ((await this.read(path)) === undefined) {
+      const raw = crypto.getRandomValues(new Uint8Array(RootKeySize));
+      const content = new TextEncoder().encode(JSON.stringify({ version: 1, protection: 'none', key: toBase64(raw) }));
+      try {
+        // Two first runs racing must not replace each other's key: the first one written is the one everyone uses.
+        await writeAtomically(path, content, false);
+      } finally {
+        wipe(raw, content);
+      }
+    }
+
+    const file = await this.read(path);
+    let raw: Uint8Array | undefined;
+    try {
+      const parsed = JSON.parse(new TextDecoder().decode(file)) as Partial<RootKeyContent>;
+      if (parsed.version !== 1) {
+        throw new InvalidOperationError(`'${path}' has an unknown version.`);
+      }
+      if (parsed.protection !== 'none' || typeof parsed.key !== 'string') {
+        throw new InvalidOperationError(`'${path}' is protected by a passphrase, which this client cannot unwrap yet.`,
+          'Use a home whose root key is not passphrase-protected.');
+      }
+      raw = fromBase64(parsed.key);
+      return await importRootKey(raw);
+    } catch (error) {
+      if (error instanceof InvalidOperationError) {
+        throw error;
+      }
+      throw new InvalidOperationError(`'${path}' is damaged.`, 'Restore it from a backup: items sealed with it cannot open without it.');
+    } finally {
+      wipe(raw, file);
+    }
+  }
+
+  private async loadOrCreateDeviceKey(): Promise<CryptoKeyPair> {
+    const path = join(this.path, deviceKeyFile);
+    if ((await this.read(path)) === undefined) {
+      // Extractable only for the moment it takes to write it: Node has no other way to keep a key.
+      const fresh = await crypto.subtle.generateKey(ecdsaP256, true, ['sign', 'verify']);
+      const pkcs8 = new Uint8Array(await crypto.subtle.exportKey('pkcs8', fresh.privateKey));
+      try {
+        await writeAtomically(path, pkcs8, false);
+      } finally {
+        wipe(pkcs8);
+      }
+    }
+
+    const pkcs8 = await this.read(path);
+    if (pkcs8 === undefined) {
+      throw new InvalidOperationError(`'${path}' disappeared while it was being read.`);
+    }
+    try {
+      const privateKey = await crypto.subtle.importKey('pkcs8', pkcs8, ecdsaP256, false, ['sign']);
+      // The public half from the same bytes, without ever holding the private scalar as a JS value
+      // (a native KeyObject, not bytes in JavaScript memory).
+      const native = createPrivateKey({ key: Buffer.from(pkcs8.buffer, pkcs8.byteOffset, pkcs8.byteLength), format: 'der', type: 'pkcs8' });
+      const jwk = createPublicKey(native).export({ format: 'jwk' });
+      const publicKey = await crypto.subtle.importKey('jwk', jwk, ecdsaP256, true, ['verify']);
+      return { privateKey, publicKey };
+    } catch {
+      throw new InvalidOperationError(`'${path}' is damaged.`, 'Reset the device key and log in again to enrol a new one.');
+    } finally {
+      wipe(pkcs8);
+    }
+  }
+
+  private async read(path: string): Promise<Uint8Array<ArrayBuffer> | undefined> {
+    try {
+      const buffer = await readFile(path);
+      return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength) as Uint8Array<ArrayBuffer>;
+    } catch (error) {
+      if (isCode(error, 'ENOENT')) {
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  private async remove(path: string): Promise<void> {
+    try {
+      await unlink(path);
+    } catch (error) {
+      if (!isCode(error, 'ENOENT')) {
+        throw error;
+      }
+      return;
+    }
+    await flushDirectory(dirname(path));
+  }
+}
+
+/**
+ * Writes `content` to `path` atomically and durably, mode 0600. With `overwrite` false an existing file wins
+ * (link(2) fails if the target exists) and false is returned.
+ */
+export async function writeAtomically(path: string, content: Uint8Array, overwrite: boolean): Promise<boolean> {
+  const directory = dirname(path);
+  await mkdir(directory, { recursive: true, mode: 0o700 });
+  const temporary = join(directory, temporaryPrefix + randomUUID());
+  const handle = await open(temporary, 'wx', 0o600);
+  try {
+    try {
+      await handle.writeFile(content);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    if (overwrite) {
+      await rename(temporary, path);
+    } else {
+      try {
+        await link(temporary, path);
+      } catch (error) {
+        if (isCode(error, 'EEXIST')) {
+          return false;
+        }
+        throw error;
+      }
+    }
+    await flushDirectory(directory);
+    return true;
+  } finally {
+    await unlink(temporary).catch(() => undefined);
+  }
+}
+
+/** fsync on the directory makes a rename or delete itself durable (POSIX); where a platform refuses, it is skipped. */
+async function flushDirectory(directory: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(directory, 'r');
+    await handle.sync();
+  } catch {
+    // Only durability against power loss is weakened (the rename already happened), so this is not an error.
+  } finally {
+    await handle?.close();
+  }
+}
+
+function isCode(error: unknown, code: string): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
+}

@@ -1,0 +1,83 @@
+// The receipts the key server signed for every release and evaluation (docs/spec.md §7), kept to check later that
+// the server's audit log still holds those records unchanged; the twin of src/Symbolon.Client/ReceiptLog.cs. One
+// document per receipt (receipts/<server hash>-<sequence>.json), so keeping one never rewrites the others and two
+// tabs keeping receipts at once cannot lose each other's.
+import type { AuditKeyView, ReceiptView } from './api.js';
+import { constantTimeEqual, fromBase64, toHex, utf8 } from './crypto/bytes.js';
+import { verifyReceipt } from './crypto/receipt.js';
+import { ProtocolError } from './errors.js';
+import type { JsonValue, VaultStorage } from './storage.js';
+
+/** A kept receipt, and the server that signed it. */
+export interface StoredReceipt extends ReceiptView {
+  readonly server: string;
+}
+
+/** The result of checking kept receipts against the server's log. */
+export interface AuditCheckResult {
+  /** Receipts checked. */
+  readonly checked: number;
+  /** Sequences of receipts whose record the server no longer holds (or holds changed). */
+  readonly missing: readonly number[];
+  /** True when every receipt's record is still in the server's log, unchanged. */
+  readonly passed: boolean;
+}
+
+export class ReceiptLog {
+  constructor(private readonly storage: VaultStorage) {}
+
+  async keep(server: string, receipt: ReceiptView): Promise<void> {
+    const document: JsonValue = {
+      sequence: receipt.sequence, chainHash: receipt.chainHash, unitId: receipt.unitId, deviceId: receipt.deviceId,
+      time: receipt.time, signature: receipt.signature, server,
+    };
+    await this.storage.put(`${await prefixOf(server)}${receipt.sequence}.json`, document);
+  }
+
+  /** The receipts kept from `server`, oldest first. */
+  async read(server: string): Promise<StoredReceipt[]> {
+    const receipts: StoredReceipt[] = [];
+    for (const name of await this.storage.list(await prefixOf(server))) {
+      const receipt = parse(await this.storage.get(name));
+      if (receipt !== undefined && receipt.server === server) {
+        receipts.push(receipt);
+      }
+    }
+    return receipts.sort((a, b) => a.sequence - b.sequence);
+  }
+
+  /**
+   * Checks each receipt's signature against the server's audit key, and that the server's log (sequence → chain
+   * hash) still holds its record. A receipt that does not verify means the server (or this store) is not what it
+   * claims, and is an error rather than a finding.
+   */
+  static async check(receipts: readonly StoredReceipt[], key: AuditKeyView, log: ReadonlyMap<number, string>): Promise<AuditCheckResult> {
+    const missing: number[] = [];
+    for (const receipt of receipts) {
+      if (!(await verifyReceipt(key, receipt))) {
+        throw new ProtocolError(`The receipt for record ${receipt.sequence} does not verify against the server's audit key.`);
+      }
+      const hash = log.get(receipt.sequence);
+      if (hash === undefined || !constantTimeEqual(fromBase64(hash), fromBase64(receipt.chainHash))) {
+        missing.push(receipt.sequence);
+      }
+    }
+    return { checked: receipts.length, missing, passed: missing.length === 0 };
+  }
+}
+
+async function prefixOf(server: string): Promise<string> {
+  const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', utf8(server)));
+  return `receipts/${toHex(hash.subarray(0, 8))}-`;
+}
+
+function parse(value: JsonValue | undefined): StoredReceipt | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return undefined;
+  }
+  const { sequence, chainHash, unitId, deviceId, time, signature, server } = value;
+  return typeof sequence === 'number' && typeof chainHash === 'string' && typeof unitId === 'string' && typeof deviceId === 'string'
+    && typeof time === 'string' && typeof signature === 'string' && typeof server === 'string'
+    ? { sequence, chainHash, unitId, deviceId, time, signature, server }
+    : undefined;
+}

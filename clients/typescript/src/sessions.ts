@@ -1,0 +1,330 @@
+// This vault's sessions, one per key server: login and logout, refresh of an access token about to expire, and the
+// idle lock — the TypeScript twin of src/Symbolon.Client/Sessions/SessionManager.cs. The stored session document is
+// the truth; this class only caches what it last read or wrote.
+//
+// Refresh tokens are single-use and the server revokes the whole session when one is presented twice, so refreshes
+// must never race: within this process one refresh per server is in flight at a time, across tabs of one browser
+// origin a Web Lock serialises them, and under the lock a refresh that finds the token already rotated by another
+// tab simply uses the new one. The idle lock ends the server's session too (DELETE /v1/sessions/current), so the
+// tokens left behind are worthless, not merely forgotten.
+import type { ActiveSession, KeyServerApi, SessionResponse, SessionSource } from './api.js';
+import { toHex, utf8 } from './crypto/bytes.js';
+import { NotLoggedInError, SymbolonError } from './errors.js';
+import type { JsonValue, VaultStorage } from './storage.js';
+
+/** An access token this close to expiry is refreshed before use, so it cannot expire in flight. */
+const refreshMarginMs = 30_000;
+
+/** The persisted login on one key server. Tokens are useless without this device's key. */
+export interface SessionState extends ActiveSession {
+  readonly server: string;
+  readonly username: string;
+  readonly userId: string;
+  readonly deviceId: string;
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  /** Milliseconds since the epoch, on the client's clock. */
+  readonly accessExpiresAt: number;
+  readonly lastActivity: number;
+}
+
+/** Who is logged in to a server, and when the session locks itself if unused. */
+export interface SessionStatus {
+  readonly loggedIn: boolean;
+  readonly server: string | undefined;
+  readonly username: string | undefined;
+  readonly deviceId: string | undefined;
+  /** Milliseconds since the epoch. */
+  readonly locksAt: number | undefined;
+}
+
+export interface SessionOptions {
+  readonly idleTimeoutMs: number;
+  readonly now: () => number;
+  /** Told when the idle lock ended the sessions (an app shows its lock screen). */
+  readonly onLock: (() => void) | undefined;
+}
+
+export class SessionManager implements SessionSource {
+  private readonly cache = new Map<string, SessionState | undefined>();
+  private readonly refreshing = new Map<string, Promise<SessionState>>();
+  private timer: unknown;
+
+  constructor(
+    private readonly storage: VaultStorage,
+    private readonly options: SessionOptions,
+    private readonly apiFor: (server: string) => KeyServerApi,
+  ) {}
+
+  /** Logs in (the server enrols this device's key on first use) and saves the session. */
+  async login(api: KeyServerApi, login: { username: string; password: string } | { identityToken: string }, deviceName: string): Promise<SessionState> {
+    const response = 'identityToken' in login
+      ? await api.login({ deviceName }, login.identityToken)
+      : await api.login({ username: login.username, password: login.password, deviceName });
+    const session = this.fromResponse(api.server.href, 'username' in login ? login.username : '', response);
+    await this.save(session.server, session);
+    this.arm();
+    return session;
+  }
+
+  /** Ends every session (best effort where a server is unreachable) and forgets them locally. */
+  async logout(): Promise<void> {
+    this.disarm();
+    for (const session of await this.all()) {
+      await this.endRemotely(session);
+      await this.save(session.server, undefined);
+    }
+  }
+
+  /**
+   * The idle lock, now: every session is ended on its server (so the tokens left behind are refused) and forgotten
+   * here. The device's keys and items stay; logging in again unlocks.
+   */
+  async lock(): Promise<void> {
+    await this.logout();
+    this.options.onLock?.();
+  }
+
+  async status(server: string | undefined): Promise<SessionStatus> {
+    const session = server === undefined ? undefined : await this.session(server);
+    if (session === undefined || this.isIdle(session)) {
+      return { loggedIn: false, server, username: session?.username, deviceId: session?.deviceId, locksAt: undefined };
+    }
+    return {
+      loggedIn: true, server, username: session.username, deviceId: session.deviceId,
+      locksAt: session.lastActivity + this.options.idleTimeoutMs,
+    };
+  }
+
+  /** The live session on `server`; none, or one idle too long (which locks every session now), is an error. */
+  async require(server: string): Promise<SessionState> {
+    const session = await this.session(server);
+    if (session === undefined) {
+      throw new NotLoggedInError(`Not logged in to ${server}.`, `Log in to ${server}.`);
+    }
+    if (this.isIdle(session)) {
+      await this.endRemotely(session);
+      await this.save(server, undefined);
+      if ((await this.all()).length === 0) {
+        this.disarm();
+        this.options.onLock?.();
+      }
+      throw new NotLoggedInError(`The session locked itself after ${describe(this.options.idleTimeoutMs)} without use.`, `Log in to ${server} again.`);
+    }
+    return session;
+  }
+
+  async active(api: KeyServerApi): Promise<SessionState> {
+    const session = await this.require(api.server.href);
+    return session.accessExpiresAt - this.options.now() < refreshMarginMs ? this.refresh(api, session) : session;
+  }
+
+  /**
+   * Records use for the idle lock, at most every tenth of the idle timeout (the lock may come that much early, but
+   * a burst of requests does not rewrite the session each time), without overwriting tokens rotated meanwhile.
+   */
+  async touch(api: KeyServerApi, used: ActiveSession): Promise<void> {
+    const server = api.server.href;
+    const now = this.options.now();
+    const current = await this.session(server);
+    if (current === undefined || current.accessToken !== used.accessToken) {
+      // Logged out or rotated meanwhile: the use is recorded by whoever holds the session now.
+      return;
+    }
+    if (now - current.lastActivity >= this.options.idleTimeoutMs / 10) {
+      const latest = await this.read(server);
+      if (latest !== undefined && latest.userId === current.userId) {
+        await this.save(server, { ...latest, lastActivity: now });
+      }
+    }
+    this.arm();
+  }
+
+  /** Stops the idle timer (the client is closing); sessions stay as they are. */
+  close(): void {
+    this.disarm();
+  }
+
+  /** One refresh per server at a time in this process; across tabs, under a Web Lock. */
+  private refresh(api: KeyServerApi, session: SessionState): Promise<SessionState> {
+    const server = api.server.href;
+    let pending = this.refreshing.get(server);
+    if (pending === undefined) {
+      pending = withLock(`symbolon-session-${server}`, () => this.refreshLocked(api, session))
+        .finally(() => this.refreshing.delete(server));
+      this.refreshing.set(server, pending);
+    }
+    return pending;
+  }
+
+  private async refreshLocked(api: KeyServerApi, session: SessionState): Promise<SessionState> {
+    const server = api.server.href;
+    const latest = await this.read(server);
+    if (latest !== undefined && latest.refreshToken !== session.refreshToken
+      && latest.accessExpiresAt - this.options.now() >= refreshMarginMs) {
+      // Another tab (or process sharing the store) rotated the tokens already: use theirs, never the spent one.
+      this.cache.set(server, latest);
+      return latest;
+    }
+    try {
+      const response = await api.refresh({ refreshToken: session.refreshToken });
+      const refreshed = { ...this.fromResponse(server, session.username, response), lastActivity: session.lastActivity };
+      await this.save(server, refreshed);
+      return refreshed;
+    } catch (error) {
+      if (error instanceof NotLoggedInError) {
+        await this.save(server, undefined);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Ends a session on its server. After the idle timeout the access token has usually expired (it lives 5 minutes),
+   * so it is refreshed first; if the server already ended the session or cannot be reached, there is nothing more
+   * this device can do (the server ends unused sessions on its own).
+   */
+  private async endRemotely(session: SessionState): Promise<void> {
+    const api = this.apiFor(session.server);
+    try {
+      let accessToken = session.accessToken;
+      if (session.accessExpiresAt - this.options.now() < refreshMarginMs) {
+        accessToken = (await withLock(`symbolon-session-${session.server}`, async () => {
+          const latest = (await this.read(session.server)) ?? session;
+          return api.refresh({ refreshToken: latest.refreshToken });
+        })).accessToken;
+      }
+      await api.logout(accessToken);
+    } catch (error) {
+      if (!(error instanceof SymbolonError)) {
+        throw error;
+      }
+    }
+  }
+
+  /** Schedules the idle lock for when the most recently used session would go idle. */
+  private arm(): void {
+    this.disarm();
+    const sessions = [...this.cache.values()].filter((session): session is SessionState => session !== undefined);
+    if (sessions.length === 0) {
+      return;
+    }
+    const last = Math.max(...sessions.map((session) => session.lastActivity));
+    const delay = Math.max(0, last + this.options.idleTimeoutMs - this.options.now());
+    const handle: unknown = setTimeout(() => {
+      void this.lockIfIdle();
+    }, Math.min(delay, 2 ** 31 - 1));
+    // In Node a pending lock must not keep a finished script alive; the next run locks an idle session on first use.
+    if (typeof handle === 'object' && handle !== null && 'unref' in handle && typeof handle.unref === 'function') {
+      handle.unref();
+    }
+    this.timer = handle;
+  }
+
+  private disarm(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer as Parameters<typeof clearTimeout>[0]);
+      this.timer = undefined;
+    }
+  }
+
+  private async lockIfIdle(): Promise<void> {
+    this.timer = undefined;
+    const sessions = await this.all();
+    if (sessions.length > 0 && sessions.every((session) => this.isIdle(session))) {
+      await this.lock().catch(() => undefined);
+    } else {
+      this.arm();
+    }
+  }
+
+  private async all(): Promise<SessionState[]> {
+    const sessions: SessionState[] = [];
+    for (const name of await this.storage.list('session-')) {
+      const session = parseSession(await this.storage.get(name));
+      if (session !== undefined) {
+        sessions.push(session);
+        this.cache.set(session.server, session);
+      }
+    }
+    return sessions;
+  }
+
+  private async session(server: string): Promise<SessionState | undefined> {
+    if (!this.cache.has(server)) {
+      this.cache.set(server, await this.read(server));
+    }
+    return this.cache.get(server);
+  }
+
+  private async read(server: string): Promise<SessionState | undefined> {
+    return parseSession(await this.storage.get(await sessionDocument(server)));
+  }
+
+  private async save(server: string, session: SessionState | undefined): Promise<void> {
+    const name = await sessionDocument(server);
+    if (session === undefined) {
+      await this.storage.delete(name);
+    } else {
+      await this.storage.put(name, toDocument(session));
+    }
+    this.cache.set(server, session);
+  }
+
+  private fromResponse(server: string, username: string, response: SessionResponse): SessionState {
+    const now = this.options.now();
+    return {
+      server, username, userId: response.userId, deviceId: response.deviceId, accessToken: response.accessToken,
+      refreshToken: response.refreshToken, accessExpiresAt: now + response.expiresIn * 1000, lastActivity: now,
+    };
+  }
+
+  private isIdle(session: SessionState): boolean {
+    return this.options.now() - session.lastActivity >= this.options.idleTimeoutMs;
+  }
+}
+
+/** session-<first 8 bytes of SHA-256(server URL), hex>.json, as the .NET client names its session files. */
+export async function sessionDocument(server: string): Promise<string> {
+  const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', utf8(server)));
+  return `session-${toHex(hash.subarray(0, 8))}.json`;
+}
+
+function toDocument(session: SessionState): JsonValue {
+  return {
+    server: session.server, username: session.username, userId: session.userId, deviceId: session.deviceId,
+    accessToken: session.accessToken, refreshToken: session.refreshToken,
+    accessExpiresAt: new Date(session.accessExpiresAt).toISOString(), lastActivity: new Date(session.lastActivity).toISOString(),
+  };
+}
+
+function parseSession(value: JsonValue | undefined): SessionState | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return undefined;
+  }
+  const { server, username, userId, deviceId, accessToken, refreshToken, accessExpiresAt, lastActivity } = value;
+  if (typeof server !== 'string' || typeof username !== 'string' || typeof userId !== 'string' || typeof deviceId !== 'string'
+    || typeof accessToken !== 'string' || typeof refreshToken !== 'string'
+    || typeof accessExpiresAt !== 'string' || typeof lastActivity !== 'string') {
+    return undefined;
+  }
+  const expires = Date.parse(accessExpiresAt);
+  const active = Date.parse(lastActivity);
+  return Number.isNaN(expires) || Number.isNaN(active)
+    ? undefined
+    : { server, username, userId, deviceId, accessToken, refreshToken, accessExpiresAt: expires, lastActivity: active };
+}
+
+/** Runs `work` under the Web Lock `name` where the platform has Web Locks (browsers), else directly. */
+async function withLock<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const locks = typeof navigator === 'undefined' ? undefined : (navigator as Partial<Navigator>).locks;
+  return locks === undefined ? work() : locks.request(name, work);
+}
+
+/** "10 minutes", "90 seconds": whole units, so a short timeout does not read as "0 minutes". */
+function describe(timeoutMs: number): string {
+  const seconds = timeoutMs / 1000;
+  return seconds % 60 === 0
+    ? `${seconds / 60} minute${seconds === 60 ? '' : 's'}`
+    : `${seconds} second${seconds === 1 ? '' : 's'}`;
+}

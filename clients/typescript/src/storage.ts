@@ -1,0 +1,94 @@
+// The one storage interface of the client, and the in-memory store. A platform plugs its own keystore by
+// implementing VaultStorage (see README.md: IndexedDB in browsers, a file directory in Node, a Tauri or Capacitor
+// keystore in apps). The client stores only its two keys and small JSON documents: vault.json, one session per key
+// server, one file per item (ciphertext only) and the release receipts. Nothing derived from a key is stored.
+import { generateRootKey } from './crypto/root-key.js';
+import { DeviceKey } from './dpop.js';
+
+/** A JSON document as stored: what JSON.parse returns. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [member: string]: JsonValue };
+
+/**
+ * Where the client keeps its state. Keys are `CryptoKey`s whose secret half is non-extractable; how a store keeps
+ * them across restarts is its business (IndexedDB stores the objects themselves; a file store keeps bytes and
+ * imports them non-extractable). Document names are short paths such as `vault.json` or `items/<unit id>.json`.
+ * Every write must be atomic (a reader sees the old document or the new one, never a mix) and durable before the
+ * promise resolves: an item reported added must survive a crash.
+ */
+export interface VaultStorage {
+  /** The client root key (an HKDF key, non-extractable), created on first use and the same ever after. */
+  rootKey(): Promise<CryptoKey>;
+  /** The DPoP device key pair (private key non-extractable), created on first use. */
+  deviceKey(): Promise<CryptoKeyPair>;
+  /** Forgets the device key, so that the next login enrols a new one (after this device was revoked). */
+  resetDeviceKey(): Promise<void>;
+  /** A document, or undefined if there is none by that name. */
+  get(name: string): Promise<JsonValue | undefined>;
+  /** Stores a document, replacing any of that name. */
+  put(name: string, value: JsonValue): Promise<void>;
+  /** Deletes a document; deleting one that is not there is not an error. */
+  delete(name: string): Promise<void>;
+  /** The names of the documents whose names start with `prefix`, in no particular order. */
+  list(prefix: string): Promise<string[]>;
+}
+
+const documentName = /^[a-z0-9][a-z0-9._-]{0,127}(\/[a-z0-9][a-z0-9._-]{0,127})?$/i;
+
+/**
+ * Checks a document name: one or two segments of letters, digits, `.`, `_`, `-`, not starting with a dot, so no
+ * store can be led outside its own space (no `..`, no absolute path).
+ */
+export function requireDocumentName(name: string): void {
+  if (!documentName.test(name)) {
+    throw new TypeError(`'${name}' is not a document name.`);
+  }
+}
+
+/**
+ * A store in memory, for tests and short-lived scripts: nothing survives the process. Documents are copied in and
+ * out (structured clone), so a caller cannot change what is stored by changing an object it holds.
+ */
+export class MemoryStorage implements VaultStorage {
+  private readonly documents = new Map<string, JsonValue>();
+  private root: Promise<CryptoKey> | undefined;
+  private device: Promise<CryptoKeyPair> | undefined;
+
+  /** A store whose root key is `rootKey` (e.g. imported with importRootKey in a test); by default a new one. */
+  constructor(rootKey?: CryptoKey) {
+    this.root = rootKey === undefined ? undefined : Promise.resolve(rootKey);
+  }
+
+  rootKey(): Promise<CryptoKey> {
+    this.root ??= generateRootKey();
+    return this.root;
+  }
+
+  deviceKey(): Promise<CryptoKeyPair> {
+    this.device ??= DeviceKey.generate();
+    return this.device;
+  }
+
+  async resetDeviceKey(): Promise<void> {
+    this.device = undefined;
+  }
+
+  async get(name: string): Promise<JsonValue | undefined> {
+    requireDocumentName(name);
+    const value = this.documents.get(name);
+    return value === undefined ? undefined : structuredClone(value);
+  }
+
+  async put(name: string, value: JsonValue): Promise<void> {
+    requireDocumentName(name);
+    this.documents.set(name, structuredClone(value));
+  }
+
+  async delete(name: string): Promise<void> {
+    requireDocumentName(name);
+    this.documents.delete(name);
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    return [...this.documents.keys()].filter((name) => name.startsWith(prefix));
+  }
+}

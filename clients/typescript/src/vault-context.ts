@@ -1,0 +1,299 @@
+// What the vault's operations work with, and what each item mode is handed: the store, its sessions and key servers,
+// and the device's keys; the twin of src/Symbolon.Client/VaultContext.cs. The root key is used here only, through
+// the derivations below, so no mode holds it; every share and client share is wiped as soon as the data key exists.
+import { KeyServerApi, serverUrl } from './api.js';
+import { wipe } from './crypto/bytes.js';
+import type { ItemContext } from './crypto/context.js';
+import type { Credential } from './crypto/credential.js';
+import { deriveDataKey } from './crypto/data-key.js';
+import { ItemOpenError } from './crypto/errors.js';
+import { deriveBlindedInput, deriveClientShare } from './crypto/root-key.js';
+import { openCredential, sealCredential } from './crypto/sealed-item.js';
+import { DeviceKey } from './dpop.js';
+import { InvalidOperationError, ItemNotFoundError, ItemTamperedError, NotLoggedInError, SymbolonError } from './errors.js';
+import { ItemStore, type StoredItem } from './items.js';
+import type { ItemModes } from './modes/registry.js';
+import { ReceiptLog } from './receipts.js';
+import { SessionManager } from './sessions.js';
+import type { JsonValue, VaultStorage } from './storage.js';
+
+/** Settings of a VaultClient. */
+export interface VaultClientOptions {
+  /** Where keys, sessions and items live: IndexedDbStorage in a browser, FileStore in Node, or an app's own. */
+  readonly storage: VaultStorage;
+  /** The sessions lock themselves after this long without use (default 10 minutes), ending them on the server. */
+  readonly idleTimeoutMs?: number;
+  /** Told when the idle lock ended the sessions, e.g. to show a lock screen. */
+  readonly onLock?: () => void;
+  /**
+   * Told about problems that did not stop an operation: a key server of a threshold set that returned a bad share or
+   * did not answer. Never given a secret.
+   */
+  readonly onWarning?: (message: string) => void;
+  /** The name the server shows for this device (default "typescript"). */
+  readonly deviceName?: string;
+  /** Threshold items: how long to wait for the members that have not answered yet (default 10 s). */
+  readonly thresholdTimeoutMs?: number;
+  /** The fetch to use (default the platform's). */
+  readonly fetch?: typeof fetch;
+  /**
+   * The clock of the idle lock and token expiry, in milliseconds since the epoch (tests move it). DPoP proofs always
+   * carry the real time, which the server checks against its own clock.
+   */
+  readonly now?: () => number;
+}
+
+/** A threshold server set: any `threshold` of `servers` together release an item's key. */
+export interface ServerSet {
+  readonly name: string;
+  readonly threshold: number;
+  readonly servers: readonly string[];
+}
+
+/** A key server's blinded-mode public key for one account and epoch, pinned the first time it was seen. */
+export interface PinnedOprfKey {
+  readonly server: string;
+  readonly userId: string;
+  readonly epoch: number;
+  /** base64. */
+  readonly publicKey: string;
+}
+
+/**
+ * vault.json, as the .NET client's VaultState: the vault id bound into every item's key, the default server (the
+ * last one logged in to), the threshold sets and the pinned blinded-mode keys.
+ */
+export interface VaultState {
+  readonly vaultId: string;
+  readonly server: string | null;
+  readonly sets: readonly ServerSet[];
+  readonly oprfKeys: readonly PinnedOprfKey[];
+}
+
+const vaultDocument = 'vault.json';
+
+export class VaultContext {
+  private readonly servers = new Map<string, KeyServerApi>();
+  private stateQueue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly storage: VaultStorage,
+    readonly modes: ItemModes,
+    readonly items: ItemStore,
+    readonly receipts: ReceiptLog,
+    readonly sessions: SessionManager,
+    private readonly rootKey: CryptoKey,
+    readonly device: DeviceKey,
+    readonly deviceName: string,
+    readonly thresholdTimeoutMs: number,
+    private readonly fetchImpl: typeof fetch | undefined,
+    private readonly warning: ((message: string) => void) | undefined,
+    readonly now: () => number,
+    private current: VaultState,
+  ) {}
+
+  static async open(options: VaultClientOptions, modes: ItemModes): Promise<VaultContext> {
+    const storage = options.storage;
+    const rootKey = await storage.rootKey();
+    const device = await DeviceKey.fromKeyPair(await storage.deviceKey());
+    const state = await readOrCreateState(storage);
+    const now = options.now ?? Date.now;
+    // The sessions reach the servers through the context made just below; nothing calls them before it exists.
+    let context: VaultContext | undefined;
+    const sessions = new SessionManager(
+      storage, { idleTimeoutMs: options.idleTimeoutMs ?? 600_000, now, onLock: options.onLock },
+      (server) => (context as VaultContext).server(server));
+    context = new VaultContext(
+      storage, modes, new ItemStore(storage, modes), new ReceiptLog(storage), sessions, rootKey, device,
+      options.deviceName ?? 'typescript', options.thresholdTimeoutMs ?? 10_000, options.fetch, options.onWarning,
+      now, state);
+    return context;
+  }
+
+  /** vault.json as this client last read or wrote it. */
+  get state(): VaultState {
+    return this.current;
+  }
+
+  get vaultId(): string {
+    return this.current.vaultId;
+  }
+
+  /** The last server logged in to, where items that name no server of their own go. */
+  defaultServer(): string {
+    if (this.current.server === null) {
+      throw new NotLoggedInError('Not logged in.', 'Log in to a key server first.');
+    }
+    return this.current.server;
+  }
+
+  /** The server of an item on one server (normalised, so a .NET file's `http://host:port` matches `http://host:port/`). */
+  serverOf(item: StoredItem): string {
+    return item.server === null ? this.defaultServer() : serverUrl(item.server).href;
+  }
+
+  /** The API of one server, made once. */
+  server(url: string): KeyServerApi {
+    const href = serverUrl(url).href;
+    let api = this.servers.get(href);
+    if (api === undefined) {
+      api = new KeyServerApi(href, this.device, this.sessions, this.fetchImpl === undefined ? {} : { fetch: this.fetchImpl });
+      this.servers.set(href, api);
+    }
+    return api;
+  }
+
+  warn(message: string): void {
+    this.warning?.(message);
+  }
+
+  /**
+   * Changes vault.json as it is in the store now (another tab may have pinned a key or defined a set meanwhile),
+   * one change at a time in this client and, in browsers, under a Web Lock across tabs.
+   */
+  async updateState(change: (state: VaultState) => VaultState): Promise<void> {
+    const run = async (): Promise<void> => {
+      await withVaultLock(async () => {
+        const latest = await readOrCreateState(this.storage);
+        const changed = change(latest);
+        if (changed !== latest) {
+          await this.storage.put(vaultDocument, stateDocument(changed));
+        }
+        this.current = changed;
+      });
+    };
+    const next = this.stateQueue.then(run, run);
+    this.stateQueue = next.catch(() => undefined);
+    await next;
+  }
+
+  /** Seals `credential` under the data key from this server share and this device's client share. */
+  async seal(serverShare: Uint8Array, context: ItemContext, credential: Credential): Promise<Uint8Array> {
+    return sealCredential(await this.dataKey(serverShare, context), context, credential);
+  }
+
+  /** Opens the item with this server share; every failure is the one ItemTamperedError. */
+  async open(item: StoredItem, serverShare: Uint8Array, context: ItemContext): Promise<Credential> {
+    const opened = await this.tryOpen(item, serverShare, context);
+    if (opened === undefined) {
+      throw new ItemTamperedError(`The item '${item.name}' could not be opened: it is damaged, was altered, or belongs to another vault.`);
+    }
+    return opened;
+  }
+
+  /** The item opened with this server share, or undefined if it does not open (a caller trying several shares). */
+  async tryOpen(item: StoredItem, serverShare: Uint8Array, context: ItemContext): Promise<Credential | undefined> {
+    const dataKey = await this.dataKey(serverShare, context);
+    try {
+      return await openCredential(dataKey, item.sealedItem);
+    } catch (error) {
+      if (error instanceof ItemOpenError) {
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  /** Blinded mode's private POPRF input for the unit in `context` (docs/spec.md §10); the caller wipes it. */
+  deriveBlindedInput(context: ItemContext): Promise<Uint8Array> {
+    return deriveBlindedInput(this.rootKey, context.vaultId, context.unitId);
+  }
+
+  /** Shreds the unit on the item's server (already gone counts as done), then deletes the item. */
+  async shredAndDelete(item: StoredItem): Promise<void> {
+    try {
+      await this.server(this.serverOf(item)).shredUnit(item.unitId);
+    } catch (error) {
+      // Already gone on the server: removing the local copy finishes the job.
+      if (!(error instanceof ItemNotFoundError)) {
+        throw error;
+      }
+    }
+    await this.items.delete(item);
+  }
+
+  /** Shreds a unit that no saved item uses (an add that failed, a rotation's old unit), if the server can be reached. */
+  async tryShred(server: string, unitId: string): Promise<void> {
+    try {
+      await this.server(server).shredUnit(unitId);
+    } catch (error) {
+      // The unit stays on the server unused; its share alone opens nothing.
+      if (!(error instanceof SymbolonError)) {
+        throw error;
+      }
+    }
+  }
+
+  /** The data key (a non-extractable AES-GCM CryptoKey); the client share is wiped as soon as it exists. */
+  private async dataKey(serverShare: Uint8Array, context: ItemContext): Promise<CryptoKey> {
+    const clientShare = await deriveClientShare(this.rootKey, context.vaultId, context.unitId);
+    try {
+      return await deriveDataKey(clientShare, serverShare, context);
+    } finally {
+      wipe(clientShare);
+    }
+  }
+}
+
+async function readOrCreateState(storage: VaultStorage): Promise<VaultState> {
+  const stored = parseState(await storage.get(vaultDocument));
+  if (stored !== undefined) {
+    return stored;
+  }
+  const created: VaultState = { vaultId: crypto.randomUUID(), server: null, sets: [], oprfKeys: [] };
+  await storage.put(vaultDocument, stateDocument(created));
+  return created;
+}
+
+function stateDocument(state: VaultState): JsonValue {
+  return {
+    vaultId: state.vaultId,
+    server: state.server,
+    sets: state.sets.map((set) => ({ name: set.name, threshold: set.threshold, servers: [...set.servers] })),
+    oprfKeys: state.oprfKeys.map((key) => ({ server: key.server, userId: key.userId, epoch: key.epoch, publicKey: key.publicKey })),
+  };
+}
+
+/** vault.json, written by this client or by the .NET client (whose `sets` and `oprfKeys` may be null or absent). */
+function parseState(value: JsonValue | undefined): VaultState | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return undefined;
+  }
+  const vaultId = value['vaultId'];
+  const server = value['server'] ?? null;
+  if (typeof vaultId !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(vaultId)
+    || (server !== null && typeof server !== 'string')) {
+    throw damagedVault();
+  }
+  const sets: ServerSet[] = [];
+  for (const set of asArray(value['sets'])) {
+    if (typeof set !== 'object' || set === null || Array.isArray(set) || typeof set['name'] !== 'string'
+      || typeof set['threshold'] !== 'number' || !Array.isArray(set['servers']) || !set['servers'].every((s) => typeof s === 'string')) {
+      throw damagedVault();
+    }
+    sets.push({ name: set['name'], threshold: set['threshold'], servers: set['servers'] as string[] });
+  }
+  const oprfKeys: PinnedOprfKey[] = [];
+  for (const key of asArray(value['oprfKeys'])) {
+    if (typeof key !== 'object' || key === null || Array.isArray(key) || typeof key['server'] !== 'string'
+      || typeof key['userId'] !== 'string' || typeof key['epoch'] !== 'number' || typeof key['publicKey'] !== 'string') {
+      throw damagedVault();
+    }
+    oprfKeys.push({ server: key['server'], userId: key['userId'], epoch: key['epoch'], publicKey: key['publicKey'] });
+  }
+  return { vaultId: vaultId.toLowerCase(), server: server === null ? null : serverUrl(server).href, sets, oprfKeys };
+}
+
+function asArray(value: JsonValue | undefined): JsonValue[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** vault.json that is not one: never replaced silently, since its vault id is bound into every item's key. */
+function damagedVault(): InvalidOperationError {
+  return new InvalidOperationError('vault.json is damaged.', 'Restore it from a backup: every item is bound to the vault id it holds.');
+}
+
+async function withVaultLock(work: () => Promise<void>): Promise<void> {
+  const locks = typeof navigator === 'undefined' ? undefined : (navigator as Partial<Navigator>).locks;
+  await (locks === undefined ? work() : locks.request('symbolon-vault', work));
+}

@@ -1,0 +1,256 @@
+// The client half of Symbolon (src/Symbolon.Client/VaultClient.cs): a vault of sealed items (ciphertext only) that
+// opens an item only with this device's client share and a live, audited release of the server share. Nothing that
+// would let an item open offline is ever stored; the server share, the client share and the data key are dropped
+// (byte arrays wiped) as soon as the item is opened or sealed.
+import { AuditPageMaxSize, serverUrl, type AuditRecordView } from './api.js';
+import { ItemMode } from './crypto/context.js';
+import { Credential, type CredentialInit } from './crypto/credential.js';
+import { InvalidOperationError } from './errors.js';
+import { contextOf, isValidItemName, type StoredItem } from './items.js';
+import { rotateBlindedKey } from './modes/blinded.js';
+import { ItemModes } from './modes/registry.js';
+import { defineSet } from './modes/threshold.js';
+import { ReceiptLog, type AuditCheckResult } from './receipts.js';
+import type { SessionStatus } from './sessions.js';
+import type { VaultStorage } from './storage.js';
+import { VaultContext, type ServerSet, type VaultClientOptions } from './vault-context.js';
+
+export type { AuditCheckResult } from './receipts.js';
+export type { SessionStatus } from './sessions.js';
+export type { ServerSet, VaultClientOptions } from './vault-context.js';
+
+/** A stored item's metadata (never its secrets). */
+export interface ItemInfo {
+  /** The item's local name, e.g. "acme". */
+  readonly name: string;
+  /** The key server's unit (a threshold item's own id). */
+  readonly unitId: string;
+  /** The server share's version (blinded: key epoch) the item is sealed under. */
+  readonly keyVersion: number;
+  readonly mode: ItemMode;
+  /** ISO 8601. */
+  readonly createdAt: string;
+}
+
+/** One audit record of the caller's account, as the server reports it, with its chain hash (base64). */
+export type AuditEntry = AuditRecordView;
+
+/** An enrolled device of the account. */
+export interface DeviceInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly thumbprint: string;
+  readonly createdAt: string;
+  readonly revokedAt: string | null;
+  readonly lockedAt: string | null;
+  readonly current: boolean;
+}
+
+/** How to log in: an account's password, or an OIDC issuer's token (sent as Bearer; the server maps the user). */
+export type LoginCredentials = { readonly username: string; readonly password: string } | { readonly identityToken: string };
+
+/** Options of {@link VaultClient.add}. */
+export interface AddOptions {
+  /** Split (default), Threshold (needs `set`) or Blinded. */
+  readonly mode?: ItemMode;
+  /** The server set of a threshold item. */
+  readonly set?: string;
+}
+
+export class VaultClient {
+  private constructor(private readonly vault: VaultContext) {}
+
+  /** Forgets the device key so the next login enrols a fresh one (after this device was revoked); reopen the client. */
+  static async resetDevice(storage: VaultStorage): Promise<void> {
+    await storage.resetDeviceKey();
+  }
+
+  /** Opens (creating on first use) the vault in `options.storage`. */
+  static async open(options: VaultClientOptions): Promise<VaultClient> {
+    return new VaultClient(await VaultContext.open(options, ItemModes.default));
+  }
+
+  /** The vault's id, bound into every item's key. */
+  get vaultId(): string {
+    return this.vault.vaultId;
+  }
+
+  /** The default server: the last one logged in to, where split and blinded items are added. */
+  get server(): string | undefined {
+    return this.vault.state.server ?? undefined;
+  }
+
+  /** Creates an account on a key server. */
+  async createAccount(server: string, username: string, password: string): Promise<void> {
+    await this.vault.server(server).createAccount({ username, password });
+  }
+
+  /**
+   * Logs in, enrolling this device's key on first use, and makes the server the default. Sessions on other servers
+   * (the members of a threshold set) are kept: each server has its own.
+   */
+  async login(server: string, credentials: LoginCredentials): Promise<void> {
+    const api = this.vault.server(server);
+    await this.vault.sessions.login(api, credentials, this.vault.deviceName);
+    await this.vault.updateState((state) => ({ ...state, server: api.server.href }));
+  }
+
+  /** Ends every session of this device on its server (best effort where one is unreachable) and forgets them here. */
+  logout(): Promise<void> {
+    return this.vault.sessions.logout();
+  }
+
+  /**
+   * Locks now, as the idle timeout would: every session is ended on its server, so the tokens left behind are
+   * refused. Log in again to unlock.
+   */
+  lock(): Promise<void> {
+    return this.vault.sessions.lock();
+  }
+
+  /** Who is logged in to the default server, and when the session locks itself if unused. */
+  status(): Promise<SessionStatus> {
+    return this.vault.sessions.status(this.vault.state.server ?? undefined);
+  }
+
+  /**
+   * Stores a new credential, sealed and saved durably. Split mode: the default server draws the unit's share.
+   * Threshold mode (`set` given): the item's key is shared across the named server set. Blinded mode: the default
+   * server evaluates its POPRF key on a blinded input and never sees the share. A Credential passed in stays the
+   * caller's to wipe; one made here from `CredentialInit` is wiped before this returns.
+   */
+  async add(name: string, credential: Credential | CredentialInit, options: AddOptions = {}): Promise<ItemInfo> {
+    const itemMode = this.vault.modes.forAdding(options.mode ?? ItemMode.Split, options.set);
+    if (!isValidItemName(name)) {
+      throw new InvalidOperationError(`'${name}' is not a valid item name: use 1-64 of a-z 0-9 . _ -, starting with a letter or digit.`);
+    }
+    if (await this.vault.items.exists(name)) {
+      throw new InvalidOperationError(`An item named '${name}' already exists.`, 'Choose another name, or remove the old item first.');
+    }
+    const owned = credential instanceof Credential ? undefined : new Credential(credential);
+    try {
+      return this.info(await itemMode.add(this.vault, name, owned ?? (credential as Credential), options.set));
+    } finally {
+      owned?.wipe();
+    }
+  }
+
+  /** Stored items (metadata only; no server contact). */
+  async list(): Promise<ItemInfo[]> {
+    return (await this.vault.items.all()).map((item) => this.info(item));
+  }
+
+  /**
+   * Opens an item for the duration of `use` — always with the key server's consent, never offline. The
+   * credential's buffers are wiped when `use` returns or throws (or its promise settles): do not keep it, or the
+   * byte arrays it hands out, beyond the callback.
+   */
+  async use<T>(name: string, use: (credential: Credential) => T | Promise<T>): Promise<T> {
+    const item = await this.vault.items.find(name);
+    const credential = await this.vault.modes.of(item).open(this.vault, item);
+    try {
+      return await use(credential);
+    } finally {
+      credential.wipe();
+    }
+  }
+
+  /** Re-seals an item under a new server share and retires the old one. */
+  async rotate(name: string): Promise<void> {
+    await this.rotateItem(await this.vault.items.find(name));
+  }
+
+  /** Rotates every item, reporting progress. */
+  async rotateAll(progress?: (done: number, total: number) => void): Promise<void> {
+    const items = await this.vault.items.all();
+    for (const [index, item] of items.entries()) {
+      await this.rotateItem(item);
+      progress?.(index + 1, items.length);
+    }
+  }
+
+  /**
+   * Rotates the default server's blinded-mode key: every blinded item of this vault is re-sealed under a new key
+   * epoch, then the rotation is confirmed. Returns how many items were re-sealed. Interrupted, it can be run again.
+   */
+  rotateBlindedKey(progress?: (done: number, total: number) => void): Promise<number> {
+    return rotateBlindedKey(this.vault, progress);
+  }
+
+  /**
+   * Crypto-shreds the item's unit on the server (threshold: on enough members that it can never open again), then
+   * deletes the local item.
+   */
+  async remove(name: string): Promise<void> {
+    const item = await this.vault.items.find(name);
+    await this.vault.modes.of(item).remove(this.vault, item);
+  }
+
+  /** Defines (or redefines) a server set. Log in to each member before adding items to it. */
+  defineSet(name: string, threshold: number, servers: readonly string[]): Promise<void> {
+    return defineSet(this.vault, name, threshold, servers);
+  }
+
+  /** The defined server sets. */
+  sets(): readonly ServerSet[] {
+    return this.vault.state.sets;
+  }
+
+  /** The account's audit records from the default key server, oldest first. */
+  async audit(): Promise<AuditEntry[]> {
+    const api = this.vault.server(this.vault.defaultServer());
+    const entries: AuditEntry[] = [];
+    let after = 0;
+    for (;;) {
+      const page = await api.auditPage(after, AuditPageMaxSize);
+      entries.push(...page);
+      const last = page[page.length - 1];
+      if (page.length < AuditPageMaxSize || last === undefined) {
+        return entries;
+      }
+      after = last.sequence;
+    }
+  }
+
+  /**
+   * Checks every kept receipt: its signature against the server's audit key, and that the server's log still holds
+   * a record with that sequence and chain hash. A server that dropped or rewrote a release record fails the check.
+   */
+  async checkAudit(): Promise<AuditCheckResult> {
+    const server = this.vault.defaultServer();
+    await this.vault.sessions.require(server);
+    const receipts = await this.vault.receipts.read(server);
+    const key = await this.vault.server(server).auditKey();
+    const log = new Map((await this.audit()).map((entry) => [entry.sequence, entry.hash]));
+    return ReceiptLog.check(receipts, key, log);
+  }
+
+  /** The account's enrolled devices on `server` (default: the default server). */
+  async devices(server?: string): Promise<DeviceInfo[]> {
+    return this.vault.server(server ?? this.vault.defaultServer()).devices();
+  }
+
+  /** Revokes a device of the account on `server` (default: the default server); its sessions end at once. */
+  revokeDevice(deviceId: string, server?: string): Promise<void> {
+    return this.vault.server(server ?? this.vault.defaultServer()).revokeDevice(deviceId);
+  }
+
+  /** Stops the idle timer (sessions stay; the next open locks them if they went idle meanwhile). */
+  close(): void {
+    this.vault.sessions.close();
+  }
+
+  private async rotateItem(item: StoredItem): Promise<void> {
+    await this.vault.modes.of(item).rotate(this.vault, item);
+  }
+
+  private info(item: StoredItem): ItemInfo {
+    const context = contextOf(item);
+    return { name: item.name, unitId: item.unitId, keyVersion: context.keyVersion, mode: this.vault.modes.of(item).mode, createdAt: item.createdAt };
+  }
+}
+
+/** A server URL as the client names it (https, or http only to loopback; a trailing `/`). */
+export function normalizeServer(server: string): string {
+  return serverUrl(server).href;
+}

@@ -1,0 +1,179 @@
+// VaultClient against one real key server: sessions, split and blinded items, tamper, idle lock, logout, audit.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { KeyServerApi } from '../src/api.js';
+import { fromBase64, toBase64 } from '../src/crypto/bytes.js';
+import { ItemMode } from '../src/crypto/context.js';
+import { DeviceKey } from '../src/dpop.js';
+import { InvalidOperationError, ItemNotFoundError, ItemTamperedError, NotLoggedInError, ServerUnreachableError } from '../src/errors.js';
+import type { JsonValue } from '../src/storage.js';
+import { KeyServerProcess } from './support/server.js';
+import { loggedIn, rawDevicesStatus, sessionDocument, vendorPassword } from './support/vault.js';
+
+let server: KeyServerProcess;
+before(async () => { server = await KeyServerProcess.start(); });
+after(async () => { await server?.stop(); });
+
+const minute = 60_000;
+
+test('login, then an access token about to expire is refreshed, and a reused refresh token ends the session', async () => {
+  const vault = await loggedIn(server.url);
+  await vault.client.devices();
+  const first = await sessionDocument(vault.storage);
+
+  vault.clock.advance(5 * minute);
+  const devices = await vault.client.devices();
+  const second = await sessionDocument(vault.storage);
+  assert.notEqual(second.refreshToken, first.refreshToken);
+  assert.equal(devices.length, 1);
+  assert.equal(devices[0]?.current, true);
+  assert.equal((await vault.client.status()).loggedIn, true);
+
+  // Someone presents the spent refresh token (a stolen copy): the server revokes the whole session.
+  const device = await DeviceKey.fromKeyPair(await vault.storage.deviceKey());
+  await assert.rejects(new KeyServerApi(server.url, device).refresh({ refreshToken: first.refreshToken }), NotLoggedInError);
+  await assert.rejects(vault.client.devices(), NotLoggedInError);
+  vault.client.close();
+});
+
+for (const mode of [ItemMode.Split, ItemMode.Blinded]) {
+  describe(`${ItemMode[mode]} items`, () => {
+    test('are added, listed, used, rotated, used again and removed, and a restored copy never opens', async () => {
+      const { client, storage } = await loggedIn(server.url);
+      const added = await client.add('acme', { username: 'bot@acme.example', password: vendorPassword, url: 'https://portal.acme.example' }, { mode });
+      const listed = await client.list();
+      assert.deepEqual(listed, [added]);
+      assert.equal(added.mode, mode);
+
+      let buffer: Uint8Array | undefined;
+      const opened = await client.use('acme', (credential) => {
+        buffer = credential.passwordUtf8;
+        return { username: credential.username, password: credential.revealPassword(), url: credential.url };
+      });
+      assert.deepEqual(opened, { username: 'bot@acme.example', password: vendorPassword, url: 'https://portal.acme.example' });
+      assert.ok(buffer !== undefined && buffer.length > 0 && buffer.every((byte) => byte === 0), 'the password buffer is zeroed after use');
+
+      await client.rotate('acme');
+      const [rotated] = await client.list();
+      assert.notDeepEqual([rotated?.unitId, rotated?.keyVersion], [added.unitId, added.keyVersion]);
+      assert.equal(await client.use('acme', (credential) => credential.revealPassword()), vendorPassword);
+
+      const [document] = await storage.list('items/');
+      const copy = await storage.get(document ?? '');
+      await client.remove('acme');
+      assert.deepEqual(await client.list(), []);
+      await storage.put(document ?? '', copy ?? null);
+      await assert.rejects(client.use('acme', () => undefined), ItemNotFoundError);
+      client.close();
+    });
+
+    test('a tampered item is refused with the one tamper error, which shows no secret', async () => {
+      const { client, storage } = await loggedIn(server.url);
+      await client.add('acme', { username: 'bot', password: vendorPassword }, { mode });
+      const [document] = await storage.list('items/');
+      const item = await storage.get(document ?? '') as { [member: string]: JsonValue };
+      const sealed = fromBase64(String(item['sealedItem']));
+      sealed[sealed.length - 1] = (sealed[sealed.length - 1] ?? 0) ^ 1;
+      await storage.put(document ?? '', { ...item, sealedItem: toBase64(sealed) });
+      const altered = await client.use('acme', () => undefined).then(() => undefined, (error: unknown) => error);
+      assert.ok(altered instanceof ItemTamperedError);
+      assert.ok(!altered.message.includes(vendorPassword));
+      assert.ok(altered.hint !== undefined);
+
+      await storage.put(document ?? '', { format: 1 });
+      await assert.rejects(client.list(), ItemTamperedError);
+      client.close();
+    });
+  });
+}
+
+test('a credential is wiped even when the callback throws', async () => {
+  const { client } = await loggedIn(server.url);
+  await client.add('acme', { username: 'bot', password: vendorPassword });
+  let buffer: Uint8Array | undefined;
+  await assert.rejects(client.use('acme', (credential) => {
+    buffer = credential.passwordUtf8;
+    throw new Error('the sync job failed');
+  }), /the sync job failed/);
+  assert.ok(buffer?.every((byte) => byte === 0));
+  client.close();
+});
+
+test('names are checked and unique', async () => {
+  const { client } = await loggedIn(server.url);
+  await assert.rejects(client.add('Not Valid', { username: 'bot', password: vendorPassword }), InvalidOperationError);
+  await client.add('acme', { username: 'bot', password: vendorPassword });
+  await assert.rejects(client.add('acme', { username: 'bot', password: vendorPassword }), InvalidOperationError);
+  await assert.rejects(client.add('beta', { username: 'bot', password: vendorPassword }, { mode: ItemMode.Threshold }), InvalidOperationError);
+  client.close();
+});
+
+test('the idle lock ends the server session: the old access token is refused by the server itself', async () => {
+  const vault = await loggedIn(server.url);
+  await vault.client.add('acme', { username: 'bot', password: vendorPassword });
+  const { accessToken } = await sessionDocument(vault.storage);
+  assert.equal(await rawDevicesStatus(vault.storage, server.url, accessToken), 200);
+
+  vault.clock.advance(11 * minute);
+  await assert.rejects(vault.client.use('acme', () => undefined), NotLoggedInError);
+  assert.equal(await rawDevicesStatus(vault.storage, server.url, accessToken), 401);
+  assert.deepEqual(await vault.storage.list('session-'), []);
+  assert.equal(vault.locks, 1);
+  assert.equal((await vault.client.status()).loggedIn, false);
+  vault.client.close();
+});
+
+test('lock() ends the session at once; logging in again unlocks the same items', async () => {
+  const vault = await loggedIn(server.url);
+  await vault.client.add('acme', { username: 'bot', password: vendorPassword });
+  const { accessToken } = await sessionDocument(vault.storage);
+  await vault.client.lock();
+  assert.equal(await rawDevicesStatus(vault.storage, server.url, accessToken), 401);
+  await assert.rejects(vault.client.use('acme', () => undefined), NotLoggedInError);
+  await vault.client.login(server.url, { username: vault.username, password: 'a long enough account password' });
+  assert.equal(await vault.client.use('acme', (credential) => credential.revealPassword()), vendorPassword);
+  vault.client.close();
+});
+
+test('logout ends the session on the server and forgets it here', async () => {
+  const vault = await loggedIn(server.url);
+  const { accessToken } = await sessionDocument(vault.storage);
+  await vault.client.logout();
+  assert.equal(await rawDevicesStatus(vault.storage, server.url, accessToken), 401);
+  assert.deepEqual(await vault.storage.list('session-'), []);
+  await assert.rejects(vault.client.devices(), NotLoggedInError);
+});
+
+test("the audit log lists the account's releases, and every kept receipt checks against it", async () => {
+  const { client } = await loggedIn(server.url);
+  await client.add('acme', { username: 'bot', password: vendorPassword });
+  await client.add('beta', { username: 'bot', password: vendorPassword }, { mode: ItemMode.Blinded });
+  await client.use('acme', () => undefined);
+  await client.use('beta', () => undefined);
+  const audit = await client.audit();
+  assert.ok(audit.some((entry) => entry.event === 'unit.released'));
+  assert.ok(audit.some((entry) => entry.event === 'unit.evaluated'));
+  const check = await client.checkAudit();
+  assert.ok(check.checked >= 3, `checked ${check.checked}`);
+  assert.equal(check.passed, true);
+  client.close();
+});
+
+test('with the server stopped every operation fails as unreachable, and the item is kept', async () => {
+  const { client, storage } = await loggedIn(server.url);
+  await client.add('acme', { username: 'bot', password: vendorPassword });
+  const [document] = await storage.list('items/');
+  const before = JSON.stringify(await storage.get(document ?? ''));
+  await server.kill();
+  try {
+    await assert.rejects(client.use('acme', () => undefined), ServerUnreachableError);
+    await assert.rejects(client.rotate('acme'), ServerUnreachableError);
+    await assert.rejects(client.remove('acme'), ServerUnreachableError);
+    await assert.rejects(client.add('beta', { username: 'bot', password: vendorPassword }), ServerUnreachableError);
+  } finally {
+    await server.run();
+  }
+  assert.equal(JSON.stringify(await storage.get(document ?? '')), before);
+  assert.equal(await client.use('acme', (credential) => credential.revealPassword()), vendorPassword);
+  client.close();
+});
