@@ -140,4 +140,42 @@ export class AppPage {
       return response.status;
     }, { server, accessToken });
   }
+
+  /** The client's documents in IndexedDB whose names start with `prefix`. */
+  async documents(prefix: string): Promise<Record<string, unknown>> {
+    return this.page.evaluate(async (prefix) => {
+      const database = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open('symbolon');
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      const store = database.transaction('documents', 'readonly').objectStore('documents');
+      const range = IDBKeyRange.bound(prefix, `${prefix}\uffff`);
+      const read = <T>(request: IDBRequest<T>): Promise<T> => new Promise((resolve, reject) => {
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      const [names, values] = await Promise.all([read(store.getAllKeys(range)), read(store.getAll(range))]);
+      database.close();
+      return Object.fromEntries(names.map((name, index) => [String(name), values[index] as unknown]));
+    }, prefix);
+  }
+
+  /** Writes a document into the client's IndexedDB store, as a copied file would arrive. */
+  async putDocument(name: string, value: unknown): Promise<void> {
+    await this.page.evaluate(async ({ name, value }) => {
+      const database = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open('symbolon');
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      const transaction = database.transaction('documents', 'readwrite');
+      transaction.objectStore('documents').put(value, name);
+      await new Promise<void>((resolve, reject) => {
+        transaction.oncomplete = () => resolve();
+        transaction.onerror = () => reject(transaction.error);
+      });
+      database.close();
+    }, { name, value });
+  }
 }
