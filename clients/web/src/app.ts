@@ -103,6 +103,7 @@ export class App {
 
   private showLocked(reason: string): void {
     this.hideRevealed();
+    this.clearMessage();
     byId('locked-reason', HTMLParagraphElement).textContent = reason;
     byId('unlock-username', HTMLInputElement).value = this.username;
     this.showScreen('locked', this.username === '' ? byId('unlock-username', HTMLInputElement) : byId('unlock-password', HTMLInputElement));
@@ -145,10 +146,10 @@ export class App {
 
   /** Reports a failed operation; a lost session sends the person to the lock screen. */
   private fail(error: unknown): void {
-    this.say(describeError(error, this.server));
     if (error instanceof NotLoggedInError && !byId('screen-vault', HTMLElement).hidden) {
       this.showLocked(error.message);
     }
+    this.say(describeError(error, this.server));
   }
 
   // ---- accounts and sessions ------------------------------------------------------------------------------------
@@ -265,7 +266,6 @@ export class App {
     } finally {
       this.locking = false;
     }
-    this.clearMessage();
     this.showLocked('You locked the vault.');
   }
 

@@ -168,3 +168,42 @@ test('keyboard: Tab reaches every control of the vault screen in order, each wit
     await context.close();
   }
 });
+
+/** The key server's policy for /app/ (docs/operations.md, "Browser clients"). */
+const appPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+  + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+test('CSP: both origins send the strict policy, and script or style injected into the page is blocked and reported', async () => {
+  const server = keyServer as KeyServerProcess;
+  const response = await fetch(server.appUrl, { signal: AbortSignal.timeout(10_000) });
+  assert.equal(response.headers.get('content-security-policy'), appPolicy);
+  assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+
+  const context = await newContext(browser as Browser);
+  try {
+    for (const url of [server.appUrl, `${(otherOrigin as StaticServer).url}?server=${encodeURIComponent(server.url)}`]) {
+      const app = await AppPage.open(context, url);
+      await app.screen('login').waitFor();
+      assert.deepEqual(cspProblems(app.page), [], 'the app itself violates nothing');
+      // What an XSS payload would try first: inline script and inline style.
+      await app.page.evaluate(() => {
+        const script = document.createElement('script');
+        script.textContent = 'window.injectedScriptRan = true;';
+        document.body.append(script);
+        document.body.setAttribute('style', 'background: red');
+      });
+      const deadline = Date.now() + 5_000;
+      while (problemsOf(app.page).cspViolations.length < 2 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const seen = problemsOf(app.page).cspViolations;
+      assert.ok(seen.some((text) => text.startsWith('script-src')), `${url}: ${seen.join('; ')}`);
+      assert.ok(seen.some((text) => text.startsWith('style-src')), `${url}: ${seen.join('; ')}`);
+      assert.equal(await app.page.evaluate(() => (window as unknown as { injectedScriptRan?: boolean }).injectedScriptRan), undefined);
+      assert.notEqual(await app.page.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(255, 0, 0)');
+      await app.page.close();
+    }
+  } finally {
+    await context.close();
+  }
+});
