@@ -10,7 +10,7 @@
 import type { ActiveSession, KeyServerApi, SessionResponse, SessionSource } from './api.js';
 import { toHex, utf8 } from './crypto/bytes.js';
 import { NotLoggedInError, SymbolonError } from './errors.js';
-import type { JsonValue, VaultStorage } from './storage.js';
+import { withStorageLock, type JsonValue, type VaultStorage } from './storage.js';
 
 /** An access token this close to expiry is refreshed before use, so it cannot expire in flight. */
 const refreshMarginMs = 30_000;
@@ -132,10 +132,14 @@ export class SessionManager implements SessionSource {
       return;
     }
     if (now - current.lastActivity >= this.options.idleTimeoutMs / 10) {
-      const latest = await this.read(server);
-      if (latest !== undefined && latest.userId === current.userId) {
-        await this.save(server, { ...latest, lastActivity: now });
-      }
+      // Under the session's lock: a read-change-write racing another client's refresh would otherwise write back the
+      // spent refresh token, and the next refresh with it would end the session.
+      await this.locked(server, async () => {
+        const latest = await this.read(server);
+        if (latest !== undefined && latest.userId === current.userId) {
+          await this.save(server, { ...latest, lastActivity: now });
+        }
+      });
     }
     this.arm();
   }
@@ -150,7 +154,7 @@ export class SessionManager implements SessionSource {
     const server = api.server.href;
     let pending = this.refreshing.get(server);
     if (pending === undefined) {
-      pending = withLock(`symbolon-session-${server}`, () => this.refreshLocked(api, session))
+      pending = this.locked(server, () => this.refreshLocked(api, session))
         .finally(() => this.refreshing.delete(server));
       this.refreshing.set(server, pending);
     }
@@ -189,7 +193,7 @@ export class SessionManager implements SessionSource {
     try {
       let accessToken = session.accessToken;
       if (session.accessExpiresAt - this.options.now() < refreshMarginMs) {
-        accessToken = (await withLock(`symbolon-session-${session.server}`, async () => {
+        accessToken = (await this.locked(session.server, async () => {
           const latest = (await this.read(session.server)) ?? session;
           return api.refresh({ refreshToken: latest.refreshToken });
         })).accessToken;
@@ -200,6 +204,12 @@ export class SessionManager implements SessionSource {
         throw error;
       }
     }
+  }
+
+  /** Runs `work` holding the lock of `server`'s session (its own, so a hung server does not hold up the others). */
+  private async locked<T>(server: string, work: () => Promise<T>): Promise<T> {
+    const name = (await sessionDocument(server)).replace(/\.json$/, '');
+    return withStorageLock(this.storage, name, work);
   }
 
   /** Schedules the idle lock for when the most recently used session would go idle. */
@@ -313,12 +323,6 @@ function parseSession(value: JsonValue | undefined): SessionState | undefined {
   return Number.isNaN(expires) || Number.isNaN(active)
     ? undefined
     : { server, username, userId, deviceId, accessToken, refreshToken, accessExpiresAt: expires, lastActivity: active };
-}
-
-/** Runs `work` under the Web Lock `name` where the platform has Web Locks (browsers), else directly. */
-async function withLock<T>(name: string, work: () => Promise<T>): Promise<T> {
-  const locks = typeof navigator === 'undefined' ? undefined : (navigator as Partial<Navigator>).locks;
-  return locks === undefined ? work() : locks.request(name, work);
 }
 
 /** "10 minutes", "90 seconds": whole units, so a short timeout does not read as "0 minutes". */

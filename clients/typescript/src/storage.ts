@@ -30,6 +30,24 @@ export interface VaultStorage {
   delete(name: string): Promise<void>;
   /** The names of the documents whose names start with `prefix`, in no particular order. */
   list(prefix: string): Promise<string[]>;
+  /**
+   * Optional: runs `work` holding the exclusive lock `name` (letters, digits, `-`) across every client sharing this
+   * store — several processes on one Node directory, say. The client holds one around each token refresh (refresh
+   * tokens are single-use: two refreshing at once would look like theft and end the session) and around changes of
+   * vault.json. A store without it relies on Web Locks where the platform has them (browser tabs), else on the
+   * client's own in-process ordering.
+   */
+  withLock?<T>(name: string, work: () => Promise<T>): Promise<T>;
+}
+
+/** Runs `work` under the store's lock `name`, else a Web Lock where the platform has them, else directly. */
+export function withStorageLock<T>(storage: VaultStorage, name: string, work: () => Promise<T>): Promise<T> {
+  if (storage.withLock !== undefined) {
+    return storage.withLock(name, work);
+  }
+  const locks = typeof navigator === 'undefined' ? undefined : (navigator as Partial<Navigator>).locks;
+  // The callback returns a promise, which the lock holds until it settles; `then` unwraps it for the type.
+  return locks === undefined ? work() : locks.request(`symbolon-${name}`, work).then((value) => value);
 }
 
 const documentName = /^[a-z0-9][a-z0-9._-]{0,127}(\/[a-z0-9][a-z0-9._-]{0,127})?$/i;

@@ -15,7 +15,7 @@ import { ItemStore, type StoredItem } from './items.js';
 import type { ItemModes } from './modes/registry.js';
 import { ReceiptLog } from './receipts.js';
 import { SessionManager } from './sessions.js';
-import type { JsonValue, VaultStorage } from './storage.js';
+import { withStorageLock, type JsonValue, type VaultStorage } from './storage.js';
 
 /** Settings of a VaultClient. */
 export interface VaultClientOptions {
@@ -147,13 +147,18 @@ export class VaultContext {
     this.warning?.(message);
   }
 
+  /** Re-reads vault.json: another tab or process sharing the store may have logged in, defined a set or pinned a key. */
+  async reload(): Promise<void> {
+    this.current = await readOrCreateState(this.storage);
+  }
+
   /**
    * Changes vault.json as it is in the store now (another tab may have pinned a key or defined a set meanwhile),
    * one change at a time in this client and, in browsers, under a Web Lock across tabs.
    */
   async updateState(change: (state: VaultState) => VaultState): Promise<void> {
     const run = async (): Promise<void> => {
-      await withVaultLock(async () => {
+      await withStorageLock(this.storage, 'vault', async () => {
         const latest = await readOrCreateState(this.storage);
         const changed = change(latest);
         if (changed !== latest) {
@@ -291,9 +296,4 @@ function asArray(value: JsonValue | undefined): JsonValue[] {
 /** vault.json that is not one: never replaced silently, since its vault id is bound into every item's key. */
 function damagedVault(): InvalidOperationError {
   return new InvalidOperationError('vault.json is damaged.', 'Restore it from a backup: every item is bound to the vault id it holds.');
-}
-
-async function withVaultLock(work: () => Promise<void>): Promise<void> {
-  const locks = typeof navigator === 'undefined' ? undefined : (navigator as Partial<Navigator>).locks;
-  await (locks === undefined ? work() : locks.request('symbolon-vault', work));
 }

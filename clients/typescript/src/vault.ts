@@ -109,7 +109,8 @@ export class VaultClient {
   }
 
   /** Who is logged in to the default server, and when the session locks itself if unused. */
-  status(): Promise<SessionStatus> {
+  async status(): Promise<SessionStatus> {
+    await this.vault.reload();
     return this.vault.sessions.status(this.vault.state.server ?? undefined);
   }
 
@@ -120,6 +121,7 @@ export class VaultClient {
    * caller's to wipe; one made here from `CredentialInit` is wiped before this returns.
    */
   async add(name: string, credential: Credential | CredentialInit, options: AddOptions = {}): Promise<ItemInfo> {
+    await this.vault.reload();
     const itemMode = this.vault.modes.forAdding(options.mode ?? ItemMode.Split, options.set);
     if (!isValidItemName(name)) {
       throw new InvalidOperationError(`'${name}' is not a valid item name: use 1-64 of a-z 0-9 . _ -, starting with a letter or digit.`);
@@ -146,6 +148,7 @@ export class VaultClient {
    * byte arrays it hands out, beyond the callback.
    */
   async use<T>(name: string, use: (credential: Credential) => T | Promise<T>): Promise<T> {
+    await this.vault.reload();
     const item = await this.vault.items.find(name);
     const credential = await this.vault.modes.of(item).open(this.vault, item);
     try {
@@ -157,11 +160,13 @@ export class VaultClient {
 
   /** Re-seals an item under a new server share and retires the old one. */
   async rotate(name: string): Promise<void> {
+    await this.vault.reload();
     await this.rotateItem(await this.vault.items.find(name));
   }
 
   /** Rotates every item, reporting progress. */
   async rotateAll(progress?: (done: number, total: number) => void): Promise<void> {
+    await this.vault.reload();
     const items = await this.vault.items.all();
     for (const [index, item] of items.entries()) {
       await this.rotateItem(item);
@@ -173,7 +178,8 @@ export class VaultClient {
    * Rotates the default server's blinded-mode key: every blinded item of this vault is re-sealed under a new key
    * epoch, then the rotation is confirmed. Returns how many items were re-sealed. Interrupted, it can be run again.
    */
-  rotateBlindedKey(progress?: (done: number, total: number) => void): Promise<number> {
+  async rotateBlindedKey(progress?: (done: number, total: number) => void): Promise<number> {
+    await this.vault.reload();
     return rotateBlindedKey(this.vault, progress);
   }
 
@@ -182,6 +188,7 @@ export class VaultClient {
    * deletes the local item.
    */
   async remove(name: string): Promise<void> {
+    await this.vault.reload();
     const item = await this.vault.items.find(name);
     await this.vault.modes.of(item).remove(this.vault, item);
   }
@@ -198,6 +205,7 @@ export class VaultClient {
 
   /** The account's audit records from the default key server, oldest first. */
   async audit(): Promise<AuditEntry[]> {
+    await this.vault.reload();
     const api = this.vault.server(this.vault.defaultServer());
     const entries: AuditEntry[] = [];
     let after = 0;
@@ -217,6 +225,7 @@ export class VaultClient {
    * a record with that sequence and chain hash. A server that dropped or rewrote a release record fails the check.
    */
   async checkAudit(): Promise<AuditCheckResult> {
+    await this.vault.reload();
     const server = this.vault.defaultServer();
     await this.vault.sessions.require(server);
     const receipts = await this.vault.receipts.read(server);
@@ -227,12 +236,14 @@ export class VaultClient {
 
   /** The account's enrolled devices on `server` (default: the default server). */
   async devices(server?: string): Promise<DeviceInfo[]> {
+    await this.vault.reload();
     return this.vault.server(server ?? this.vault.defaultServer()).devices();
   }
 
   /** Revokes a device of the account on `server` (default: the default server); its sessions end at once. */
-  revokeDevice(deviceId: string, server?: string): Promise<void> {
-    return this.vault.server(server ?? this.vault.defaultServer()).revokeDevice(deviceId);
+  async revokeDevice(deviceId: string, server?: string): Promise<void> {
+    await this.vault.reload();
+    await this.vault.server(server ?? this.vault.defaultServer()).revokeDevice(deviceId);
   }
 
   /** Stops the idle timer (sessions stay; the next open locks them if they went idle meanwhile). */

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { KeyServerApi, serverUrl, type ActiveSession, type SessionSource } from '../src/api.js';
+import { fromBase64Url } from '../src/crypto/bytes.js';
 import { DeviceKey } from '../src/dpop.js';
 import { AccessDeniedError, InvalidOperationError, ItemNotFoundError, NotLoggedInError, ProtocolError, ServerUnreachableError } from '../src/errors.js';
 import { freePort, KeyServerProcess } from './support/server.js';
@@ -101,4 +102,38 @@ test('a redirect is never followed', async () => {
   } finally {
     await new Promise((resolve) => redirecting.close(resolve));
   }
+});
+
+test('a rate limit becomes AccessDeniedError with its reason and Retry-After; a garbled answer is a ProtocolError', async () => {
+  const answers: Response[] = [
+    new Response(JSON.stringify({ type: 'https://symbolon.dev/problems/rate-limited', title: 'Too many', status: 429, detail: 'Slow down.' }),
+      { status: 429, headers: { 'Content-Type': 'application/problem+json', 'Retry-After': '17' } }),
+    new Response('{"unitId": 5}', { status: 200, headers: { 'Content-Type': 'application/json' } }),
+    new Response('<html>', { status: 502, headers: { 'Content-Type': 'text/html' } }),
+  ];
+  const session = new FixedSession();
+  session.token = 'token';
+  const api = new KeyServerApi('https://keys.example', await device(), session, {
+    fetch: async () => answers.shift() ?? new Response(null, { status: 500 }),
+  });
+  await assert.rejects(api.release('00000000-0000-4000-8000-000000000001', {}),
+    (error: unknown) => error instanceof AccessDeniedError && error.reason === 'rate-limited' && error.retryAfter === 17 && error.hint === 'Try again in 17 s.');
+  await assert.rejects(api.release('00000000-0000-4000-8000-000000000001', {}), ProtocolError);
+  await assert.rejects(api.release('00000000-0000-4000-8000-000000000001', {}), ProtocolError);
+});
+
+test('an OIDC login sends the issuer token as Bearer with a proof that binds no access token', async () => {
+  let seen: Headers | undefined;
+  const api = new KeyServerApi('https://keys.example', await device(), undefined, {
+    fetch: async (_input, init) => {
+      seen = new Headers(init?.headers);
+      return new Response(null, { status: 503 });
+    },
+  });
+  await assert.rejects(api.login({ deviceName: 'laptop' }, 'issuer.jwt.token'), ProtocolError);
+  assert.equal(seen?.get('Authorization'), 'Bearer issuer.jwt.token');
+  const claims = JSON.parse(new TextDecoder().decode(fromBase64Url(seen?.get('DPoP')?.split('.')[1] ?? ''))) as Record<string, unknown>;
+  assert.equal(claims['htu'], 'https://keys.example/v1/sessions');
+  assert.equal(claims['htm'], 'POST');
+  assert.equal('ath' in claims, false);
 });

@@ -8,7 +8,12 @@ import { DeviceKey } from '../src/dpop.js';
 import { InvalidOperationError, ItemNotFoundError, ItemTamperedError, NotLoggedInError, ServerUnreachableError } from '../src/errors.js';
 import type { JsonValue } from '../src/storage.js';
 import { KeyServerProcess } from './support/server.js';
-import { loggedIn, rawDevicesStatus, sessionDocument, vendorPassword } from './support/vault.js';
+import { accountPassword, Clock, loggedIn, rawDevicesStatus, sessionDocument, username, vendorPassword } from './support/vault.js';
+import { FileStore } from '../src/node/file-store.js';
+import { VaultClient } from '../src/vault.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 let server: KeyServerProcess;
 before(async () => { server = await KeyServerProcess.start(); });
@@ -34,6 +39,54 @@ test('login, then an access token about to expire is refreshed, and a reused ref
   await assert.rejects(new KeyServerApi(server.url, device).refresh({ refreshToken: first.refreshToken }), NotLoggedInError);
   await assert.rejects(vault.client.devices(), NotLoggedInError);
   vault.client.close();
+});
+
+/** A fetch that counts the refreshes it forwards. */
+function countingRefreshes(): { fetch: typeof fetch; refreshes: () => number } {
+  let refreshes = 0;
+  return {
+    refreshes: () => refreshes,
+    fetch: async (input, init) => {
+      if (new URL(input instanceof Request ? input.url : String(input)).pathname === '/v1/sessions/refresh') {
+        refreshes += 1;
+      }
+      return fetch(input, init);
+    },
+  };
+}
+
+test('requests that all find the access token expiring share one refresh, so the single-use refresh token is never reused', async () => {
+  const network = countingRefreshes();
+  const vault = await loggedIn(server.url, { fetch: network.fetch });
+  vault.clock.advance(5 * minute);
+  const results = await Promise.all(Array.from({ length: 5 }, () => vault.client.devices()));
+  assert.equal(results.length, 5);
+  assert.equal(network.refreshes(), 1);
+  await vault.client.devices();
+  vault.client.close();
+});
+
+test('two clients sharing one Node directory (two processes) refresh under the store lock: one refresh, the session survives', async () => {
+  const home = await mkdtemp(join(tmpdir(), 'symbolon-ts-shared-'));
+  try {
+    const network = countingRefreshes();
+    const clock = new Clock();
+    const first = await VaultClient.open({ storage: await FileStore.open(home), fetch: network.fetch, now: clock.now });
+    const second = await VaultClient.open({ storage: await FileStore.open(home), fetch: network.fetch, now: clock.now });
+    const name = username('shared');
+    await first.createAccount(server.url, name, accountPassword);
+    await first.login(server.url, { username: name, password: accountPassword });
+    await second.devices();
+    clock.advance(5 * minute);
+    await Promise.all([first.devices(), second.devices(), first.devices(), second.devices()]);
+    assert.equal(network.refreshes(), 1);
+    await first.devices();
+    await second.devices();
+    first.close();
+    second.close();
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
 });
 
 for (const mode of [ItemMode.Split, ItemMode.Blinded]) {
@@ -162,18 +215,24 @@ test("the audit log lists the account's releases, and every kept receipt checks 
 test('with the server stopped every operation fails as unreachable, and the item is kept', async () => {
   const { client, storage } = await loggedIn(server.url);
   await client.add('acme', { username: 'bot', password: vendorPassword });
-  const [document] = await storage.list('items/');
-  const before = JSON.stringify(await storage.get(document ?? ''));
+  await client.add('blind', { username: 'bot', password: vendorPassword }, { mode: ItemMode.Blinded });
+  const documents = await storage.list('items/');
+  const before = JSON.stringify(await Promise.all(documents.map((name) => storage.get(name))));
   await server.kill();
   try {
-    await assert.rejects(client.use('acme', () => undefined), ServerUnreachableError);
-    await assert.rejects(client.rotate('acme'), ServerUnreachableError);
-    await assert.rejects(client.remove('acme'), ServerUnreachableError);
+    for (const name of ['acme', 'blind']) {
+      await assert.rejects(client.use(name, () => undefined), ServerUnreachableError);
+      await assert.rejects(client.rotate(name), ServerUnreachableError);
+      await assert.rejects(client.remove(name), ServerUnreachableError);
+    }
     await assert.rejects(client.add('beta', { username: 'bot', password: vendorPassword }), ServerUnreachableError);
+    await assert.rejects(client.add('gamma', { username: 'bot', password: vendorPassword }, { mode: ItemMode.Blinded }), ServerUnreachableError);
   } finally {
     await server.run();
   }
-  assert.equal(JSON.stringify(await storage.get(document ?? '')), before);
+  assert.equal(JSON.stringify(await Promise.all(documents.map((name) => storage.get(name)))), before);
+  assert.deepEqual((await client.list()).map((item) => item.name), ['acme', 'blind']);
   assert.equal(await client.use('acme', (credential) => credential.revealPassword()), vendorPassword);
+  assert.equal(await client.use('blind', (credential) => credential.revealPassword()), vendorPassword);
   client.close();
 });

@@ -6,7 +6,7 @@
 // root.key {"version":1,"protection":"none","key":base64} and device.key (PKCS#8 DER) — and imported
 // non-extractable on load; the bytes read are wiped at once. Protect the directory as you would an SSH key.
 import { createPrivateKey, createPublicKey, randomUUID } from 'node:crypto';
-import { link, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fromBase64, toBase64, wipe } from '../crypto/bytes.js';
 import { importRootKey, RootKeySize } from '../crypto/root-key.js';
@@ -16,6 +16,8 @@ import { requireDocumentName, type JsonValue, type VaultStorage } from '../stora
 const rootKeyFile = 'root.key';
 const deviceKeyFile = 'device.key';
 const temporaryPrefix = '.tmp-';
+const lockWaitMs = 15_000;
+const staleLockMs = 60_000;
 const ecdsaP256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 
 /** root.key as the .NET client writes it (DeviceSecrets.cs); only protection "none" is read here. */
@@ -91,8 +93,46 @@ export class FileStore implements VaultStorage {
       throw error;
     }
     return entries
-      .filter((entry) => entry.isFile() && entry.name.startsWith(start) && !entry.name.startsWith(temporaryPrefix))
+      .filter((entry) => entry.isFile() && entry.name.startsWith(start) && !entry.name.startsWith(temporaryPrefix) && !entry.name.endsWith('.lock'))
       .map((entry) => folder + entry.name);
+  }
+
+  /**
+   * An exclusive lock across processes sharing this directory: `<name>.lock`, created with O_EXCL (mode 0600) and
+   * removed when `work` settles. Waits at most 15 s, as the .NET client's SessionLock; a lock file older than a
+   * minute belongs to a process that died holding it and is taken over.
+   */
+  async withLock<T>(name: string, work: () => Promise<T>): Promise<T> {
+    if (!/^[a-z0-9-]{1,64}$/.test(name)) {
+      throw new TypeError(`'${name}' is not a lock name.`);
+    }
+    const path = join(this.path, `${name}.lock`);
+    const deadline = Date.now() + lockWaitMs;
+    for (;;) {
+      try {
+        await (await open(path, 'wx', 0o600)).close();
+        break;
+      } catch (error) {
+        if (!isCode(error, 'EEXIST')) {
+          throw error;
+        }
+      }
+      const held = await stat(path).catch(() => undefined);
+      if (held !== undefined && Date.now() - held.mtimeMs > staleLockMs) {
+        await unlink(path).catch(() => undefined);
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new InvalidOperationError(`Timed out after ${lockWaitMs / 1000} s waiting for '${path}'.`,
+          'Another process using this directory is stuck; if none is running, delete the lock file.');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    try {
+      return await work();
+    } finally {
+      await unlink(path).catch(() => undefined);
+    }
   }
 
   private file(name: string): string {
