@@ -356,6 +356,7 @@ export class App {
       countdown);
     box.hidden = false;
     button.textContent = 'Hide';
+    button.setAttribute('aria-label', `Hide ${name}`);
     button.setAttribute('aria-expanded', 'true');
     const timer = setInterval(() => {
       left -= 1;
@@ -373,6 +374,7 @@ export class App {
         box.replaceChildren();
         box.hidden = true;
         button.textContent = 'Reveal';
+        button.setAttribute('aria-label', `Reveal ${name}`);
         button.setAttribute('aria-expanded', 'false');
       },
     };

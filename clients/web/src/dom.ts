@@ -34,9 +34,13 @@ export function element<K extends keyof HTMLElementTagNameMap>(
   return created;
 }
 
-/** Runs `task` with the button disabled and relabelled, so a second press cannot start it twice. */
+/**
+ * Runs `task` with the button disabled and relabelled, so a second press cannot start it twice. A focused button
+ * loses focus when disabled; it gets it back afterwards, so a keyboard user stays where they were.
+ */
 export async function whileBusy<T>(button: HTMLButtonElement, busyLabel: string, task: () => Promise<T>): Promise<T> {
   const label = button.textContent ?? '';
+  const hadFocus = document.activeElement === button;
   button.disabled = true;
   button.setAttribute('aria-busy', 'true');
   button.textContent = busyLabel;
@@ -45,6 +49,9 @@ export async function whileBusy<T>(button: HTMLButtonElement, busyLabel: string,
   } finally {
     button.disabled = false;
     button.removeAttribute('aria-busy');
+    if (hadFocus && button.isConnected && (document.activeElement === null || document.activeElement === document.body)) {
+      button.focus();
+    }
     // The task may have relabelled the button itself (Reveal → Hide); only undo our own label.
     if (button.textContent === busyLabel) {
       button.textContent = label;

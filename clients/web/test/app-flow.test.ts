@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { AppPage, type VendorCredential } from './support/app-page.js';
-import { cspProblems, launchChromium, newContext, problemsOf, screenshot } from './support/browser.js';
+import { cspProblems, launchChromium, newContext, problemsOf, screenshot, testTimeoutMs } from './support/browser.js';
 import { distDirectory, KeyServerProcess } from './support/keyserver.js';
 import { crossOriginPolicy, StaticServer } from './support/static-server.js';
 
@@ -80,7 +80,7 @@ async function wholeFlow(url: string, username: string, shots?: string): Promise
     const shown = await app.reveal('acme');
     assert.deepEqual(shown, { username: acme.username, password: acme.password, url: acme.url });
     assert.match((await app.revealBox('acme').locator('.countdown').textContent()) ?? '', /Hidden again in/);
-    assert.equal(await page.getByRole('button', { name: 'Reveal acme' }).textContent(), 'Hide');
+    assert.equal(await page.getByRole('button', { name: 'Hide acme' }).getAttribute('aria-expanded'), 'true');
     await shot('05-revealed');
     await app.revealBox('acme').waitFor({ state: 'hidden', timeout: 10_000 });
     assert.equal(await page.getByRole('button', { name: 'Reveal acme' }).textContent(), 'Reveal');
@@ -118,16 +118,16 @@ async function wholeFlow(url: string, username: string, shots?: string): Promise
   }
 }
 
-test('same origin (/app/ on the key server): sign up, log in, add, list, reveal and hide, run sync, audit and receipts, log out', async () => {
+test('same origin (/app/ on the key server): sign up, log in, add, list, reveal and hide, run sync, audit and receipts, log out', { timeout: testTimeoutMs }, async () => {
   await wholeFlow(`${(keyServer as KeyServerProcess).appUrl}?reveal=2`, 'alice', 'same-origin');
 });
 
-test('cross origin (another port, through CORS): the same flow', async () => {
+test('cross origin (another port, through CORS): the same flow', { timeout: testTimeoutMs }, async () => {
   const server = (keyServer as KeyServerProcess).url;
   await wholeFlow(`${(otherOrigin as StaticServer).url}?server=${encodeURIComponent(server)}&reveal=2`, 'bob', 'cross-origin');
 });
 
-test('keyboard: Tab reaches every control of the vault screen in order, each with a visible focus ring', async () => {
+test('keyboard: Tab reaches every control of the vault screen in order, each with a visible focus ring', { timeout: testTimeoutMs }, async () => {
   const context = await newContext(browser as Browser);
   try {
     const app = await AppPage.open(context, (keyServer as KeyServerProcess).appUrl);
@@ -162,7 +162,12 @@ test('keyboard: Tab reaches every control of the vault screen in order, each wit
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     await app.revealBox('globex').locator('dd').first().waitFor();
+    assert.deepEqual(await page.evaluate(() => [document.activeElement?.getAttribute('aria-label'), document.activeElement?.textContent]),
+      ['Hide globex', 'Hide'], 'focus stays on the button, which now hides');
     await screenshot(page, 'same-origin-09-keyboard-reveal');
+    // Space presses it too: hidden again.
+    await page.keyboard.press('Space');
+    await app.revealBox('globex').waitFor({ state: 'hidden' });
     assert.deepEqual(cspProblems(page), []);
   } finally {
     await context.close();
@@ -173,7 +178,7 @@ test('keyboard: Tab reaches every control of the vault screen in order, each wit
 const appPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
   + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-test('CSP: both origins send the strict policy, and script or style injected into the page is blocked and reported', async () => {
+test('CSP: both origins send the strict policy, and script or style injected into the page is blocked and reported', { timeout: testTimeoutMs }, async () => {
   const server = keyServer as KeyServerProcess;
   const response = await fetch(server.appUrl, { signal: AbortSignal.timeout(10_000) });
   assert.equal(response.headers.get('content-security-policy'), appPolicy);

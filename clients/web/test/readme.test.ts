@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { build } from 'esbuild';
 import type { Browser } from 'playwright-core';
-import { cspProblems, launchChromium, newContext, problemsOf } from './support/browser.js';
+import { cspProblems, launchChromium, newContext, problemsOf, testTimeoutMs } from './support/browser.js';
 import { KeyServerProcess, repoRoot, webRoot } from './support/keyserver.js';
 import { crossOriginPolicy, StaticServer } from './support/static-server.js';
 
@@ -47,14 +47,14 @@ after(async () => {
   }
 });
 
-test('README.md quotes the browser example verbatim, and it is ten lines', async () => {
+test('README.md quotes the browser example verbatim, and it is ten lines', { timeout: testTimeoutMs }, async () => {
   const example = await readFile(exampleFile, 'utf8');
   const readme = await readFile(join(repoRoot, 'README.md'), 'utf8');
   assert.ok(readme.includes('```ts\n' + example + '```\n'), 'README.md must contain clients/web/examples/browser-example.ts in a ```ts block, unchanged');
   assert.equal(example.trimEnd().split('\n').length, 10);
 });
 
-test('the README browser example runs in Chromium: signs up, stores a credential and hands it to the caller', async () => {
+test('the README browser example runs in Chromium: signs up, stores a credential and hands it to the caller', { timeout: testTimeoutMs }, async () => {
   const context = await newContext(browser as Browser);
   try {
     const page = await context.newPage();

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { AppPage, type VendorCredential } from './support/app-page.js';
-import { cspProblems, launchChromium, newContext, problemsOf, screenshot } from './support/browser.js';
+import { cspProblems, launchChromium, newContext, problemsOf, screenshot, testTimeoutMs } from './support/browser.js';
 import { KeyServerProcess } from './support/keyserver.js';
 
 const password = 'correct horse battery staple';
@@ -35,7 +35,7 @@ function server(): KeyServerProcess {
   return keyServer as KeyServerProcess;
 }
 
-test('the idle lock shows the lock screen and ends the server session: the old token is refused', async () => {
+test('the idle lock shows the lock screen and ends the server session: the old token is refused', { timeout: testTimeoutMs }, async () => {
   const context = await newContext(browser as Browser);
   try {
     const app = await AppPage.open(context, `${server().appUrl}?idle=4`);
@@ -63,7 +63,7 @@ test('the idle lock shows the lock screen and ends the server session: the old t
   }
 });
 
-test('logout, and Lock now, end the server session: the old token is refused', async () => {
+test('logout, and Lock now, end the server session: the old token is refused', { timeout: testTimeoutMs }, async () => {
   const context = await newContext(browser as Browser);
   try {
     const app = await AppPage.open(context, server().appUrl);
@@ -86,7 +86,7 @@ test('logout, and Lock now, end the server session: the old token is refused', a
   }
 });
 
-test('rate limited: the app says the key server refused and how long to wait (Retry-After)', async () => {
+test('rate limited: the app says the key server refused and how long to wait (Retry-After)', { timeout: testTimeoutMs }, async () => {
   const context = await newContext(browser as Browser);
   try {
     const app = await AppPage.open(context, `${server().appUrl}?reveal=1`);
@@ -111,7 +111,7 @@ test('rate limited: the app says the key server refused and how long to wait (Re
 });
 
 // Last: it stops the server (and starts it again).
-test('server stopped: the app says the key server cannot be reached, and works again once it is back', async () => {
+test('server stopped: the app says the key server cannot be reached, and works again once it is back', { timeout: testTimeoutMs }, async () => {
   const context = await newContext(browser as Browser);
   try {
     const app = await AppPage.open(context, server().appUrl);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { AppPage, type VendorCredential } from './support/app-page.js';
-import { cspProblems, launchChromium, newContext, problemsOf, screenshot } from './support/browser.js';
+import { cspProblems, launchChromium, newContext, problemsOf, screenshot, testTimeoutMs } from './support/browser.js';
 import { KeyServerProcess } from './support/keyserver.js';
 import { dumpStorage, findSecret } from './support/storage-scan.js';
 
@@ -31,7 +31,7 @@ function appUrl(): string {
   return `${(keyServer as KeyServerProcess).appUrl}?reveal=2`;
 }
 
-test('after a page reload the item still opens; the root and device keys come back from IndexedDB non-extractable', async () => {
+test('after a page reload the item still opens; the root and device keys come back from IndexedDB non-extractable', { timeout: testTimeoutMs }, async () => {
   const context = await newContext(browser as Browser);
   try {
     const app = await AppPage.open(context, appUrl());
@@ -86,7 +86,7 @@ test('after a page reload the item still opens; the root and device keys come ba
   }
 });
 
-test('the vendor password is nowhere in IndexedDB, localStorage, sessionStorage, Cache Storage or cookies after adding and opening', async () => {
+test('the vendor password is nowhere in IndexedDB, localStorage, sessionStorage, Cache Storage or cookies after adding and opening', { timeout: testTimeoutMs }, async () => {
   const context = await newContext(browser as Browser);
   try {
     const app = await AppPage.open(context, appUrl());
@@ -114,7 +114,7 @@ test('the vendor password is nowhere in IndexedDB, localStorage, sessionStorage,
   }
 });
 
-test('another user\'s browser cannot open the item, even with a copy of its sealed document', async () => {
+test('another user\'s browser cannot open the item, even with a copy of its sealed document', { timeout: testTimeoutMs }, async () => {
   const aliceContext = await newContext(browser as Browser);
   const malloryContext = await newContext(browser as Browser);
   try {

@@ -90,3 +90,6 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(resultsDirectory, { recursive: true });
   await page.screenshot({ path: join(resultsDirectory, `${name}.png`), fullPage: true });
 }
+
+/** Every browser test ends within this, whatever hangs (page.evaluate itself has no timeout). */
+export const testTimeoutMs = 180_000;

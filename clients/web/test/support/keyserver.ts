@@ -93,6 +93,10 @@ export class KeyServerProcess {
     ], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     this.process = child;
     this.output = '';
+    // Should the test process end without running `after` (an uncaught error), the server still goes with it.
+    const killOnExit = (): void => { child.kill('SIGKILL'); };
+    process.once('exit', killOnExit);
+    child.once('exit', () => process.removeListener('exit', killOnExit));
     child.stdout?.on('data', (chunk: Buffer) => { this.output += chunk.toString(); });
     child.stderr?.on('data', (chunk: Buffer) => { this.output += chunk.toString(); });
     const deadline = Date.now() + startTimeoutMs;
