@@ -10,6 +10,8 @@ using Symbolon.LoadTest;
 //   … -- --backend postgres --nodes 2     (PostgreSQL from this machine's binaries, two nodes sharing it)
 //
 //   … -- open-latency                   (threshold vs split open time through the SDK, three servers; issue 6)
+//   … -- split-open --server URL …      (split opens on a running server: the .NET side of
+//                                        benchmarks/browser/open-latency.mjs; issue 12)
 //
 // benchmarks/load-backends.sh runs SQLite, PostgreSQL on one node and on two back to back and prints one summary.
 //
@@ -18,6 +20,11 @@ using Symbolon.LoadTest;
 if (args is ["open-latency", .. var rest])
 {
     return await OpenLatency.RunAsync(rest);
+}
+
+if (args is ["split-open", .. var splitOpenArgs])
+{
+    return await SplitOpen.RunAsync(splitOpenArgs);
 }
 
 if (!LoadOptions.TryParse(args, out var options, out var usageError))
