@@ -440,7 +440,7 @@ export class App {
     const names = new Map(this.items.map((item) => [item.unitId.toLowerCase(), item.name]));
     const rows = [...entries].reverse().map((entry) => element('tr', {},
       element('td', { text: String(entry.sequence) }),
-      element('td', { className: 'mono', text: new Date(entry.time).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' }) }),
+      element('td', { className: 'mono', text: new Date(entry.time).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' }) }),
       element('td', { className: 'mono', text: entry.event }),
       element('td', { text: entry.unitId === null ? '' : names.get(entry.unitId.toLowerCase()) ?? shortId(entry.unitId) }),
       element('td', { text: entry.deviceId === null ? '' : entry.deviceId === this.deviceId ? 'this browser' : shortId(entry.deviceId) }),
