@@ -43,10 +43,12 @@ export class SplitMode implements ItemModeHandler {
   async open(vault: VaultContext, item: StoredItem): Promise<OpenedItem> {
     const server = vault.serverOf(item);
     const context = contextOf(item);
+    const releasing = vault.server(server).release(item.unitId, { version: context.keyVersion });
+    // Asked for after the request's proof, so that the derivation does not hold up the signature before it.
     const opening = vault.beginOpen(item, context);
     let released: ReleaseResponse;
     try {
-      released = await vault.server(server).release(item.unitId, { version: context.keyVersion });
+      released = await releasing;
     } catch (error) {
       await opening.cancel();
       throw error;
