@@ -6,8 +6,25 @@ import { IndexedDbStorage, VaultClient } from '@symbolon/client';
 const pauseMs = 30;
 let vault: VaultClient | undefined;
 
+/** When the last release request was handed to fetch and when its answer's headers came back (performance.now()). */
+let releaseSent = 0;
+let releaseAnswered = 0;
+
+/** The platform's fetch, noting when a release request leaves and when its answer arrives. */
+const timedFetch: typeof fetch = async (input, init) => {
+  const release = String(input instanceof Request ? input.url : input).endsWith('/release');
+  if (release) {
+    releaseSent = performance.now();
+  }
+  const response = await fetch(input, init);
+  if (release) {
+    releaseAnswered = performance.now();
+  }
+  return response;
+};
+
 async function setup(server: string, username: string): Promise<void> {
-  vault = await VaultClient.open({ storage: await IndexedDbStorage.open('symbolon-bench'), deviceName: 'benchmark' });
+  vault = await VaultClient.open({ storage: await IndexedDbStorage.open('symbolon-bench'), deviceName: 'benchmark', fetch: timedFetch });
   await vault.createAccount(server, username, 'benchmark password 123');
   await vault.login(server, { username, password: 'benchmark password 123' });
   await vault.add('split', { username: 'bot@example.com', password: 'vendor password', url: 'https://portal.example' });
@@ -17,32 +34,40 @@ async function setup(server: string, username: string): Promise<void> {
  * `count` measured opens after `warmup` unmeasured ones, each after a 30 ms pause (as the .NET side), in ms; and how
  * long the release request of each took as the browser's resource timing saw it (request start to response end).
  */
-async function opens(count: number, warmup: number): Promise<{ opens: number[]; releases: number[] }> {
+async function opens(count: number, warmup: number): Promise<{ opens: number[]; releases: number[]; phases: number[][] }> {
   const opened = vault;
   if (opened === undefined) {
     throw new Error('setup() first.');
   }
   const measured: number[] = [];
+  // Per open: before the release is sent, the release (fetch to headers), from the answer to the callback, and from
+  // the callback to `use` resolving.
+  const phases: number[][] = [];
   performance.setResourceTimingBufferSize(100_000);
   for (let index = -warmup; index < count; index++) {
     if (index === 0) {
       performance.clearResourceTimings();
     }
     await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    let called = 0;
     const started = performance.now();
-    const length = await opened.use('split', (credential) => credential.passwordUtf8.length);
-    const elapsed = performance.now() - started;
+    const length = await opened.use('split', (credential) => {
+      called = performance.now();
+      return credential.passwordUtf8.length;
+    });
+    const ended = performance.now();
     if (length === 0) {
       throw new Error('The item opened empty.');
     }
     if (index >= 0) {
-      measured.push(elapsed);
+      measured.push(ended - started);
+      phases.push([releaseSent - started, releaseAnswered - releaseSent, called - releaseAnswered, ended - called]);
     }
   }
   const releases = performance.getEntriesByType('resource')
     .filter((entry) => entry.name.endsWith('/release'))
     .map((entry) => (entry as PerformanceResourceTiming).responseEnd - (entry as PerformanceResourceTiming).startTime);
-  return { opens: measured, releases };
+  return { opens: measured, releases, phases };
 }
 
 /**

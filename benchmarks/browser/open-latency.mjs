@@ -107,11 +107,13 @@ try {
 
   const browserOpens = [];
   const browserReleases = [];
+  const browserPhases = [];
   const dotnetOpens = [];
   const runBrowser = async (round) => {
     const measured = await tab.evaluate(({ count, warmup }) => window.symbolonBench.opens(count, warmup), { count: perRound, warmup: round === 0 ? 50 : 10 });
     browserOpens.push(...measured.opens);
     browserReleases.push(...measured.releases);
+    browserPhases.push(...measured.phases);
   };
   const runDotnet = async (round) => {
     const run = spawnSync('dotnet', [loadTestDll, 'split-open', '--server', url, '--username', `dotnet-${round}`, '--iterations', String(perRound), '--warmup', '50'],
@@ -157,6 +159,13 @@ try {
   console.log(row('Chromium, the release request alone (resource timing)', summary(browserReleases)));
   console.log('');
   console.log(`browser / .NET: p50 ${(browserSummary.p50 / dotnetSummary.p50).toFixed(2)}×, mean ${(browserSummary.mean / dotnetSummary.mean).toFixed(2)}× (goal ≤ 1.5× at p50)`);
+  console.log('');
+  console.log('Where the browser\'s opens spend their time (ms, p50 of each phase over the same opens):');
+  const phaseNames = ['use() called → release handed to fetch', 'release: fetch → answer headers', 'answer → callback (unseal)', 'callback → use() resolved'];
+  phaseNames.forEach((name, index) => {
+    const phase = summary(browserPhases.map((phases) => phases[index]));
+    console.log(`  ${name}: p50 ${phase.p50.toFixed(2)}, mean ${phase.mean.toFixed(2)}`);
+  });
   console.log('');
   console.log('Parts of an open, means of 100 back to back (ms; in the browser unless named):');
   for (const [name, ms] of Object.entries(parts)) {

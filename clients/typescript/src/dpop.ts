@@ -96,15 +96,47 @@ export async function createDpopProof(
     throw new TypeError('`issuedAt` must be whole seconds.');
   }
 
-  // Member order as Symbolon.Crypto writes it; JSON.stringify escapes nothing the .NET relaxed encoder keeps.
-  const header = { typ: 'dpop+jwt', alg: 'ES256', jwk: { crv: key.publicJwk.crv, kty: key.publicJwk.kty, x: key.publicJwk.x, y: key.publicJwk.y } };
   const claims: Record<string, string | number> = { jti, htm: method, htu: targetUri(url), iat: issuedAt };
   if (accessToken !== undefined) {
-    claims['ath'] = await accessTokenHash(accessToken);
+    claims['ath'] = await cachedAccessTokenHash(accessToken);
   }
-  const signingInput = `${toBase64Url(utf8(JSON.stringify(header)))}.${toBase64Url(utf8(JSON.stringify(claims)))}`;
+  const signingInput = `${encodedHeader(key)}.${toBase64Url(utf8(JSON.stringify(claims)))}`;
   const signature = await key.sign(utf8(signingInput));
   return `${signingInput}.${toBase64Url(signature)}`;
+}
+
+/** The encoded header of each key's proofs: the same for every proof it signs, so it is built once. */
+const encodedHeaders = new WeakMap<DeviceKey, string>();
+
+function encodedHeader(key: DeviceKey): string {
+  let encoded = encodedHeaders.get(key);
+  if (encoded === undefined) {
+    // Member order as Symbolon.Crypto writes it; JSON.stringify escapes nothing the .NET relaxed encoder keeps.
+    const header = { typ: 'dpop+jwt', alg: 'ES256', jwk: { crv: key.publicJwk.crv, kty: key.publicJwk.kty, x: key.publicJwk.x, y: key.publicJwk.y } };
+    encoded = toBase64Url(utf8(JSON.stringify(header)));
+    encodedHeaders.set(key, encoded);
+  }
+  return encoded;
+}
+
+/**
+ * The `ath` of the token last used: a session sends the same access token for minutes, so its hash is computed once
+ * per token rather than once per request (a digest is one more hop to WebCrypto on every request's path).
+ */
+let lastAccessTokenHash: { readonly accessToken: string; readonly hash: Promise<string> } | undefined;
+
+function cachedAccessTokenHash(accessToken: string): Promise<string> {
+  if (lastAccessTokenHash?.accessToken !== accessToken) {
+    const hash = accessTokenHash(accessToken);
+    lastAccessTokenHash = { accessToken, hash };
+    // A refused token is not remembered: the next proof with it fails the same way, from scratch.
+    hash.catch(() => {
+      if (lastAccessTokenHash?.hash === hash) {
+        lastAccessTokenHash = undefined;
+      }
+    });
+  }
+  return lastAccessTokenHash.hash;
 }
 
 /** The `htu` of a request URL: scheme, host, non-default port and path (RFC 9449 §4.2), as .NET's Uri writes it. */

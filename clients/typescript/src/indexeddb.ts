@@ -69,6 +69,14 @@ export class IndexedDbStorage implements VaultStorage {
     return keys.filter((key): key is string => typeof key === 'string');
   }
 
+  async entries(prefix: string): Promise<[string, JsonValue][]> {
+    // Names and documents from one transaction, so they match; both come back in key order.
+    const store = this.store(documentStore, 'readonly');
+    const range = IDBKeyRange.bound(prefix, `${prefix}\uffff`);
+    const [keys, values] = await Promise.all([done(store.getAllKeys(range)), done(store.getAll(range))]);
+    return keys.flatMap((key, index): [string, JsonValue][] => (typeof key === 'string' ? [[key, values[index] as JsonValue]] : []));
+  }
+
   /**
    * The stored key, or a new one. Two tabs opening a fresh vault at once may both generate; `add` lets only the
    * first write win and the other reads it back, so every tab ends up with the same key.

@@ -7,7 +7,7 @@ import type { ItemContext } from './crypto/context.js';
 import { ItemOpenError } from './crypto/errors.js';
 import { readContext } from './crypto/sealed-item.js';
 import { InvalidOperationError, ItemNotFoundError, ItemTamperedError } from './errors.js';
-import type { JsonValue, VaultStorage } from './storage.js';
+import { readEntries, type JsonValue, type VaultStorage } from './storage.js';
 
 /** Member i of a threshold item's set: the unit on that server holding share i, and its current version. */
 export interface ThresholdShareRef {
@@ -64,16 +64,27 @@ export interface FormatCheck {
 }
 
 export class ItemStore {
+  /**
+   * The item documents as this client last read or wrote them, by name: what the store holds (ciphertext and
+   * metadata), never a key, a share or a credential. An open may send its release from here while the store is read,
+   * but only ever finishes with the document the store holds (VaultClient.use), so another tab's change is never missed.
+   */
+  private known = new Map<string, StoredItem>();
+
   constructor(private readonly storage: VaultStorage, private readonly modes: FormatCheck) {}
 
   /** Every item, by name. */
   async all(): Promise<StoredItem[]> {
     const items: StoredItem[] = [];
-    for (const name of await this.storage.list('items/')) {
+    for (const [name, value] of await readEntries(this.storage, 'items/')) {
       if (name.endsWith('.json')) {
-        items.push(this.parse(name, await this.storage.get(name)));
+        items.push(this.parse(name, value));
       }
     }
+    // A name held by two documents (two adds raced) is not known: `find` reports it from the store.
+    const counts = new Map<string, number>();
+    items.forEach((item) => counts.set(item.name, (counts.get(item.name) ?? 0) + 1));
+    this.known = new Map(items.filter((item) => counts.get(item.name) === 1).map((item) => [item.name, item]));
     return items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
@@ -94,11 +105,21 @@ export class ItemStore {
     return (await this.all()).some((item) => item.name === name);
   }
 
+  /** The item's document as this client last read or wrote it, if it knows one; see {@link known}. */
+  lastKnown(name: string): StoredItem | undefined {
+    return this.known.get(name);
+  }
+
   async save(item: StoredItem): Promise<void> {
+    this.known.delete(item.name);
     await this.storage.put(documentOf(item.unitId), toDocument(item));
+    this.known.set(item.name, item);
   }
 
   async delete(item: StoredItem): Promise<void> {
+    if (this.known.get(item.name)?.unitId === item.unitId) {
+      this.known.delete(item.name);
+    }
     await this.storage.delete(documentOf(item.unitId));
   }
 
@@ -109,6 +130,11 @@ export class ItemStore {
     }
     return item;
   }
+}
+
+/** Whether two items are the same document: any difference (another tab rotated, replaced or altered it) counts. */
+export function sameDocument(a: StoredItem, b: StoredItem): boolean {
+  return a === b || JSON.stringify(toDocument(a)) === JSON.stringify(toDocument(b));
 }
 
 /** items/<unit id>.json, the id lower-case as .NET writes a Guid. */

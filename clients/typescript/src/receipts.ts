@@ -66,9 +66,16 @@ export class ReceiptLog {
   }
 }
 
-async function prefixOf(server: string): Promise<string> {
-  const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', utf8(server)));
-  return `receipts/${toHex(hash.subarray(0, 8))}-`;
+/** Each server's receipt prefix, computed once: a digest per receipt would be one more hop to WebCrypto per open. */
+const prefixes = new Map<string, Promise<string>>();
+
+function prefixOf(server: string): Promise<string> {
+  let prefix = prefixes.get(server);
+  if (prefix === undefined) {
+    prefix = crypto.subtle.digest('SHA-256', utf8(server)).then((hash) => `receipts/${toHex(new Uint8Array(hash).subarray(0, 8))}-`);
+    prefixes.set(server, prefix);
+  }
+  return prefix;
 }
 
 function parse(value: JsonValue | undefined): StoredReceipt | undefined {

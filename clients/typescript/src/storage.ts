@@ -31,6 +31,11 @@ export interface VaultStorage {
   /** The names of the documents whose names start with `prefix`, in no particular order. */
   list(prefix: string): Promise<string[]>;
   /**
+   * Optional: every document whose name starts with `prefix`, with its name, in no particular order, read at once
+   * (IndexedDB: one transaction). Without it the client lists the names, then reads the documents.
+   */
+  entries?(prefix: string): Promise<[string, JsonValue][]>;
+  /**
    * Optional: runs `work` holding the exclusive lock `name` (letters, digits, `-`) across every client sharing this
    * store — several processes on one Node directory, say. The client holds one around each token refresh (refresh
    * tokens are single-use: two refreshing at once would look like theft and end the session) and around changes of
@@ -48,6 +53,20 @@ export function withStorageLock<T>(storage: VaultStorage, name: string, work: ()
   const locks = typeof navigator === 'undefined' ? undefined : (navigator as Partial<Navigator>).locks;
   // The callback returns a promise, which the lock holds until it settles; `then` unwraps it for the type.
   return locks === undefined ? work() : locks.request(`symbolon-${name}`, work).then((value) => value);
+}
+
+/** The documents whose names start with `prefix`: the store's own `entries`, else a list and then the reads at once. */
+export async function readEntries(storage: VaultStorage, prefix: string): Promise<[string, JsonValue][]> {
+  if (storage.entries !== undefined) {
+    return storage.entries(prefix);
+  }
+  const names = await storage.list(prefix);
+  const values = await Promise.all(names.map((name) => storage.get(name)));
+  // A document deleted between the list and its read is simply not there any more.
+  return names.flatMap((name, index): [string, JsonValue][] => {
+    const value = values[index];
+    return value === undefined ? [] : [[name, value]];
+  });
 }
 
 const documentName = /^[a-z0-9][a-z0-9._-]{0,127}(\/[a-z0-9][a-z0-9._-]{0,127})?$/i;

@@ -179,24 +179,21 @@ export class VaultContext {
 
   /** Opens the item with this server share; every failure is the one ItemTamperedError. */
   async open(item: StoredItem, serverShare: Uint8Array, context: ItemContext): Promise<Credential> {
-    const opened = await this.tryOpen(item, serverShare, context);
-    if (opened === undefined) {
-      throw new ItemTamperedError(`The item '${item.name}' could not be opened: it is damaged, was altered, or belongs to another vault.`);
-    }
-    return opened;
+    return openedOrTampered(item, await this.tryOpen(item, serverShare, context));
   }
 
   /** The item opened with this server share, or undefined if it does not open (a caller trying several shares). */
   async tryOpen(item: StoredItem, serverShare: Uint8Array, context: ItemContext): Promise<Credential | undefined> {
-    const dataKey = await this.dataKey(serverShare, context);
-    try {
-      return await openCredential(dataKey, item.sealedItem);
-    } catch (error) {
-      if (error instanceof ItemOpenError) {
-        return undefined;
-      }
-      throw error;
-    }
+    return tryOpenWith(await this.dataKey(serverShare, context), item);
+  }
+
+  /**
+   * Starts opening an item whose server share is still on its way: the client share, which needs only this device's
+   * root key, is derived now, so the open does not wait for it after the server answers.
+   */
+  beginOpen(item: StoredItem, context: ItemContext): PendingOpen {
+    return new PendingOpen(deriveClientShare(this.rootKey, context.vaultId, context.unitId), async (clientShare, serverShare) =>
+      openedOrTampered(item, await tryOpenWith(await deriveDataKey(clientShare, serverShare, context), item)));
   }
 
   /** Blinded mode's private POPRF input for the unit in `context` (docs/spec.md §10); the caller wipes it. */
@@ -238,6 +235,62 @@ export class VaultContext {
       wipe(clientShare);
     }
   }
+}
+
+/**
+ * An open begun with {@link VaultContext.beginOpen}: `finish` it with the server share, or `cancel` it; the client
+ * share is wiped either way (and by whichever comes first, the other then doing nothing).
+ */
+export class PendingOpen {
+  private taken = false;
+
+  constructor(
+    private readonly clientShare: Promise<Uint8Array>,
+    private readonly openWith: (clientShare: Uint8Array, serverShare: Uint8Array) => Promise<Credential>,
+  ) {
+    // A failed derivation is reported by `finish`; until then it is not an unhandled rejection.
+    clientShare.catch(() => undefined);
+  }
+
+  /** Opens the item with this server share; every failure is the one ItemTamperedError. */
+  async finish(serverShare: Uint8Array): Promise<Credential> {
+    if (this.taken) {
+      throw new InvalidOperationError('This open was already finished or cancelled.');
+    }
+    this.taken = true;
+    const clientShare = await this.clientShare;
+    try {
+      return await this.openWith(clientShare, serverShare);
+    } finally {
+      wipe(clientShare);
+    }
+  }
+
+  /** Wipes the client share once it exists, unless `finish` took it. */
+  async cancel(): Promise<void> {
+    if (!this.taken) {
+      this.taken = true;
+      wipe(await this.clientShare.catch(() => undefined));
+    }
+  }
+}
+
+async function tryOpenWith(dataKey: CryptoKey, item: StoredItem): Promise<Credential | undefined> {
+  try {
+    return await openCredential(dataKey, item.sealedItem);
+  } catch (error) {
+    if (error instanceof ItemOpenError) {
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+function openedOrTampered(item: StoredItem, opened: Credential | undefined): Credential {
+  if (opened === undefined) {
+    throw new ItemTamperedError(`The item '${item.name}' could not be opened: it is damaged, was altered, or belongs to another vault.`);
+  }
+  return opened;
 }
 
 async function readOrCreateState(storage: VaultStorage): Promise<VaultState> {

@@ -6,8 +6,9 @@ import { AuditPageMaxSize, serverUrl, type AuditRecordView } from './api.js';
 import { ItemMode } from './crypto/context.js';
 import { Credential, type CredentialInit } from './crypto/credential.js';
 import { InvalidOperationError } from './errors.js';
-import { contextOf, isValidItemName, type StoredItem } from './items.js';
+import { contextOf, isValidItemName, sameDocument, type StoredItem } from './items.js';
 import { rotateBlindedKey } from './modes/blinded.js';
+import type { OpenedItem } from './modes/mode.js';
 import { ItemModes } from './modes/registry.js';
 import { defineSet } from './modes/threshold.js';
 import { ReceiptLog, type AuditCheckResult } from './receipts.js';
@@ -145,17 +146,24 @@ export class VaultClient {
   /**
    * Opens an item for the duration of `use` — always with the key server's consent, never offline. The
    * credential's buffers are wiped when `use` returns or throws (or its promise settles): do not keep it, or the
-   * byte arrays it hands out, beyond the callback.
+   * byte arrays it hands out, beyond the callback. The release's receipt is written to the store while `use` runs and
+   * is kept durably before this resolves; if it cannot be kept, this rejects (after `use` ran).
    */
   async use<T>(name: string, use: (credential: Credential) => T | Promise<T>): Promise<T> {
-    await this.vault.reload();
-    const item = await this.vault.items.find(name);
-    const credential = await this.vault.modes.of(item).open(this.vault, item);
+    const { credential, receiptsKept } = await this.openAsStored(name);
+    let result: T;
     try {
-      return await use(credential);
+      result = await use(credential);
+    } catch (error) {
+      // The callback's failure is the one reported; the release's receipt is still kept.
+      await receiptsKept.catch(() => undefined);
+      throw error;
     } finally {
       credential.wipe();
     }
+    // The receipt was being written while the item was unsealed and used; the open is done only once it is kept.
+    await receiptsKept;
+    return result;
   }
 
   /** Re-seals an item under a new server share and retires the old one. */
@@ -251,6 +259,41 @@ export class VaultClient {
     this.vault.sessions.close();
   }
 
+  /**
+   * Opens the item as the store holds it now. The store is always read (another tab may have rotated, replaced or
+   * removed the item); when this client already knows the item's document, its release is sent at once and the store
+   * read meanwhile, and if the stored document turns out to differ, that open is discarded and the item opened again
+   * from the stored one. Either way the key server is asked, and only the stored document's open is returned.
+   */
+  private async openAsStored(name: string): Promise<OpenedItem> {
+    const known = this.vault.items.lastKnown(name);
+    const defaultServer = this.vault.state.server;
+    // vault.json and the item documents are read at once: neither read needs the other.
+    const stored = Promise.all([this.vault.reload(), this.vault.items.find(name)]).then(([, item]) => item);
+    if (known === undefined) {
+      const item = await stored;
+      return this.vault.modes.of(item).open(this.vault, item);
+    }
+    const early = settle(this.vault.modes.of(known).open(this.vault, known));
+    let item: StoredItem;
+    try {
+      item = await stored;
+    } catch (error) {
+      await discard(await early);
+      throw error;
+    }
+    const opened = await early;
+    // An item that names no server goes to the default one, which vault.json may have changed meanwhile.
+    if (sameDocument(item, known) && (item.server !== null || this.vault.state.server === defaultServer)) {
+      if ('error' in opened) {
+        throw opened.error;
+      }
+      return opened.value;
+    }
+    await discard(opened);
+    return this.vault.modes.of(item).open(this.vault, item);
+  }
+
   private async rotateItem(item: StoredItem): Promise<void> {
     await this.vault.modes.of(item).rotate(this.vault, item);
   }
@@ -258,6 +301,23 @@ export class VaultClient {
   private info(item: StoredItem): ItemInfo {
     const context = contextOf(item);
     return { name: item.name, unitId: item.unitId, keyVersion: context.keyVersion, mode: this.vault.modes.of(item).mode, createdAt: item.createdAt };
+  }
+}
+
+type Settled<T> = { readonly value: T } | { readonly error: unknown };
+
+function settle<T>(pending: Promise<T>): Promise<Settled<T>> {
+  return pending.then((value) => ({ value }), (error: unknown) => ({ error }));
+}
+
+/**
+ * An open whose document turned out stale: its credential is wiped and its receipt still kept (the release happened);
+ * its failure, if it failed, is not the caller's, since the open that counts is made from the stored document.
+ */
+async function discard(opened: Settled<OpenedItem>): Promise<void> {
+  if ('value' in opened) {
+    opened.value.credential.wipe();
+    await opened.value.receiptsKept.catch(() => undefined);
   }
 }
 

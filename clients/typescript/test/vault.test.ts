@@ -6,9 +6,9 @@ import { fromBase64, toBase64 } from '../src/crypto/bytes.js';
 import { ItemMode } from '../src/crypto/context.js';
 import { DeviceKey } from '../src/dpop.js';
 import { InvalidOperationError, ItemNotFoundError, ItemTamperedError, NotLoggedInError, ServerUnreachableError } from '../src/errors.js';
-import type { JsonValue } from '../src/storage.js';
+import { MemoryStorage, type JsonValue } from '../src/storage.js';
 import { KeyServerProcess } from './support/server.js';
-import { accountPassword, Clock, loggedIn, rawDevicesStatus, sessionDocument, username, vendorPassword } from './support/vault.js';
+import { accountPassword, Clock, loggedIn, openVault, rawDevicesStatus, sessionDocument, username, vendorPassword } from './support/vault.js';
 import { FileStore } from '../src/node/file-store.js';
 import { VaultClient } from '../src/vault.js';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -195,6 +195,84 @@ test('logout ends the session on the server and forgets it here', async () => {
   assert.equal(await rawDevicesStatus(vault.storage, server.url, accessToken), 401);
   assert.deepEqual(await vault.storage.list('session-'), []);
   await assert.rejects(vault.client.devices(), NotLoggedInError);
+});
+
+test('another client on the same store (another tab): a rotation, a replacement and a removal there are seen by the next open here', async () => {
+  const here = await loggedIn(server.url);
+  const there = await openVault(here.storage);
+  await here.client.add('acme', { username: 'bot', password: 'the first password' });
+  assert.equal(await here.client.use('acme', (credential) => credential.revealPassword()), 'the first password');
+
+  // Rotated there: the share this client knew of is destroyed, yet the open here succeeds from the stored document.
+  await there.client.rotate('acme');
+  assert.equal(await here.client.use('acme', (credential) => credential.revealPassword()), 'the first password');
+
+  // Replaced there under the same name: the open here returns the new credential, never the one it knew.
+  await there.client.remove('acme');
+  await there.client.add('acme', { username: 'bot', password: 'the second password' });
+  assert.equal(await here.client.use('acme', (credential) => credential.revealPassword()), 'the second password');
+
+  await there.client.remove('acme');
+  await assert.rejects(here.client.use('acme', () => undefined), ItemNotFoundError);
+  here.client.close();
+  there.client.close();
+});
+
+test('the item documents a client remembers between opens hold nothing secret: only what the store holds', async () => {
+  const { client, storage } = await loggedIn(server.url);
+  await client.add('acme', { username: 'bot@acme.example', password: vendorPassword, url: 'https://portal.acme.example' });
+  await client.add('beta', { username: 'bot@beta.example', password: vendorPassword }, { mode: ItemMode.Blinded });
+  await client.use('acme', () => undefined);
+  await client.use('beta', () => undefined);
+  // The remembered documents, reached through private fields on purpose: this test inspects what is kept in memory.
+  const known = (client as unknown as { vault: { items: { known: Map<string, unknown> } } }).vault.items.known;
+  assert.deepEqual([...known.keys()].sort(), ['acme', 'beta']);
+  const stored = new Map<string, JsonValue | undefined>();
+  for (const name of await storage.list('items/')) {
+    stored.set(name, await storage.get(name));
+  }
+  for (const value of known.values()) {
+    const item = value as { [member: string]: unknown };
+    assert.deepEqual(Object.keys(item).sort(), ['createdAt', 'format', 'name', 'sealedItem', 'server', 'threshold', 'unitId']);
+    assert.ok(item['sealedItem'] instanceof Uint8Array);
+    for (const member of ['createdAt', 'format', 'name', 'server', 'threshold', 'unitId']) {
+      assert.ok(item[member] === null || ['string', 'number'].includes(typeof item[member]), `${member} is plain data`);
+    }
+    // Exactly the stored document: ciphertext and metadata, nothing derived from a key, a share or the credential.
+    const document = stored.get(`items/${String(item['unitId'])}.json`) as { [member: string]: JsonValue };
+    assert.equal(toBase64(item['sealedItem'] as Uint8Array), document['sealedItem']);
+    const text = JSON.stringify({ ...item, sealedItem: toBase64(item['sealedItem'] as Uint8Array) });
+    for (const secret of [vendorPassword, 'bot@acme.example', 'bot@beta.example', 'portal.acme.example']) {
+      assert.ok(!text.includes(secret));
+      assert.ok(!Buffer.from(item['sealedItem'] as Uint8Array).includes(Buffer.from(secret)));
+    }
+  }
+  client.close();
+});
+
+test('the receipt is kept while the callback runs, and an open whose receipt cannot be kept rejects after it', async () => {
+  const storage = new (class extends MemoryStorage {
+    failReceipts = false;
+    override async put(name: string, value: JsonValue): Promise<void> {
+      if (this.failReceipts && name.startsWith('receipts/')) {
+        throw new Error('the disk is full');
+      }
+      await super.put(name, value);
+    }
+  })();
+  const { client } = await loggedIn(server.url, { storage });
+  await client.add('acme', { username: 'bot', password: vendorPassword });
+  const before = (await storage.list('receipts/')).length;
+  await client.use('acme', () => undefined);
+  assert.equal((await storage.list('receipts/')).length, before + 1, 'kept by the time use resolves');
+
+  storage.failReceipts = true;
+  let buffer: Uint8Array | undefined;
+  await assert.rejects(client.use('acme', (credential) => {
+    buffer = credential.passwordUtf8;
+  }), /the disk is full/);
+  assert.ok(buffer !== undefined && buffer.every((byte) => byte === 0), 'the credential is wiped all the same');
+  client.close();
 });
 
 test("the audit log lists the account's releases, and every kept receipt checks against it", async () => {

@@ -11,7 +11,7 @@ import { OprfError } from '../crypto/errors.js';
 import { ProtocolError } from '../errors.js';
 import { contextOf, type StoredItem } from '../items.js';
 import type { VaultContext, VaultState } from '../vault-context.js';
-import type { ItemModeHandler } from './mode.js';
+import type { ItemModeHandler, OpenedItem } from './mode.js';
 
 export class BlindedMode implements ItemModeHandler {
   /** A format of its own, so that clients from before blinded mode refuse these items instead of asking for a release. */
@@ -42,7 +42,12 @@ export class BlindedMode implements ItemModeHandler {
     }
   }
 
-  async open(vault: VaultContext, item: StoredItem): Promise<Credential> {
+  async open(vault: VaultContext, item: StoredItem): Promise<OpenedItem> {
+    return { credential: await this.openKept(vault, item), receiptsKept: Promise.resolve() };
+  }
+
+  /** The open, its receipt kept before it returns. */
+  async openKept(vault: VaultContext, item: StoredItem): Promise<Credential> {
     const context = contextOf(item);
     const share = await evaluate(vault, vault.serverOf(item), context);
     try {
@@ -56,7 +61,7 @@ export class BlindedMode implements ItemModeHandler {
   async rotate(vault: VaultContext, item: StoredItem): Promise<void> {
     const server = vault.serverOf(item);
     const context = contextOf(item);
-    const credential = await this.open(vault, item);
+    const credential = await this.openKept(vault, item);
     try {
       const created = await vault.server(server).createUnit({ blinded: true });
       const next: ItemContext = { ...context, unitId: created.unitId };
@@ -178,7 +183,7 @@ export async function rotateBlindedKey(vault: VaultContext, progress?: (done: nu
   let resealed = 0;
   for (let behind = await lagging(); behind.length > 0; behind = await lagging()) {
     for (const [index, item] of behind.entries()) {
-      const credential = await mode.open(vault, item);
+      const credential = await mode.openKept(vault, item);
       try {
         const next: ItemContext = { ...contextOf(item), keyVersion: epoch };
         await vault.items.save({ ...item, sealedItem: await sealWith(vault, server, next, credential), server });

@@ -6,6 +6,29 @@ import type { Credential } from '../crypto/credential.js';
 import type { StoredItem } from '../items.js';
 import type { VaultContext } from '../vault-context.js';
 
+/**
+ * An opened item: its credential, and the keeping of the release's receipts in the store, which may still be under way
+ * (split mode writes the receipt while the item is unsealed and used, instead of before). The server's audit record
+ * of the release is durable before it answers either way; the local receipt only lets a later audit check prove it.
+ */
+export interface OpenedItem {
+  readonly credential: Credential;
+  /** Settles when every receipt of this open is kept durably; rejects if one could not be. */
+  readonly receiptsKept: Promise<void>;
+}
+
+/** Opens an item and waits for its receipts, for callers that go on to change it (rotation); wipes on failure. */
+export async function openAndKeep(mode: ItemModeHandler, vault: VaultContext, item: StoredItem): Promise<Credential> {
+  const { credential, receiptsKept } = await mode.open(vault, item);
+  try {
+    await receiptsKept;
+  } catch (error) {
+    credential.wipe();
+    throw error;
+  }
+  return credential;
+}
+
 export interface ItemModeHandler {
   /** The mode callers ask for, and that ItemInfo.mode reports. */
   readonly mode: ItemMode;
@@ -20,8 +43,11 @@ export interface ItemModeHandler {
   fits(item: StoredItem): boolean;
   /** Creates the server side of a new item, seals `credential` and saves the item durably. */
   add(vault: VaultContext, name: string, credential: Credential, set: string | undefined): Promise<StoredItem>;
-  /** Opens the item with a live, audited release of its server share. The caller wipes the credential. */
-  open(vault: VaultContext, item: StoredItem): Promise<Credential>;
+  /**
+   * Opens the item with a live, audited release of its server share. The caller wipes the credential, and awaits
+   * `receiptsKept` before it reports the open as done.
+   */
+  open(vault: VaultContext, item: StoredItem): Promise<OpenedItem>;
   /** Re-seals the item under a new server share, saves it, and only then lets the old share be destroyed. */
   rotate(vault: VaultContext, item: StoredItem): Promise<void>;
   /** Destroys the item's server side so that no copy of its document can open again, then deletes the document. */

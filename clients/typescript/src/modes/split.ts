@@ -1,13 +1,13 @@
 // Split mode: one random share per unit, drawn, kept and released (once per open, audited) by one key server
 // (src/Symbolon.Client/Modes/Split/SplitMode.cs).
-import type { ShareResponse } from '../api.js';
+import type { ReleaseResponse, ShareResponse } from '../api.js';
 import { fromBase64, wipe } from '../crypto/bytes.js';
 import { ItemMode, type ItemContext } from '../crypto/context.js';
 import type { Credential } from '../crypto/credential.js';
 import { ProtocolError } from '../errors.js';
 import { contextOf, type StoredItem } from '../items.js';
 import type { VaultContext } from '../vault-context.js';
-import type { ItemModeHandler } from './mode.js';
+import { openAndKeep, type ItemModeHandler, type OpenedItem } from './mode.js';
 
 export class SplitMode implements ItemModeHandler {
   readonly mode = ItemMode.Split;
@@ -35,14 +35,36 @@ export class SplitMode implements ItemModeHandler {
     }
   }
 
-  async open(vault: VaultContext, item: StoredItem): Promise<Credential> {
+  /**
+   * The release, then the unseal. The client share needs nothing from the server, so it is derived while the release
+   * is in flight; the receipt is written while the item is unsealed and used (the caller awaits it before reporting
+   * the open done), so neither the store nor the derivation waits on the other.
+   */
+  async open(vault: VaultContext, item: StoredItem): Promise<OpenedItem> {
     const server = vault.serverOf(item);
     const context = contextOf(item);
-    const released = await vault.server(server).release(item.unitId, { version: context.keyVersion });
-    await vault.receipts.keep(server, released.receipt);
-    const share = shareBytes(released.share);
+    const releasing = vault.server(server).release(item.unitId, { version: context.keyVersion });
+    // Asked for after the request's proof, so that the derivation does not hold up the signature before it.
+    const opening = vault.beginOpen(item, context);
+    let released: ReleaseResponse;
     try {
-      return await vault.open(item, share, context);
+      released = await releasing;
+    } catch (error) {
+      await opening.cancel();
+      throw error;
+    }
+    const receiptsKept = vault.receipts.keep(server, released.receipt);
+    // Awaited by the caller after the callback; a failure meanwhile is not an unhandled rejection.
+    receiptsKept.catch(() => undefined);
+    let share: Uint8Array | undefined;
+    try {
+      share = shareBytes(released.share);
+      return { credential: await opening.finish(share), receiptsKept };
+    } catch (error) {
+      await opening.cancel();
+      // The open failed, but the release happened: its receipt is still kept, and the open's error is the one reported.
+      await receiptsKept.catch(() => undefined);
+      throw error;
     } finally {
       wipe(share);
     }
@@ -51,7 +73,7 @@ export class SplitMode implements ItemModeHandler {
   async rotate(vault: VaultContext, item: StoredItem): Promise<void> {
     const server = vault.serverOf(item);
     const context = contextOf(item);
-    const credential = await this.open(vault, item);
+    const credential = await openAndKeep(this, vault, item);
     try {
       const rotated = await vault.server(server).rotateUnit(item.unitId);
       const next: ItemContext = { ...context, keyVersion: rotated.version };

@@ -16,7 +16,7 @@ import {
 import { contextOf, type StoredItem, type ThresholdItem } from '../items.js';
 import type { ServerSet, VaultContext } from '../vault-context.js';
 import { serverUrl } from '../api.js';
-import type { ItemModeHandler } from './mode.js';
+import type { ItemModeHandler, OpenedItem } from './mode.js';
 import { shareBytes } from './split.js';
 
 /** One member's answer, or why it has none. */
@@ -77,7 +77,12 @@ export class ThresholdMode implements ItemModeHandler {
    * are awaited (bounded by the threshold timeout) and every t-subset is tried. Fewer than t answers: an error naming
    * the members that failed, and why.
    */
-  async open(vault: VaultContext, item: StoredItem): Promise<Credential> {
+  async open(vault: VaultContext, item: StoredItem): Promise<OpenedItem> {
+    return { credential: await this.openKept(vault, item), receiptsKept: Promise.resolve() };
+  }
+
+  /** The open, every receipt of the releases used kept before it returns. */
+  private async openKept(vault: VaultContext, item: StoredItem): Promise<Credential> {
     const threshold = thresholdOf(item);
     const context = contextOf(item);
     const digest = await thresholdDigest(threshold.threshold, threshold.members.map((m) => ({ server: m.server, unitId: m.unitId })));
@@ -143,7 +148,7 @@ export class ThresholdMode implements ItemModeHandler {
   async rotate(vault: VaultContext, item: StoredItem): Promise<void> {
     const threshold = thresholdOf(item);
     const context = contextOf(item);
-    const credential = await this.open(vault, item);
+    const credential = await this.openKept(vault, item);
     const secret = crypto.getRandomValues(new Uint8Array(32));
     try {
       const servers = threshold.members.map((m) => m.server);
