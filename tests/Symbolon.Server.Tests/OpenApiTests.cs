@@ -81,6 +81,9 @@ public sealed class OpenApiTests
         Assert.NotNull(verify["security"]![0]!["OperatorToken"]);
         Assert.Contains(ProblemTypes.Uri(ProblemTypes.OperatorRequired), verify["responses"]!["401"]!["description"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Null(paths["/v1/audit/key"]!["get"]!["security"]);
+        Assert.Equal(
+            ProblemTypes.All.Select(ProblemTypes.Uri).Order(StringComparer.Ordinal),
+            document["components"]!["schemas"]!["ProblemDetails"]!["properties"]!["type"]!["enum"]!.AsArray().Select(t => t!.GetValue<string>()).Order(StringComparer.Ordinal));
     }
 
     [Fact]

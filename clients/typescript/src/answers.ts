@@ -83,7 +83,8 @@ export const Answers = {
     id: uuid, name: string, thumbprint: string, createdAt: dateTime, revokedAt: nullable(dateTime),
     lockedAt: nullable(dateTime), current: boolean,
   })),
-  problem: object<Partial<Schemas['ProblemDetails']>>({
+  // Any server (or a proxy in front of it) may answer a problem of a type the contract does not list.
+  problem: object<Omit<Partial<Schemas['ProblemDetails']>, 'type'> & { type?: string | undefined }>({
     type: optional(string), title: optional(string), status: optional(integer), detail: optional(string),
   }),
 } as const;

@@ -36,6 +36,12 @@ export type ReceiptView = Schemas['ReceiptView'];
 /** The prefix of every Symbolon problem type URI; the rest is the slug. */
 export const ProblemTypeBase = 'https://symbolon.dev/problems/';
 
+/**
+ * The slugs of the problem types the OpenAPI document lists (generated into wire.ts from the server's ProblemTypes):
+ * a case below for a slug the server does not have fails to compile.
+ */
+type ProblemSlug = components['schemas']['ProblemDetails']['type'] extends `${typeof ProblemTypeBase}${infer Slug}` ? Slug : never;
+
 /** The largest audit page the server returns (AuditPage.MaxSize). */
 export const AuditPageMaxSize = 500;
 
@@ -276,7 +282,11 @@ export class KeyServerApi {
     let value: unknown;
     try {
       value = await response.json();
-    } catch {
+    } catch (error) {
+      // A timeout or cancellation while the body streams in is the connection's failure, not a malformed answer.
+      if (error instanceof DOMException && (error.name === 'AbortError' || error.name === 'TimeoutError')) {
+        throw new ServerUnreachableError(`The key server at ${this.server.href} did not finish its answer.`, { cause: error });
+      }
       throw new ProtocolError(`The key server at ${this.server.href} sent a malformed answer.`);
     }
     if (!answer(value)) {
@@ -292,7 +302,7 @@ export class KeyServerApi {
  */
 export async function problemError(response: Response, server: URL): Promise<SymbolonError> {
   const problem = await readProblem(response);
-  const slug = problem?.type?.startsWith(ProblemTypeBase) === true ? problem.type.slice(ProblemTypeBase.length) : undefined;
+  const slug = problem?.type?.startsWith(ProblemTypeBase) === true ? problem.type.slice(ProblemTypeBase.length) as ProblemSlug : undefined;
   const retryAfter = parseRetryAfter(response.headers.get('Retry-After'));
   const detail = problem?.detail ?? `The key server at ${server.href} answered ${response.status} ${response.statusText}.`.replace(' .', '.');
   switch (slug) {
@@ -322,7 +332,7 @@ export async function problemError(response: Response, server: URL): Promise<Sym
 }
 
 /** The problem, if the answer is one; a garbled one counts as none, so the status code decides. */
-async function readProblem(response: Response): Promise<Partial<Schemas['ProblemDetails']> | undefined> {
+async function readProblem(response: Response): Promise<Omit<Partial<Schemas['ProblemDetails']>, 'type'> & { type?: string | undefined } | undefined> {
   const mediaType = response.headers.get('Content-Type')?.split(';')[0]?.trim().toLowerCase();
   if (mediaType !== 'application/problem+json') {
     await response.body?.cancel();

@@ -4,7 +4,7 @@
 // tabs keeping receipts at once cannot lose each other's.
 import type { AuditKeyView, ReceiptView } from './api.js';
 import { constantTimeEqual, fromBase64, toHex, utf8 } from './crypto/bytes.js';
-import { verifyReceipt } from './crypto/receipt.js';
+import { importAuditKey, verifyReceipt } from './crypto/receipt.js';
 import { ProtocolError } from './errors.js';
 import type { JsonValue, VaultStorage } from './storage.js';
 
@@ -53,8 +53,14 @@ export class ReceiptLog {
    */
   static async check(receipts: readonly StoredReceipt[], key: AuditKeyView, log: ReadonlyMap<number, string>): Promise<AuditCheckResult> {
     const missing: number[] = [];
+    let auditKey: CryptoKey;
+    try {
+      auditKey = await importAuditKey(key);
+    } catch {
+      throw new ProtocolError("The key server's audit key is malformed: receipts cannot be checked against it.");
+    }
     for (const receipt of receipts) {
-      if (!(await verifyReceipt(key, receipt))) {
+      if (!(await verifyReceipt(auditKey, receipt))) {
         throw new ProtocolError(`The receipt for record ${receipt.sequence} does not verify against the server's audit key.`);
       }
       const hash = log.get(receipt.sequence);

@@ -463,8 +463,11 @@ export interface components {
         };
         /** @description RFC 9457 problem details. Clients decide by `type` (https://symbolon.dev/problems/<slug>), never by title or detail. */
         ProblemDetails: {
-            /** Format: uri */
-            type: string;
+            /**
+             * Format: uri
+             * @enum {string}
+             */
+            type: "https://symbolon.dev/problems/invalid-request" | "https://symbolon.dev/problems/invalid-credentials" | "https://symbolon.dev/problems/unauthorized" | "https://symbolon.dev/problems/invalid-refresh-token" | "https://symbolon.dev/problems/operator-required" | "https://symbolon.dev/problems/device-revoked" | "https://symbolon.dev/problems/device-locked" | "https://symbolon.dev/problems/local-accounts-disabled" | "https://symbolon.dev/problems/not-found" | "https://symbolon.dev/problems/account-exists" | "https://symbolon.dev/problems/rate-limited" | "https://symbolon.dev/problems/quota-exceeded" | "https://symbolon.dev/problems/login-throttled" | "https://symbolon.dev/problems/signup-throttled" | "https://symbolon.dev/problems/share-damaged" | "https://symbolon.dev/problems/key-damaged";
             title: string;
             /** Format: int32 */
             status: number;

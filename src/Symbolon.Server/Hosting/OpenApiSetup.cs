@@ -231,7 +231,13 @@ public static class OpenApiSetup
             Description = "RFC 9457 problem details. Clients decide by `type` (" + ProblemTypes.Base + "<slug>), never by title or detail.",
             Properties = new Dictionary<string, IOpenApiSchema>
             {
-                ["type"] = new OpenApiSchema { Type = JsonSchemaType.String, Format = "uri" },
+                // Every type this server answers with, so that generated clients can check the types they handle.
+                ["type"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.String,
+                    Format = "uri",
+                    Enum = [.. ProblemTypes.All.Select(slug => (System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create(ProblemTypes.Uri(slug)))],
+                },
                 ["title"] = new OpenApiSchema { Type = JsonSchemaType.String },
                 ["status"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32" },
                 ["detail"] = new OpenApiSchema { Type = JsonSchemaType.String },
