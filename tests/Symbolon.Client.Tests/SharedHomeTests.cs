@@ -34,6 +34,31 @@ public sealed class SharedHomeTests : IDisposable
         Assert.Equal(0, server.ReusedRefreshTokens);
     }
 
+    [Fact]
+    public async Task A_client_whose_cached_tokens_were_rotated_by_another_refreshes_with_the_newest_refresh_token()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
+        var server = new FakeKeyServer();
+        var server1 = new Uri("http://127.0.0.1:5290/");
+        VaultClientOptions Options() => new() { HomePath = _path, Time = time, HttpHandler = new FakeKeyServer.Proxy(server), IdleTimeout = TimeSpan.FromHours(1) };
+        using var one = VaultClient.Open(Options());
+        await one.LoginAsync(server1, "alice", "a long enough password");
+        using var two = VaultClient.Open(Options());
+
+        // The second process refreshes; the first still holds the tokens of the login.
+        time.Advance(TimeSpan.FromMinutes(4.75));
+        await two.DevicesAsync();
+
+        // Now the rotated access token is about to expire as well: the first process must refresh with the rotated
+        // refresh token, not its own spent one.
+        time.Advance(TimeSpan.FromMinutes(4.75));
+        await one.DevicesAsync();
+        await two.DevicesAsync();
+
+        Assert.Equal(2, server.Refreshes);
+        Assert.Equal(0, server.ReusedRefreshTokens);
+    }
+
     public void Dispose() => Directory.Delete(_path, recursive: true);
 
     /// <summary>Just enough of the key server: login, single-use refresh tokens (reuse is counted and refused), devices.</summary>

@@ -2,6 +2,7 @@
 // shape below names every member of its record with a guard of exactly that member's type, so a member added to the
 // OpenAPI document (and to wire.ts) fails to compile here until it is checked too. An answer that does not fit is the
 // server's fault (ProtocolError), as in the .NET client's ReadAsync.
+import { isUuid } from './crypto/bytes.js';
 import type { components } from './wire.js';
 
 type Schemas = components['schemas'];
@@ -12,14 +13,13 @@ export type Guard<V> = (value: unknown) => value is V;
 /** One guard per member of T, optional members included. */
 export type Shape<T> = { readonly [K in keyof T]-?: Guard<T[K]> };
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const base64Pattern = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 export const string: Guard<string> = (value): value is string => typeof value === 'string';
 export const integer: Guard<number> = (value): value is number => typeof value === 'number' && Number.isSafeInteger(value);
 export const boolean: Guard<boolean> = (value): value is boolean => typeof value === 'boolean';
 /** format: uuid. */
-export const uuid: Guard<string> = (value): value is string => typeof value === 'string' && uuidPattern.test(value);
+export const uuid: Guard<string> = (value): value is string => typeof value === 'string' && isUuid(value);
 /** format: byte (standard base64, padded). */
 export const base64: Guard<string> = (value): value is string => typeof value === 'string' && base64Pattern.test(value);
 /** format: date-time. */

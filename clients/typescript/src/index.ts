@@ -12,6 +12,7 @@ export {
   type LoginCredentials, type ServerSet, type SessionStatus, type VaultClientOptions,
 } from './vault.js';
 export { MemoryStorage, type JsonValue, type VaultStorage } from './storage.js';
+export { describeDuration } from './duration.js';
 export { IndexedDbStorage } from './indexeddb.js';
 export {
   AccessDeniedError, InvalidOperationError, ItemNotFoundError, ItemTamperedError, NotLoggedInError, ProtocolError,

@@ -1,5 +1,7 @@
 // Every /v1 route the client uses, spelled once and checked against the OpenAPI paths (src/wire.ts): a route the
 // document does not have, or has under another method, fails to compile.
+import { isUuid } from './crypto/bytes.js';
+import { InvalidOperationError } from './errors.js';
 import type { paths } from './wire.js';
 
 type Method = 'get' | 'post' | 'delete';
@@ -42,8 +44,8 @@ export function pathOf(path: string, id?: string): string {
   if (!path.includes('{id}')) {
     return path;
   }
-  if (id === undefined || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
-    throw new TypeError('`id` must be a UUID.');
+  if (id === undefined || !isUuid(id)) {
+    throw new InvalidOperationError(`'${String(id)}' is not a UUID, so it cannot name a unit or device.`);
   }
   return path.replace('{id}', id.toLowerCase());
 }

@@ -8,8 +8,9 @@
 // tab simply uses the new one. The idle lock ends the server's session too (DELETE /v1/sessions/current), so the
 // tokens left behind are worthless, not merely forgotten.
 import type { ActiveSession, KeyServerApi, SessionResponse, SessionSource } from './api.js';
-import { toHex, utf8 } from './crypto/bytes.js';
+import { describeDuration } from './duration.js';
 import { NotLoggedInError, SymbolonError } from './errors.js';
+import { serverHash } from './server-hash.js';
 import { withStorageLock, type JsonValue, type VaultStorage } from './storage.js';
 
 /** An access token this close to expiry is refreshed before use, so it cannot expire in flight. */
@@ -43,6 +44,8 @@ export interface SessionOptions {
   readonly now: () => number;
   /** Told when the idle lock ended the sessions (an app shows its lock screen). */
   readonly onLock: (() => void) | undefined;
+  /** Told when a session could not be ended on its server (logout or lock went ahead locally). */
+  readonly onWarning: ((message: string) => void) | undefined;
 }
 
 export class SessionManager implements SessionSource {
@@ -67,28 +70,56 @@ export class SessionManager implements SessionSource {
     return session;
   }
 
-  /** Ends every session (best effort where a server is unreachable) and forgets them locally. */
-  async logout(): Promise<void> {
+  /**
+   * Ends every session on its server and forgets them locally, whether or not the server could be reached: the tokens
+   * are deleted here either way. Resolves to the servers whose session could not be ended (unreachable, or an error
+   * answer); each is also reported to onWarning. Such a session ends on its server once it goes unused.
+   */
+  async endAll(): Promise<string[]> {
     this.disarm();
+    const notEnded: string[] = [];
     for (const session of await this.all()) {
-      await this.endRemotely(session);
+      if (!(await this.endRemotely(session))) {
+        notEnded.push(session.server);
+      }
       await this.save(session.server, undefined);
     }
+    return notEnded;
+  }
+
+  /** Logs out of every server: {@link endAll}; resolves to the servers whose session could not be ended there. */
+  logout(): Promise<string[]> {
+    return this.endAll();
   }
 
   /**
    * The idle lock, now: every session is ended on its server (so the tokens left behind are refused) and forgotten
-   * here. The device's keys and items stay; logging in again unlocks.
+   * here, as {@link endAll}. The device's keys and items stay; logging in again unlocks.
    */
-  async lock(): Promise<void> {
-    await this.logout();
+  async lock(): Promise<string[]> {
+    const notEnded = await this.endAll();
     this.options.onLock?.();
+    return notEnded;
+  }
+
+  /**
+   * Arms the idle lock for sessions found in the store (a page reloaded, a process started) that are still live, so
+   * they lock on time even if nothing is used; idle ones lock on first use (or at status).
+   */
+  async resume(): Promise<void> {
+    const sessions = await this.all();
+    if (sessions.some((session) => !this.isIdle(session))) {
+      this.arm();
+    }
   }
 
   async status(server: string | undefined): Promise<SessionStatus> {
-    const session = server === undefined ? undefined : await this.session(server);
+    const session = server === undefined ? undefined : await this.latest(server);
     if (session === undefined || this.isIdle(session)) {
       return { loggedIn: false, server, username: session?.username, deviceId: session?.deviceId, locksAt: undefined };
+    }
+    if (this.timer === undefined) {
+      this.arm();
     }
     return {
       loggedIn: true, server, username: session.username, deviceId: session.deviceId,
@@ -98,7 +129,7 @@ export class SessionManager implements SessionSource {
 
   /** The live session on `server`; none, or one idle too long (which locks every session now), is an error. */
   async require(server: string): Promise<SessionState> {
-    const session = await this.session(server);
+    const session = await this.latest(server);
     if (session === undefined) {
       throw new NotLoggedInError(`Not logged in to ${server}.`, `Log in to ${server}.`);
     }
@@ -109,7 +140,7 @@ export class SessionManager implements SessionSource {
         this.disarm();
         this.options.onLock?.();
       }
-      throw new NotLoggedInError(`The session locked itself after ${describe(this.options.idleTimeoutMs)} without use.`, `Log in to ${server} again.`);
+      throw new NotLoggedInError(`The session locked itself after ${describeDuration(this.options.idleTimeoutMs / 1000)} without use.`, `Log in to ${server} again.`);
     }
     return session;
   }
@@ -170,9 +201,14 @@ export class SessionManager implements SessionSource {
       this.cache.set(server, latest);
       return latest;
     }
+    // The stored session is the newest. If another tab rotated the tokens and its access token is about to expire
+    // too, its refresh token is the one to present: ours is spent, and presenting it again ends the session for all.
+    const current = latest ?? session;
     try {
-      const response = await api.refresh({ refreshToken: session.refreshToken });
-      const refreshed = { ...this.fromResponse(server, session.username, response), lastActivity: session.lastActivity };
+      const response = await api.refresh({ refreshToken: current.refreshToken });
+      const refreshed = {
+        ...this.fromResponse(server, current.username, response), lastActivity: Math.max(current.lastActivity, session.lastActivity),
+      };
       await this.save(server, refreshed);
       return refreshed;
     } catch (error) {
@@ -184,11 +220,12 @@ export class SessionManager implements SessionSource {
   }
 
   /**
-   * Ends a session on its server. After the idle timeout the access token has usually expired (it lives 5 minutes),
-   * so it is refreshed first; if the server already ended the session or cannot be reached, there is nothing more
-   * this device can do (the server ends unused sessions on its own).
+   * Ends a session on its server; false (and a warning) if it could not. After the idle timeout the access token has
+   * usually expired (it lives 5 minutes), so it is refreshed first. A server that no longer knows the session has
+   * nothing left to end; one that cannot be reached or fails keeps it until it goes unused long enough, and this
+   * device can do no more (its copy of the tokens is deleted by the caller).
    */
-  private async endRemotely(session: SessionState): Promise<void> {
+  private async endRemotely(session: SessionState): Promise<boolean> {
     const api = this.apiFor(session.server);
     try {
       let accessToken = session.accessToken;
@@ -199,17 +236,23 @@ export class SessionManager implements SessionSource {
         })).accessToken;
       }
       await api.logout(accessToken);
+      return true;
     } catch (error) {
       if (!(error instanceof SymbolonError)) {
         throw error;
       }
+      if (error instanceof NotLoggedInError) {
+        return true;
+      }
+      this.options.onWarning?.(`The session on the key server at ${session.server} could not be ended (${error.message}). `
+        + 'Its tokens were deleted here; the server ends the session by itself once it goes unused.');
+      return false;
     }
   }
 
   /** Runs `work` holding the lock of `server`'s session (its own, so a hung server does not hold up the others). */
   private async locked<T>(server: string, work: () => Promise<T>): Promise<T> {
-    const name = (await sessionDocument(server)).replace(/\.json$/, '');
-    return withStorageLock(this.storage, name, work);
+    return withStorageLock(this.storage, `session-${await serverHash(server)}`, work);
   }
 
   /** Schedules the idle lock for when the most recently used session would go idle. */
@@ -267,6 +310,20 @@ export class SessionManager implements SessionSource {
     return this.cache.get(server);
   }
 
+  /**
+   * The session, read again from the store when the cached copy looks idle: another tab or process sharing the store
+   * may have used it since, and ending a session someone is using would lock them out.
+   */
+  private async latest(server: string): Promise<SessionState | undefined> {
+    const cached = await this.session(server);
+    if (cached === undefined || !this.isIdle(cached)) {
+      return cached;
+    }
+    const stored = await this.read(server);
+    this.cache.set(server, stored);
+    return stored;
+  }
+
   private async read(server: string): Promise<SessionState | undefined> {
     return parseSession(await this.storage.get(await sessionDocument(server)));
   }
@@ -294,10 +351,9 @@ export class SessionManager implements SessionSource {
   }
 }
 
-/** session-<first 8 bytes of SHA-256(server URL), hex>.json, as the .NET client names its session files. */
+/** session-<server hash>.json, as the .NET client names its session files. */
 export async function sessionDocument(server: string): Promise<string> {
-  const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', utf8(server)));
-  return `session-${toHex(hash.subarray(0, 8))}.json`;
+  return `session-${await serverHash(server)}.json`;
 }
 
 function toDocument(session: SessionState): JsonValue {
@@ -323,12 +379,4 @@ function parseSession(value: JsonValue | undefined): SessionState | undefined {
   return Number.isNaN(expires) || Number.isNaN(active)
     ? undefined
     : { server, username, userId, deviceId, accessToken, refreshToken, accessExpiresAt: expires, lastActivity: active };
-}
-
-/** "10 minutes", "90 seconds": whole units, so a short timeout does not read as "0 minutes". */
-function describe(timeoutMs: number): string {
-  const seconds = timeoutMs / 1000;
-  return seconds % 60 === 0
-    ? `${seconds / 60} minute${seconds === 60 ? '' : 's'}`
-    : `${seconds} second${seconds === 1 ? '' : 's'}`;
 }

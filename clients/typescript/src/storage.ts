@@ -4,6 +4,7 @@
 // server, one file per item (ciphertext only) and the release receipts. Nothing derived from a key is stored.
 import { generateRootKey } from './crypto/root-key.js';
 import { DeviceKey } from './dpop.js';
+import { InvalidOperationError } from './errors.js';
 
 /** A JSON document as stored: what JSON.parse returns. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [member: string]: JsonValue };
@@ -45,14 +46,33 @@ export interface VaultStorage {
   withLock?<T>(name: string, work: () => Promise<T>): Promise<T>;
 }
 
+/** How long a client waits for a lock another tab or process holds, as the .NET client's SessionLock. */
+export const lockWaitMs = 15_000;
+
 /** Runs `work` under the store's lock `name`, else a Web Lock where the platform has them, else directly. */
-export function withStorageLock<T>(storage: VaultStorage, name: string, work: () => Promise<T>): Promise<T> {
+export async function withStorageLock<T>(storage: VaultStorage, name: string, work: () => Promise<T>): Promise<T> {
   if (storage.withLock !== undefined) {
     return storage.withLock(name, work);
   }
   const locks = typeof navigator === 'undefined' ? undefined : (navigator as Partial<Navigator>).locks;
-  // The callback returns a promise, which the lock holds until it settles; `then` unwraps it for the type.
-  return locks === undefined ? work() : locks.request(`symbolon-${name}`, work).then((value) => value);
+  if (locks === undefined) {
+    return work();
+  }
+  // The signal bounds the wait only: once granted, the lock is held until `work` settles, however long that takes.
+  let granted = false;
+  try {
+    // The callback returns a promise, which the lock holds until it settles; `await` unwraps it for the type.
+    return await locks.request(`symbolon-${name}`, { signal: AbortSignal.timeout(lockWaitMs) }, () => {
+      granted = true;
+      return work();
+    });
+  } catch (error) {
+    if (!granted && error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+      throw new InvalidOperationError(`Timed out after ${lockWaitMs / 1000} s waiting for the lock '${name}' another tab holds.`,
+        'Another tab of this app is stuck; close it and try again.');
+    }
+    throw error;
+  }
 }
 
 /** The documents whose names start with `prefix`: the store's own `entries`, else a list and then the reads at once. */
@@ -77,16 +97,19 @@ const documentName = /^[a-z0-9][a-z0-9._-]{0,127}(\/[a-z0-9][a-z0-9._-]{0,127})?
  */
 export function requireDocumentName(name: string): void {
   if (!documentName.test(name)) {
-    throw new TypeError(`'${name}' is not a document name.`);
+    throw new InvalidOperationError(`'${name}' is not a document name.`);
   }
 }
 
 /**
  * A store in memory, for tests and short-lived scripts: nothing survives the process. Documents are copied in and
- * out (structured clone), so a caller cannot change what is stored by changing an object it holds.
+ * out (structured clone), so a caller cannot change what is stored by changing an object it holds. Its locks
+ * serialise every client sharing the one store object.
  */
 export class MemoryStorage implements VaultStorage {
   private readonly documents = new Map<string, JsonValue>();
+  /** Per lock name, the promise that settles when the last holder queued so far has released it. */
+  private readonly locks = new Map<string, Promise<void>>();
   private root: Promise<CryptoKey> | undefined;
   private device: Promise<CryptoKeyPair> | undefined;
 
@@ -127,5 +150,22 @@ export class MemoryStorage implements VaultStorage {
 
   async list(prefix: string): Promise<string[]> {
     return [...this.documents.keys()].filter((name) => name.startsWith(prefix));
+  }
+
+  async withLock<T>(name: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(name) ?? Promise.resolve();
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => { release = resolve; });
+    const tail = previous.then(() => held);
+    this.locks.set(name, tail);
+    await previous;
+    try {
+      return await work();
+    } finally {
+      release();
+      if (this.locks.get(name) === tail) {
+        this.locks.delete(name);
+      }
+    }
   }
 }

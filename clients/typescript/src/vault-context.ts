@@ -2,12 +2,12 @@
 // and the device's keys; the twin of src/Symbolon.Client/VaultContext.cs. The root key is used here only, through
 // the derivations below, so no mode holds it; every share and client share is wiped as soon as the data key exists.
 import { KeyServerApi, serverUrl } from './api.js';
-import { wipe } from './crypto/bytes.js';
+import { isUuid, wipe } from './crypto/bytes.js';
 import type { ItemContext } from './crypto/context.js';
 import type { Credential } from './crypto/credential.js';
 import { deriveDataKey } from './crypto/data-key.js';
-import { ItemOpenError } from './crypto/errors.js';
-import { deriveBlindedInput, deriveClientShare } from './crypto/root-key.js';
+import { ArgumentError, ItemOpenError } from './crypto/errors.js';
+import { deriveBlindedInput, deriveClientShare, requireRootKey } from './crypto/root-key.js';
 import { openCredential, sealCredential } from './crypto/sealed-item.js';
 import { DeviceKey } from './dpop.js';
 import { InvalidOperationError, ItemNotFoundError, ItemTamperedError, NotLoggedInError, SymbolonError } from './errors.js';
@@ -71,6 +71,8 @@ export interface VaultState {
 }
 
 const vaultDocument = 'vault.json';
+/** The lock held around every change of vault.json (the .NET client's vault.lock). */
+const vaultLock = 'vault';
 
 export class VaultContext {
   private readonly servers = new Map<string, KeyServerApi>();
@@ -95,18 +97,30 @@ export class VaultContext {
   static async open(options: VaultClientOptions, modes: ItemModes): Promise<VaultContext> {
     const storage = options.storage;
     const rootKey = await storage.rootKey();
+    try {
+      requireRootKey(rootKey);
+    } catch (error) {
+      if (error instanceof ArgumentError) {
+        // A key that can be read out may be one someone planted and knows; items sealed under it would open for them.
+        throw new InvalidOperationError('The stored root key is not a non-extractable HKDF key, so it may have been planted: refusing to use it.',
+          'Restore the store from a backup; if there is none, this store cannot be trusted: start a new one and add the credentials again.');
+      }
+      throw error;
+    }
     const device = await DeviceKey.fromKeyPair(await storage.deviceKey());
     const state = await readOrCreateState(storage);
     const now = options.now ?? Date.now;
     // The sessions reach the servers through the context made just below; nothing calls them before it exists.
     let context: VaultContext | undefined;
     const sessions = new SessionManager(
-      storage, { idleTimeoutMs: options.idleTimeoutMs ?? 600_000, now, onLock: options.onLock },
+      storage, { idleTimeoutMs: options.idleTimeoutMs ?? 600_000, now, onLock: options.onLock, onWarning: options.onWarning },
       (server) => (context as VaultContext).server(server));
     context = new VaultContext(
       storage, modes, new ItemStore(storage, modes), new ReceiptLog(storage), sessions, rootKey, device,
       options.deviceName ?? 'typescript', options.thresholdTimeoutMs ?? 10_000, options.fetch, options.onWarning,
       now, state);
+    // A session left by an earlier page or process locks on time, even if this client is never used.
+    await sessions.resume();
     return context;
   }
 
@@ -158,8 +172,8 @@ export class VaultContext {
    */
   async updateState(change: (state: VaultState) => VaultState): Promise<void> {
     const run = async (): Promise<void> => {
-      await withStorageLock(this.storage, 'vault', async () => {
-        const latest = await readOrCreateState(this.storage);
+      await withStorageLock(this.storage, vaultLock, async () => {
+        const latest = await readOrCreateStateLocked(this.storage);
         const changed = change(latest);
         if (changed !== latest) {
           await this.storage.put(vaultDocument, stateDocument(changed));
@@ -293,7 +307,14 @@ function openedOrTampered(item: StoredItem, opened: Credential | undefined): Cre
   return opened;
 }
 
+/** vault.json, created on first use under the vault lock: two tabs opening a fresh store must agree on one vault id. */
 async function readOrCreateState(storage: VaultStorage): Promise<VaultState> {
+  const stored = parseState(await storage.get(vaultDocument));
+  return stored ?? withStorageLock(storage, vaultLock, () => readOrCreateStateLocked(storage));
+}
+
+/** readOrCreateState for a caller holding the vault lock (which is not re-entrant): read again, create if still absent. */
+async function readOrCreateStateLocked(storage: VaultStorage): Promise<VaultState> {
   const stored = parseState(await storage.get(vaultDocument));
   if (stored !== undefined) {
     return stored;
@@ -312,14 +333,18 @@ function stateDocument(state: VaultState): JsonValue {
   };
 }
 
-/** vault.json, written by this client or by the .NET client (whose `sets` and `oprfKeys` may be null or absent). */
+/**
+ * vault.json, written by this client or by the .NET client (whose `sets` and `oprfKeys` may be null or absent, and
+ * whose server URLs are as the user typed them, `http://host:port` without the `/`). Every server URL is normalised
+ * as the client names servers, so a pinned key or a set member written by .NET is found by the URL this client uses.
+ */
 function parseState(value: JsonValue | undefined): VaultState | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return undefined;
   }
   const vaultId = value['vaultId'];
   const server = value['server'] ?? null;
-  if (typeof vaultId !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(vaultId)
+  if (typeof vaultId !== 'string' || !isUuid(vaultId)
     || (server !== null && typeof server !== 'string')) {
     throw damagedVault();
   }
@@ -329,7 +354,7 @@ function parseState(value: JsonValue | undefined): VaultState | undefined {
       || typeof set['threshold'] !== 'number' || !Array.isArray(set['servers']) || !set['servers'].every((s) => typeof s === 'string')) {
       throw damagedVault();
     }
-    sets.push({ name: set['name'], threshold: set['threshold'], servers: set['servers'] as string[] });
+    sets.push({ name: set['name'], threshold: set['threshold'], servers: (set['servers'] as string[]).map((member) => serverUrl(member).href) });
   }
   const oprfKeys: PinnedOprfKey[] = [];
   for (const key of asArray(value['oprfKeys'])) {
@@ -337,7 +362,7 @@ function parseState(value: JsonValue | undefined): VaultState | undefined {
       || typeof key['userId'] !== 'string' || typeof key['epoch'] !== 'number' || typeof key['publicKey'] !== 'string') {
       throw damagedVault();
     }
-    oprfKeys.push({ server: key['server'], userId: key['userId'], epoch: key['epoch'], publicKey: key['publicKey'] });
+    oprfKeys.push({ server: serverUrl(key['server']).href, userId: key['userId'], epoch: key['epoch'], publicKey: key['publicKey'] });
   }
   return { vaultId: vaultId.toLowerCase(), server: server === null ? null : serverUrl(server).href, sets, oprfKeys };
 }

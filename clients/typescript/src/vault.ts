@@ -96,16 +96,19 @@ export class VaultClient {
     await this.vault.updateState((state) => ({ ...state, server: api.server.href }));
   }
 
-  /** Ends every session of this device on its server (best effort where one is unreachable) and forgets them here. */
-  logout(): Promise<void> {
+  /**
+   * Ends every session of this device on its server and forgets them here. Resolves to the servers that could not be
+   * reached to end theirs (each session there still ends by itself after the server's idle timeout).
+   */
+  logout(): Promise<string[]> {
     return this.vault.sessions.logout();
   }
 
   /**
    * Locks now, as the idle timeout would: every session is ended on its server, so the tokens left behind are
-   * refused. Log in again to unlock.
+   * refused. Log in again to unlock. Resolves to the servers that could not be reached, as {@link logout}.
    */
-  lock(): Promise<void> {
+  lock(): Promise<string[]> {
     return this.vault.sessions.lock();
   }
 

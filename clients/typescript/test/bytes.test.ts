@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  bytesToUuid, concat, constantTimeEqual, fromBase64, fromBase64Url, fromHex, fromUtf8, toBase64, toBase64Url, toHex, utf8,
-  uuidToBytes, wipe,
+  bytesToUuid, concat, constantTimeEqual, fromBase64, fromBase64Url, fromHex, fromUtf8, isUtf8, toBase64, toBase64Url, toHex,
+  tryFromUtf8, utf8, uuidToBytes, wipe,
 } from '../src/crypto/bytes.js';
 import { ArgumentError } from '../src/crypto/errors.js';
 
@@ -72,6 +72,25 @@ describe('bytes', () => {
     assert.equal(fromUtf8(Uint8Array.of(0xef, 0xbb, 0xbf, 0x61)), '\ufeffa');
     for (const bad of [[0xc3, 0x28], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82]]) {
       assert.throws(() => fromUtf8(Uint8Array.from(bad)), ArgumentError, toHex(Uint8Array.from(bad)));
+    }
+  });
+
+  it('validates UTF-8 without decoding it, accepting exactly what the strict decoder accepts', () => {
+    const edges = [
+      [], [0x00], [0x7f], [0x80], [0xc1, 0xbf], [0xc2, 0x80], [0xdf, 0xbf], [0xe0, 0x9f, 0xbf], [0xe0, 0xa0, 0x80],
+      [0xed, 0x9f, 0xbf], [0xed, 0xa0, 0x80], [0xee, 0x80, 0x80], [0xef, 0xbf, 0xbf], [0xf0, 0x8f, 0xbf, 0xbf],
+      [0xf0, 0x90, 0x80, 0x80], [0xf4, 0x8f, 0xbf, 0xbf], [0xf4, 0x90, 0x80, 0x80], [0xf5, 0x80, 0x80, 0x80], [0xff],
+      [0xe2, 0x82], [0xe2, 0x82, 0xac], [0xe2, 0x28, 0xac], [0xf0, 0x9f, 0x94], [0xef, 0xbb, 0xbf, 0x61], [0x61, 0xc3],
+    ];
+    for (const edge of edges) {
+      const bytes = Uint8Array.from(edge);
+      assert.equal(isUtf8(bytes), tryFromUtf8(bytes) !== undefined, toHex(bytes));
+    }
+    // Random short runs drawn mostly from the bytes where the rules are: leads, continuations and their borders.
+    const alphabet = [0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xec, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf3, 0xf4, 0xf5, 0xff];
+    for (let run = 0; run < 20_000; run++) {
+      const bytes = Uint8Array.from({ length: 1 + (run % 7) }, () => alphabet[Math.floor(Math.random() * alphabet.length)] ?? 0);
+      assert.equal(isUtf8(bytes), tryFromUtf8(bytes) !== undefined, toHex(bytes));
     }
   });
 

@@ -88,6 +88,26 @@ describe('credential', () => {
     credential.wipe();
   });
 
+  it('checks the secrets are UTF-8 without ever decoding them into strings, which could not be wiped', () => {
+    const decoded: string[] = [];
+    const decode = TextDecoder.prototype.decode;
+    TextDecoder.prototype.decode = function (this: TextDecoder, ...args: Parameters<TextDecoder['decode']>) {
+      const text = decode.apply(this, args);
+      decoded.push(text);
+      return text;
+    };
+    try {
+      const credential = new Credential({
+        username: 'bot', password: utf8('secret-password'), notes: utf8('secret-notes'), fields: { token: utf8('secret-field') },
+      });
+      Credential.decode(credential.encode()).wipe();
+      credential.wipe();
+    } finally {
+      TextDecoder.prototype.decode = decode;
+    }
+    assert.deepEqual(decoded.filter((text) => text.includes('secret')), []);
+  });
+
   it('decodes only the canonical encoding', () => {
     const good = concat(Uint8Array.of(1), str('u'), str('p'), Uint8Array.of(0, 0, 0, 0));
     assert.equal(Credential.decode(pad(good)).username, 'u');

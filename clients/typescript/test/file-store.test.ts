@@ -1,8 +1,9 @@
 // The Node file store: the .NET client's key formats, 0600 files in 0700 directories, atomic writes, keys that stay
 // non-extractable and the same across restarts.
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fromBase64, toBase64 } from '../src/crypto/bytes.js';
@@ -108,7 +109,7 @@ test('documents round-trip, list by prefix, delete, and every file is 0600 in a 
 test('names that could leave the directory are refused', async () => {
   const store = await FileStore.open(await home());
   for (const name of ['../x.json', '/etc/passwd', 'items/../../x', '.hidden', 'a/b/c', '']) {
-    await assert.rejects(store.put(name, null), TypeError, name);
+    await assert.rejects(store.put(name, null), InvalidOperationError, name);
   }
 });
 
@@ -123,6 +124,64 @@ test('withLock excludes a second holder, even through another FileStore on the s
   });
   await Promise.all([hold(first, 'a'), hold(second, 'b')]);
   assert.ok(events.join(',') === 'a in,a out,b in,b out' || events.join(',') === 'b in,b out,a in,a out', events.join(','));
-  assert.deepEqual((await readdir(path)).filter((file) => file.endsWith('.lock')), []);
-  await assert.rejects(first.withLock('../x', async () => undefined), TypeError);
+  assert.deepEqual((await readdir(path)).filter((file) => file.includes('lock')), []);
+  await assert.rejects(first.withLock('../x', async () => undefined), InvalidOperationError);
+});
+
+/** Writes a lock file as this client would, naming `pid` on this host, last changed two minutes ago. */
+async function plantLock(path: string, name: string, pid: number, nonce: string): Promise<string> {
+  const file = join(path, `${name}.ts-lock`);
+  await writeFile(file, JSON.stringify({ pid, host: hostname(), nonce }), { mode: 0o600 });
+  const old = new Date(Date.now() - 120_000);
+  await utimes(file, old, old);
+  return file;
+}
+
+/** The id of a process that has exited. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '']);
+  await new Promise((resolve) => child.once('exit', resolve));
+  return child.pid ?? 0;
+}
+
+test("the .NET client's lock files (session-*.lock, vault.lock, flocked and never deleted) are never waited on or removed", async () => {
+  const path = await home();
+  const store = await FileStore.open(path);
+  const dotnet = join(path, 'session-abc.lock');
+  await writeFile(dotnet, '');
+  const old = new Date(Date.now() - 120_000);
+  await utimes(dotnet, old, old);
+  const during = await store.withLock('session-abc', async () => readdir(path));
+  assert.ok(during.includes('session-abc.ts-lock'), during.join(', '));
+  assert.ok((await readdir(path)).includes('session-abc.lock'), 'the .NET lock file is still there');
+  assert.deepEqual(await store.list('session-'), []);
+});
+
+test('a lock whose holder died is taken over; one whose holder runs is waited for however old, then named in the error', async () => {
+  const path = await home();
+  const store = await FileStore.open(path, { lockWaitMs: 300 });
+  await plantLock(path, 'vault', await deadPid(), 'dead');
+  assert.equal(await store.withLock('vault', async () => 'taken over'), 'taken over');
+  assert.ok(!(await readdir(path)).some((file) => file.includes('lock')));
+
+  const held = await plantLock(path, 'session-abc', process.pid, 'alive');
+  await assert.rejects(store.withLock('session-abc', async () => assert.fail('a live holder was robbed')),
+    (error: unknown) => error instanceof InvalidOperationError && error.message.includes(held) && (error.hint ?? '').includes(held));
+  assert.equal(JSON.parse(await readFile(held, 'utf8')).nonce, 'alive', 'the live holder keeps its lock');
+});
+
+test('many processes taking over one abandoned lock at once still hold it one at a time', async () => {
+  const path = await home();
+  const stores = await Promise.all(Array.from({ length: 8 }, () => FileStore.open(path)));
+  await plantLock(path, 'session-abc', await deadPid(), 'dead');
+  let inside = 0;
+  let most = 0;
+  await Promise.all(stores.map((store) => store.withLock('session-abc', async () => {
+    inside += 1;
+    most = Math.max(most, inside);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    inside -= 1;
+  })));
+  assert.equal(most, 1);
+  assert.ok(!(await readdir(path)).some((file) => file.includes('lock')));
 });

@@ -5,7 +5,9 @@ import { KeyServerApi } from '../src/api.js';
 import { fromBase64, toBase64 } from '../src/crypto/bytes.js';
 import { ItemMode } from '../src/crypto/context.js';
 import { DeviceKey } from '../src/dpop.js';
-import { InvalidOperationError, ItemNotFoundError, ItemTamperedError, NotLoggedInError, ServerUnreachableError } from '../src/errors.js';
+import { ristretto255_oprf } from '@noble/curves/ed25519.js';
+import { OprfBlindState } from '../src/crypto/blinded.js';
+import { InvalidOperationError, ItemNotFoundError, ItemTamperedError, NotLoggedInError, ProtocolError, ServerUnreachableError } from '../src/errors.js';
 import { MemoryStorage, type JsonValue } from '../src/storage.js';
 import { KeyServerProcess } from './support/server.js';
 import { accountPassword, Clock, loggedIn, openVault, rawDevicesStatus, sessionDocument, username, vendorPassword } from './support/vault.js';
@@ -312,5 +314,144 @@ test('with the server stopped every operation fails as unreachable, and the item
   assert.deepEqual((await client.list()).map((item) => item.name), ['acme', 'blind']);
   assert.equal(await client.use('acme', (credential) => credential.revealPassword()), vendorPassword);
   assert.equal(await client.use('blind', (credential) => credential.revealPassword()), vendorPassword);
+  client.close();
+});
+
+test("a blinded-mode key pinned by the .NET client (its URL without the trailing '/') is honoured, not pinned again", async () => {
+  const { client, storage } = await loggedIn(server.url);
+  await client.add('acme', { username: 'bot', password: vendorPassword }, { mode: ItemMode.Blinded });
+  const state = await storage.get('vault.json') as { vaultId: string; server: string; oprfKeys: { server: string; userId: string; epoch: number; publicKey: string }[] };
+  const [pinned] = state.oprfKeys;
+  assert.ok(pinned !== undefined && state.oprfKeys.length === 1);
+
+  // vault.json as the .NET client writes it: URLs as typed, and here a pin that is not the key the server shows.
+  const dotnet = server.url.replace(/\/$/, '');
+  const otherKey = toBase64(ristretto255_oprf.poprf(new Uint8Array(0)).generateKeyPair().publicKey);
+  await storage.put('vault.json', {
+    vaultId: state.vaultId, server: dotnet,
+    sets: [{ name: 'pair', threshold: 2, servers: [dotnet, 'https://keys.example'] }],
+    oprfKeys: [{ ...pinned, server: dotnet, publicKey: otherKey }],
+  });
+  await assert.rejects(client.add('beta', { username: 'bot', password: vendorPassword }, { mode: ItemMode.Blinded }), ProtocolError);
+  assert.deepEqual(client.sets(), [{ name: 'pair', threshold: 2, servers: [server.url, 'https://keys.example/'] }]);
+  const after = await storage.get('vault.json') as { oprfKeys: unknown[] };
+  assert.equal(after.oprfKeys.length, 1, 'no second pin for the same server, account and epoch');
+  client.close();
+});
+
+test("a client whose cached tokens another client rotated refreshes with the stored refresh token, not its spent one", async () => {
+  const storage = new MemoryStorage();
+  const clock = new Clock();
+  const open = (): Promise<VaultClient> => VaultClient.open({ storage, now: clock.now, idleTimeoutMs: 60 * minute });
+  const first = await open();
+  const name = username('rotated');
+  await first.createAccount(server.url, name, accountPassword);
+  await first.login(server.url, { username: name, password: accountPassword });
+  const second = await open();
+
+  clock.advance(5 * minute);
+  await second.devices();
+  // The tokens second rotated are about to expire too; first still holds the login's, whose refresh token is spent.
+  clock.advance(5 * minute);
+  await first.devices();
+  await second.devices();
+  first.close();
+  second.close();
+});
+
+test('a client opened over a live session (a reloaded page) runs the idle lock, which ends the session on the server', async () => {
+  const storage = new MemoryStorage();
+  const idleTimeoutMs = 3000;
+  const earlier = await loggedIn(server.url, { storage, idleTimeoutMs });
+  earlier.client.close();
+  const { accessToken } = await sessionDocument(storage);
+
+  const reloaded = await openVault(storage, { idleTimeoutMs });
+  const deadline = Date.now() + 20_000;
+  while (reloaded.locks === 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.equal(reloaded.locks, 1, 'the idle lock fired without any use of the reopened client');
+  assert.deepEqual(await storage.list('session-'), []);
+  assert.equal(await rawDevicesStatus(storage, server.url, accessToken), 401);
+  reloaded.client.close();
+});
+
+test('a client whose cached session looks idle does not end a session another client on the same store is using', async () => {
+  const storage = new MemoryStorage();
+  const clock = new Clock();
+  let locks = 0;
+  const open = (): Promise<VaultClient> => VaultClient.open({ storage, now: clock.now, onLock: () => { locks += 1; } });
+  const active = await open();
+  const name = username('shared-tab');
+  await active.createAccount(server.url, name, accountPassword);
+  await active.login(server.url, { username: name, password: accountPassword });
+  const longLived = await open();
+  await longLived.devices();
+
+  clock.advance(6 * minute);
+  await active.devices();
+  // longLived last saw the session 12 minutes ago, past the 10-minute idle timeout; active used it 6 minutes ago.
+  clock.advance(6 * minute);
+  await longLived.devices();
+  await active.devices();
+  assert.equal(locks, 0);
+  assert.equal((await active.status()).loggedIn, true);
+  active.close();
+  longLived.close();
+});
+
+test('logout and lock with the server down still delete the tokens here, and name the server whose session was not ended', async () => {
+  const out = await loggedIn(server.url);
+  const locked = await loggedIn(server.url);
+  await server.kill();
+  let notEnded: string[][];
+  try {
+    notEnded = [await out.client.logout(), await locked.client.lock()];
+  } finally {
+    await server.run();
+  }
+  assert.deepEqual(notEnded, [[new URL(server.url).href], [new URL(server.url).href]]);
+  for (const vault of [out, locked]) {
+    assert.deepEqual(await vault.storage.list('session-'), []);
+    assert.equal(vault.warnings.length, 1, vault.warnings.join('\n'));
+    assert.ok(vault.warnings[0]?.includes(server.url) && vault.warnings[0].includes('could not be ended'), vault.warnings[0]);
+    await assert.rejects(vault.client.devices(), NotLoggedInError);
+  }
+  assert.equal(locked.locks, 1);
+});
+
+/** A memory store whose receipt writes fail while `failing` is set (a full disk, say). */
+class FailingReceipts extends MemoryStorage {
+  failing = false;
+
+  override async put(name: string, value: JsonValue): Promise<void> {
+    if (this.failing && name.startsWith('receipts/')) {
+      throw new Error('disk full');
+    }
+    await super.put(name, value);
+  }
+}
+
+test('a blinded release whose receipt cannot be kept fails, and its blind state is wiped', async () => {
+  const storage = new FailingReceipts();
+  const { client } = await loggedIn(server.url, { storage });
+  await client.add('acme', { username: 'bot', password: vendorPassword }, { mode: ItemMode.Blinded });
+  const states: OprfBlindState[] = [];
+  const create = OprfBlindState.create.bind(OprfBlindState);
+  OprfBlindState.create = (parts) => {
+    const state = create(parts);
+    states.push(state);
+    return state;
+  };
+  storage.failing = true;
+  try {
+    await assert.rejects(client.use('acme', () => undefined), /disk full/);
+  } finally {
+    OprfBlindState.create = create;
+    storage.failing = false;
+  }
+  assert.equal(states.length, 1);
+  assert.equal(states[0]?.wiped, true);
   client.close();
 });

@@ -2,12 +2,12 @@
 // the app only shows its results. Passwords appear on screen only after a click and are taken off again after a
 // few seconds; nothing the app shows is stored by it.
 import {
-  ItemMode, NotLoggedInError, normalizeServer, type AuditEntry, type ItemInfo, type VaultClient,
+  ItemMode, NotLoggedInError, describeDuration, normalizeServer, type AuditEntry, type ItemInfo, type VaultClient,
 } from '@symbolon/client';
 import { previewVendorLogin } from './demo-sync.js';
 import { byId, element, whileBusy } from './dom.js';
 import { describeError, type Message, type MessageKind } from './messages.js';
-import { describeDuration, type AppSettings } from './settings.js';
+import { chooseServer, type AppSettings } from './settings.js';
 
 type ScreenName = 'loading' | 'login' | 'signup' | 'locked' | 'vault';
 
@@ -15,6 +15,12 @@ const screenNames: readonly ScreenName[] = ['loading', 'login', 'signup', 'locke
 
 /** The smallest password the key server accepts by default (Symbolon.Protocol, CreateAccountRequest). */
 const MinPasswordLength = 12;
+
+/**
+ * How long a session the app could not end stays open on the key server: until unused this long, the server's
+ * default (Symbolon:Sessions:IdleTimeout).
+ */
+const ServerSessionIdleSeconds = 30 * 60;
 
 /** A credential shown on screen, and the timer that hides it again. */
 interface Revealed {
@@ -31,6 +37,11 @@ export class App {
   private revealed: Revealed | undefined;
   /** Set while this app locks on request, so the client's lock callback is not taken for the idle lock. */
   private locking = false;
+  /**
+   * The client's warnings not shown yet. This app's operations warn only when logout or a lock could not end the
+   * session on the key server, so one here means the session outlives this page's tokens.
+   */
+  private warnings: string[] = [];
 
   constructor(private readonly settings: AppSettings) {}
 
@@ -52,7 +63,7 @@ export class App {
   /** Shows the vault if this browser has a live session, the login screen otherwise. */
   async start(vault: VaultClient): Promise<void> {
     this.vault = vault;
-    this.setServer(canonical(this.settings.serverParameter ?? vault.server ?? this.settings.sameOriginServer));
+    this.setServer(canonical(chooseServer(this.settings, vault.server)));
     const status = await vault.status();
     if (status.server === this.server && status.username !== undefined) {
       this.username = status.username;
@@ -67,14 +78,24 @@ export class App {
       return;
     }
     this.showScreen('login', this.server === undefined ? byId('login-server', HTMLInputElement) : byId('login-username', HTMLInputElement));
+    const suggested = canonical(this.settings.serverParameter);
+    if (suggested !== undefined && this.server !== undefined && suggested !== this.server) {
+      this.tell('warning', `This link names the key server ${suggested}; this browser keeps using ${this.server}.`,
+        'A link cannot change the key server you log in to. To use another one, type its address in the Key server field.');
+    }
   }
 
-  /** The idle lock fired: the client has already ended the session on the server. */
+  /** The idle lock fired: the client has already tried to end the session on the server. */
   onIdleLock(): void {
     if (this.locking) {
       return;
     }
     this.showLocked(`The vault locked itself after ${describeDuration(this.settings.idleSeconds)} without use.`);
+  }
+
+  /** A problem the client reports without failing the operation (here: a session it could not end on the server). */
+  onWarning(message: string): void {
+    this.warnings.push(message);
   }
 
   /** Shows a failure of opening the vault itself (no IndexedDB, no WebCrypto). */
@@ -102,9 +123,15 @@ export class App {
   }
 
   private showLocked(reason: string): void {
+    const ended = this.takeWarnings().length === 0;
     this.hideRevealed();
     this.clearMessage();
     byId('locked-reason', HTMLParagraphElement).textContent = reason;
+    byId('locked-session', HTMLParagraphElement).textContent = ended
+      ? 'The key server has ended the session, so the tokens this page held are no longer accepted. Your credentials '
+        + 'stay sealed in this browser; log in again to open them.'
+      : `This page could not reach the key server to end the session; it deleted its tokens, and the session there ends by itself after ${describeDuration(ServerSessionIdleSeconds)} without use. `
+        + 'Your credentials stay sealed in this browser; log in again to open them.';
     byId('unlock-username', HTMLInputElement).value = this.username;
     this.showScreen('locked', this.username === '' ? byId('unlock-username', HTMLInputElement) : byId('unlock-password', HTMLInputElement));
   }
@@ -288,7 +315,12 @@ export class App {
       return;
     }
     this.hideRevealed();
-    this.tell('info', 'Logged out.', 'The key server ended this browser\'s session; the credentials stay sealed here.');
+    if (this.takeWarnings().length === 0) {
+      this.tell('info', 'Logged out.', 'The key server ended this browser\'s session; the credentials stay sealed here.');
+    } else {
+      this.tell('warning', 'Logged out of this browser, but it could not reach the key server to end the session.',
+        `The session there ends by itself after ${describeDuration(ServerSessionIdleSeconds)} without use. This browser deleted its tokens; the credentials stay sealed here.`);
+    }
     byId('login-username', HTMLInputElement).value = this.username;
     this.showScreen('login', byId('login-password', HTMLInputElement));
   }
@@ -470,6 +502,12 @@ export class App {
     } catch (error) {
       this.fail(error);
     }
+  }
+
+  private takeWarnings(): string[] {
+    const warnings = this.warnings;
+    this.warnings = [];
+    return warnings;
   }
 
   private requireVault(): VaultClient {

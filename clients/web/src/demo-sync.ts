@@ -1,7 +1,8 @@
 // The "sync" an application runs with a vendor credential: log in to the vendor's portal on the user's behalf. This
-// demo builds the request it would send, with the real password, and returns only a description of it in which the
-// password is masked. It runs inside vault.use(), so the opened credential never leaves the callback and its
-// buffers are wiped when the callback returns.
+// demo describes the request it would send, with the password masked; a real sync would write the password's bytes
+// (credential.passwordUtf8) into the request body, never making a string of it, which could not be wiped. It runs
+// inside vault.use(), so the opened credential never leaves the callback and its buffers are wiped when the callback
+// returns.
 import type { Credential } from '@symbolon/client';
 
 /** What replaces a secret in the description. Fixed, so it does not reveal the password's length. */
@@ -18,20 +19,10 @@ export interface SyncPreview {
   readonly text: string;
 }
 
-interface FormField {
-  readonly name: string;
-  readonly value: string;
-  readonly secret: boolean;
-}
-
-/** Builds the vendor login request from the opened credential and describes it with every secret masked. */
+/** Describes the vendor login request for the opened credential, the password masked (it is never read as text). */
 export function previewVendorLogin(credential: Credential): SyncPreview {
   const url = new URL('login', credential.url ?? ExamplePortal);
-  const fields: FormField[] = [
-    { name: 'username', value: credential.username, secret: false },
-    { name: 'password', value: credential.revealPassword(), secret: true },
-  ];
-  const body = fields.map((field) => `${field.name}=${field.secret ? Mask : encodeURIComponent(field.value)}`).join('&');
+  const body = `username=${encodeURIComponent(credential.username)}&password=${Mask}`;
   const text = [
     `POST ${url.pathname} HTTP/1.1`,
     `Host: ${url.host}`,

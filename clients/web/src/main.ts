@@ -13,6 +13,7 @@ try {
     storage,
     idleTimeoutMs: settings.idleSeconds * 1000,
     onLock: () => app.onIdleLock(),
+    onWarning: (message) => app.onWarning(message),
     deviceName: 'web app',
   });
   await app.start(vault);

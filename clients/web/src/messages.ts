@@ -2,9 +2,8 @@
 // chosen by the client's typed errors (never by matching message text).
 import {
   AccessDeniedError, CryptoError, InvalidOperationError, ItemNotFoundError, ItemTamperedError, NotLoggedInError,
-  ProtocolError, ServerUnreachableError, SymbolonError,
+  ProtocolError, ServerUnreachableError, SymbolonError, describeDuration,
 } from '@symbolon/client';
-import { describeDuration } from './settings.js';
 
 export type MessageKind = 'error' | 'warning' | 'info';
 

@@ -12,7 +12,10 @@ export const DefaultIdleSeconds = 600;
 export const DefaultRevealSeconds = 10;
 
 export interface AppSettings {
-  /** The key server named by ?server=, or undefined. */
+  /**
+   * The key server named by ?server=, or undefined. Only a suggestion for a browser that has none yet: anyone can
+   * send a link, so it never overrides the page's own key server or the one this browser last logged in to.
+   */
   readonly serverParameter: string | undefined;
   /** The page's own origin when the key server serves it at /app/, or undefined. */
   readonly sameOriginServer: string | undefined;
@@ -20,7 +23,15 @@ export interface AppSettings {
   readonly revealSeconds: number;
 }
 
-export function readSettings(location: Location): AppSettings {
+/**
+ * The key server to log in to: the one this browser last logged in to, else the page's own (served by it at /app/),
+ * else the one ?server= names. A crafted link must not lead the login (the account password) elsewhere.
+ */
+export function chooseServer(settings: AppSettings, stored: string | undefined): string | undefined {
+  return stored ?? settings.sameOriginServer ?? settings.serverParameter;
+}
+
+export function readSettings(location: Pick<Location, 'search' | 'pathname' | 'origin'>): AppSettings {
   const parameters = new URLSearchParams(location.search);
   const server = parameters.get('server')?.trim();
   return {
@@ -37,13 +48,4 @@ function seconds(text: string | null, fallback: number, min: number, max: number
     return fallback;
   }
   return Math.min(max, Math.max(min, Number(text)));
-}
-
-/** "10 minutes", "1 minute", "45 seconds". */
-export function describeDuration(totalSeconds: number): string {
-  if (totalSeconds >= 60 && totalSeconds % 60 === 0) {
-    const minutes = totalSeconds / 60;
-    return minutes === 1 ? '1 minute' : `${minutes} minutes`;
-  }
-  return totalSeconds === 1 ? '1 second' : `${totalSeconds} seconds`;
 }

@@ -127,6 +127,34 @@ test('cross origin (another port, through CORS): the same flow', { timeout: test
   await wholeFlow(`${(otherOrigin as StaticServer).url}?server=${encodeURIComponent(server)}&reveal=2`, 'bob', 'cross-origin');
 });
 
+test('a ?server= link never overrides the page\'s own key server or the one this browser last used', { timeout: testTimeoutMs }, async () => {
+  const server = keyServer as KeyServerProcess;
+  const elsewhere = encodeURIComponent('https://keys.attacker.example/');
+  const context = await newContext(browser as Browser);
+  try {
+    // Served by the key server: its own address wins.
+    const sameOrigin = await AppPage.open(context, `${server.appUrl}?server=${elsewhere}`);
+    await sameOrigin.screen('login').waitFor();
+    assert.equal(await sameOrigin.screen('login').getByLabel('Key server').inputValue(), server.url);
+    assert.equal(await sameOrigin.page.locator('#server-name').textContent(), server.url);
+    assert.match((await sameOrigin.message().textContent()) ?? '', /names the key server https:\/\/keys\.attacker\.example\/; this browser keeps using/);
+
+    // From another origin: the first link chooses, and after that the server this browser logged in to stays.
+    const crossOrigin = `${(otherOrigin as StaticServer).url}`;
+    const first = await AppPage.open(context, `${crossOrigin}?server=${encodeURIComponent(server.url)}`);
+    await first.signUp('dave', password);
+    await first.logOut();
+    await first.page.close();
+    const crafted = await AppPage.open(context, `${crossOrigin}?server=${elsewhere}`);
+    await crafted.screen('login').waitFor();
+    assert.equal(await crafted.screen('login').getByLabel('Key server').inputValue(), server.url);
+    assert.equal(await crafted.page.locator('#server-name').textContent(), server.url);
+    assert.deepEqual(cspProblems(crafted.page), []);
+  } finally {
+    await context.close();
+  }
+});
+
 test('keyboard: Tab reaches every control of the vault screen in order, each with a visible focus ring', { timeout: testTimeoutMs }, async () => {
   const context = await newContext(browser as Browser);
   try {

@@ -110,6 +110,40 @@ test('rate limited: the app says the key server refused and how long to wait (Re
   }
 });
 
+// Stops the server (and starts it again).
+test('logout and Lock now with the key server down: the app says the session was not ended there, and when it ends', { timeout: testTimeoutMs }, async () => {
+  const out = await newContext(browser as Browser);
+  const locked = await newContext(browser as Browser);
+  try {
+    const leaving = await AppPage.open(out, server().appUrl);
+    await leaving.signUp('kim', password);
+    const locking = await AppPage.open(locked, server().appUrl);
+    await locking.signUp('lee', password);
+    await server().kill();
+    try {
+      await leaving.logOut();
+      const message = (await leaving.message().textContent()) ?? '';
+      assert.match(message, /Logged out of this browser, but it could not reach the key server to end the session\./);
+      assert.match(message, /ends by itself after 30 minutes without use/);
+      assert.doesNotMatch(message, /The key server ended/);
+      await screenshot(leaving.page, 'logout-server-unreachable');
+
+      await locking.page.getByRole('button', { name: 'Lock now' }).click();
+      await locking.screen('locked').waitFor();
+      const detail = (await locking.page.locator('#locked-session').textContent()) ?? '';
+      assert.match(detail, /could not reach the key server to end the session/);
+      assert.match(detail, /ends by itself after 30 minutes without use/);
+    } finally {
+      await server().run();
+    }
+    assert.deepEqual(problemsOf(leaving.page).pageErrors, []);
+    assert.deepEqual(problemsOf(locking.page).pageErrors, []);
+  } finally {
+    await out.close();
+    await locked.close();
+  }
+});
+
 // Last: it stops the server (and starts it again).
 test('server stopped: the app says the key server cannot be reached, and works again once it is back', { timeout: testTimeoutMs }, async () => {
   const context = await newContext(browser as Browser);

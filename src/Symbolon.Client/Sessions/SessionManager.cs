@@ -124,10 +124,14 @@ internal sealed class SessionManager(ClientHome home, VaultClientOptions options
             return latest;
         }
 
+        // The stored session is the newest: when another process rotated the tokens but its access token is about to
+        // expire too, the refresh token to present is theirs; ours is spent, and presenting it again would look like
+        // theft and end the session for everyone.
+        var current = latest is { HasTokens: true } ? latest : session;
         try
         {
-            var response = await server.RefreshAsync(new RefreshRequest(session.RefreshToken!), cancellationToken);
-            var refreshed = FromResponse(server.Server, session.Username, response);
+            var response = await server.RefreshAsync(new RefreshRequest(current.RefreshToken!), cancellationToken);
+            var refreshed = FromResponse(server.Server, current.Username, response);
             Save(server.Server, refreshed);
             return refreshed;
         }

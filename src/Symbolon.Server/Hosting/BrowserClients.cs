@@ -34,8 +34,12 @@ public static class BrowserClients
     /// <summary>The request headers a client sends beyond the CORS-safelisted ones.</summary>
     public static readonly IReadOnlyList<string> ApiRequestHeaders = [Headers.Authorization, Headers.Dpop, Headers.ContentType];
 
-    /// <summary>The response headers a client reads beyond the CORS-safelisted ones.</summary>
-    public static readonly IReadOnlyList<string> ApiResponseHeaders = [Headers.RetryAfter, Headers.WwwAuthenticate, Headers.Location];
+    /// <summary>
+    /// The response headers a client reads beyond the CORS-safelisted ones: only Retry-After (how long a 429 asks it to
+    /// wait). The TypeScript client reads nothing else; it never follows a Location (fetch with redirect: 'error') and
+    /// takes a 401 from its problem type, not from WWW-Authenticate.
+    /// </summary>
+    public static readonly IReadOnlyList<string> ApiResponseHeaders = [Headers.RetryAfter];
 
     /// <summary>
     /// How long a browser may reuse a preflight answer. Short, so that removing an origin takes effect within minutes

@@ -7,7 +7,7 @@
 // is checked here first (canonical, non-identity elements; scalars below ℓ, ℓ + x refused, not reduced), so each
 // failure maps to the RFC's error: DeserializeError, InvalidInputError, VerifyError (OprfProofError).
 import { ristretto255, ristretto255_oprf } from '@noble/curves/ed25519.js';
-import { type Bytes, requireLength, utf8, uuidToBytes, wipe } from './bytes.js';
+import { type Bytes, constantTimeEqual, requireLength, utf8, uuidToBytes, wipe } from './bytes.js';
 import { ArgumentError, OprfDeserializeError, OprfInvalidInputError, OprfProofError, WipedError } from './errors.js';
 import { hkdf } from './hkdf.js';
 import { Labels } from './labels.js';
@@ -235,7 +235,7 @@ export function finalizeBatch(states: readonly OprfBlindState[], evaluatedElemen
     });
     const first = parts[0]!;
     for (const part of parts) {
-      if (!equalBytes(part.info, first.info) || !equalBytes(part.tweakedKey, first.tweakedKey)) {
+      if (!constantTimeEqual(part.info, first.info) || !constantTimeEqual(part.tweakedKey, first.tweakedKey)) {
         throw new ArgumentError('states', '`states` must all be blinded with the same info and public key: one proof covers one key.');
       }
     }
@@ -269,8 +269,4 @@ export function finalizeBatch(states: readonly OprfBlindState[], evaluatedElemen
       }
     }
   }
-}
-
-function equalBytes(left: Uint8Array, right: Uint8Array): boolean {
-  return left.length === right.length && left.every((byte, index) => byte === right[index]);
 }

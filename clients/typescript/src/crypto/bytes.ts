@@ -255,6 +255,61 @@ export function utf8(text: string): Bytes {
   return Encoder.encode(text) as Bytes;
 }
 
+/**
+ * Whether the bytes are valid UTF-8 (RFC 3629: no overlong form, no surrogate, nothing above U+10FFFF, no truncated
+ * sequence), the bytes {@link tryFromUtf8} accepts. It makes no string, so a secret checked with it leaves no copy
+ * that cannot be wiped.
+ */
+export function isUtf8(bytes: Uint8Array): boolean {
+  let index = 0;
+  while (index < bytes.length) {
+    const lead = bytes[index]!;
+    if (lead < 0x80) {
+      index++;
+      continue;
+    }
+
+    // The continuation bytes a lead byte needs, and the range of its first one (narrower after E0, ED, F0 and F4).
+    let needed: number;
+    let low = 0x80;
+    let high = 0xbf;
+    if (lead >= 0xc2 && lead <= 0xdf) {
+      needed = 1;
+    } else if (lead >= 0xe0 && lead <= 0xef) {
+      needed = 2;
+      if (lead === 0xe0) {
+        low = 0xa0;
+      } else if (lead === 0xed) {
+        high = 0x9f;
+      }
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+      needed = 3;
+      if (lead === 0xf0) {
+        low = 0x90;
+      } else if (lead === 0xf4) {
+        high = 0x8f;
+      }
+    } else {
+      return false;
+    }
+
+    if (index + needed >= bytes.length) {
+      return false;
+    }
+
+    for (let offset = 1; offset <= needed; offset++) {
+      const next = bytes[index + offset]!;
+      if (next < (offset === 1 ? low : 0x80) || next > (offset === 1 ? high : 0xbf)) {
+        return false;
+      }
+    }
+
+    index += needed + 1;
+  }
+
+  return true;
+}
+
 /** Decodes strict UTF-8, or returns undefined when the bytes are not valid UTF-8. */
 export function tryFromUtf8(bytes: Uint8Array): string | undefined {
   try {

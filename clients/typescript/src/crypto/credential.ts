@@ -3,7 +3,7 @@
 //   str(x)  = u32be(len(x)) ‖ x;   opt(x) = 0x00 | 0x01 ‖ str(x) (present means non-empty)
 //   content = 0x01 ‖ str(username) ‖ str(password) ‖ opt(url) ‖ opt(notes) ‖ u16be(n) ‖ (str(name_i) ‖ str(value_i))…
 //   payload = u32be(len(content)) ‖ content ‖ zeros up to P, P = smallest power of two ≥ max(256, 4 + len(content)) ≤ 65536
-import { type Bytes, tryFromUtf8, utf8, wipe } from './bytes.js';
+import { type Bytes, isUtf8, tryFromUtf8, utf8, wipe } from './bytes.js';
 import { ArgumentError, ItemOpenError, WipedError } from './errors.js';
 
 /** The payload format version, the first byte of the content. */
@@ -80,7 +80,7 @@ function toSecret(value: SecretText, name: string): Bytes {
     }
   }
 
-  if (!(value instanceof Uint8Array) || tryFromUtf8(value) === undefined) {
+  if (!(value instanceof Uint8Array) || !isUtf8(value)) {
     throw new ArgumentError(name, `\`${name}\` must be a string or valid UTF-8 bytes.`);
   }
 
@@ -302,10 +302,10 @@ export class Credential {
       return undefined;
     }
 
+    // The username and URL are metadata, kept as strings; the secrets are only checked, never made into strings.
     const usernameText = tryFromUtf8(username);
     const urlText = url === null ? null : tryFromUtf8(url);
-    if (usernameText === undefined || urlText === undefined || tryFromUtf8(password) === undefined
-      || (notes !== null && tryFromUtf8(notes) === undefined)) {
+    if (usernameText === undefined || urlText === undefined || !isUtf8(password) || (notes !== null && !isUtf8(notes))) {
       return undefined;
     }
 
@@ -314,7 +314,7 @@ export class Credential {
     for (let index = 0; index < fieldCount; index++) {
       const name = reader.string();
       const value = reader.string();
-      if (name === undefined || value === undefined || tryFromUtf8(value) === undefined
+      if (name === undefined || value === undefined || !isUtf8(value)
         || (previousName !== undefined && compareBytes(name, previousName) <= 0)) {
         return undefined;
       }

@@ -3,7 +3,7 @@
 // their modules and are deliberately not re-exported here.
 export {
   type Bytes, NilUuid, UuidSize, bytesToUuid, concat, constantTimeEqual, fromBase64, fromBase64Url, fromHex, fromUtf8,
-  isUuid, toBase64, toBase64Url, toHex, tryFromUtf8, utf8, uuidToBytes, wipe,
+  isUtf8, isUuid, toBase64, toBase64Url, toHex, tryFromUtf8, utf8, uuidToBytes, wipe,
 } from './bytes.js';
 export { ArgumentError, CryptoError, ItemOpenError, OprfDeserializeError, OprfError, OprfInvalidInputError, OprfProofError, WipedError } from './errors.js';
 export { type LabelName, Labels } from './labels.js';

@@ -44,9 +44,16 @@ export async function importRootKey(bytes: Uint8Array): Promise<CryptoKey> {
   return importHkdfKey(bytes);
 }
 
-function requireRootKey(rootKey: CryptoKey): void {
-  if (!(rootKey instanceof CryptoKey) || rootKey.algorithm.name !== 'HKDF' || !rootKey.usages.includes('deriveBits')) {
-    throw new ArgumentError('rootKey', '`rootKey` must be an HKDF CryptoKey from generateRootKey or importRootKey.');
+/**
+ * Checks that a root key is what generateRootKey and importRootKey make: a non-extractable HKDF key that derives
+ * bits. An extractable one is refused: its bytes could be read out, or it was planted by someone who knows them (a
+ * conforming WebCrypto never makes an extractable HKDF key, so one can only come from elsewhere).
+ * @throws {ArgumentError} It is not such a key.
+ */
+export function requireRootKey(rootKey: CryptoKey): void {
+  if (!(rootKey instanceof CryptoKey) || rootKey.algorithm.name !== 'HKDF' || !rootKey.usages.includes('deriveBits')
+    || rootKey.extractable) {
+    throw new ArgumentError('rootKey', '`rootKey` must be a non-extractable HKDF CryptoKey from generateRootKey or importRootKey.');
   }
 }
 

@@ -4,7 +4,7 @@
 // evaluation carries a proof, checked against the public key pinned when it was first seen, before anything is sealed
 // or opened with it. An item's key version is the key epoch it is sealed under.
 import { constantTimeEqual, fromBase64, toBase64, wipe } from '../crypto/bytes.js';
-import { blind, blindedInfo, blindedShareFromOutput, finalize } from '../crypto/blinded.js';
+import { blind, blindedInfo, blindedShareFromOutput, finalize, type OprfBlindState } from '../crypto/blinded.js';
 import { ItemMode, type ItemContext } from '../crypto/context.js';
 import type { Credential } from '../crypto/credential.js';
 import { OprfError } from '../crypto/errors.js';
@@ -104,17 +104,13 @@ async function evaluate(vault: VaultContext, server: string, context: ItemContex
   const epoch = context.keyVersion;
   const publicKey = fromBase64(await pinnedKey(vault, server, epoch));
   const input = await vault.deriveBlindedInput(context);
+  let state: OprfBlindState | undefined;
   let output: Uint8Array | undefined;
   try {
-    const { state, blindedElement } = blind(input, blindedInfo(context.unitId), publicKey);
+    const blinded = blind(input, blindedInfo(context.unitId), publicKey);
+    state = blinded.state;
     wipe(input);
-    let response;
-    try {
-      response = await vault.server(server).evaluate(context.unitId, { blindedElement: toBase64(blindedElement), epoch });
-    } catch (error) {
-      state.wipe();
-      throw error;
-    }
+    const response = await vault.server(server).evaluate(context.unitId, { blindedElement: toBase64(blinded.blindedElement), epoch });
     await vault.receipts.keep(server, response.receipt);
     try {
       output = finalize(state, fromBase64(response.evaluatedElement), fromBase64(response.proof));
@@ -127,6 +123,8 @@ async function evaluate(vault: VaultContext, server: string, context: ItemContex
     }
     return await blindedShareFromOutput(output);
   } finally {
+    // finalize wipes the state; every path that does not reach it (a failed request, a receipt not kept) wipes it here.
+    state?.wipe();
     wipe(input, output);
   }
 }

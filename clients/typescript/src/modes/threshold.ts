@@ -2,7 +2,7 @@
 // Shamir across a set of n independent key servers, share i stored on server i as an ordinary unit share; any t of
 // them must release their shares. The item's unitId is its own id; its members' units are in item.threshold. One slow,
 // down or lying member fails alone: opening tries every t-subset of the answers and names a member whose share
-// disagrees with the subset that opens the item.
+// disagrees with the subset that opens the item, whether it answered in time or late.
 import type { ReceiptView, RequestOptions, ShareResponse } from '../api.js';
 import { constantTimeEqual, toBase64, wipe } from '../crypto/bytes.js';
 import { ItemMode, type ItemContext } from '../crypto/context.js';
@@ -26,14 +26,37 @@ interface MemberResult<T> {
   readonly error: SymbolonError | undefined;
 }
 
+/** A member's answer to a release: its share and receipt, or its failure. */
+interface ReleaseOutcome {
+  readonly index: number;
+  readonly share?: ShamirShare;
+  readonly receipt?: ReceiptView;
+  readonly error?: SymbolonError;
+}
+
 export class ThresholdMode implements ItemModeHandler {
   readonly mode = ItemMode.Threshold;
   /** Format 2, so that clients from before threshold mode refuse these items. */
   readonly format = 2;
   readonly takesSet = true;
 
+  /**
+   * A set that a split could have made, as .NET's ThresholdMode.Fits: 2 ≤ t ≤ n ≤ 255, each member on a server of its
+   * own, named by an absolute http(s) URL. Anything else was altered, and would otherwise fail deep inside the set
+   * digest or ask servers it should not.
+   */
   fits(item: StoredItem): boolean {
-    return item.threshold !== null;
+    const threshold = item.threshold;
+    if (threshold === null) {
+      return false;
+    }
+    const { members } = threshold;
+    if (!Number.isInteger(threshold.threshold) || threshold.threshold < MinThreshold || threshold.threshold > members.length
+      || members.length > MaxShares) {
+      return false;
+    }
+    const servers = members.map((member) => httpUrl(member.server));
+    return servers.every((server) => server !== undefined) && new Set(servers).size === servers.length;
   }
 
   async add(vault: VaultContext, name: string, credential: Credential, set: string | undefined): Promise<StoredItem> {
@@ -90,10 +113,9 @@ export class ThresholdMode implements ItemModeHandler {
     const answers: ShamirShare[] = [];
     const failures: MemberResult<unknown>[] = [];
     const receipts: { server: string; receipt: ReceiptView }[] = [];
-    type Outcome = { index: number; share?: ShamirShare; receipt?: ReceiptView; error?: SymbolonError };
-    const pending = new Map<number, Promise<Outcome>>();
+    const pending = new Map<number, Promise<ReleaseOutcome>>();
     threshold.members.forEach((member, index) => {
-      pending.set(index, (async (): Promise<Outcome> => {
+      pending.set(index, (async (): Promise<ReleaseOutcome> => {
         try {
           const released = await vault.server(member.server).release(member.unitId, { version: member.version }, { signal: timeout });
           return { index, share: { threshold: threshold.threshold, index: index + 1, value: shareBytes(released.share) }, receipt: released.receipt };
@@ -120,29 +142,30 @@ export class ThresholdMode implements ItemModeHandler {
           opened = await tryOpenWith(vault, item, context, digest, answers);
         }
       }
-      if (opened !== undefined) {
-        return opened;
+      if (opened === undefined) {
+        if (answers.length < threshold.threshold) {
+          throw failure(`'${item.name}' cannot be opened: ${answers.length} of ${threshold.members.length} key servers released a share and ${threshold.threshold} are needed`, failures);
+        }
+        opened = await searchSubsets(vault, item, context, digest, threshold, answers);
       }
-      if (answers.length < threshold.threshold) {
-        throw failure(`'${item.name}' cannot be opened: ${answers.length} of ${threshold.members.length} key servers released a share and ${threshold.threshold} are needed`, failures);
-      }
-      return await searchSubsets(vault, item, context, digest, threshold, answers);
+    } catch (error) {
+      // The releases happened, so their receipts are kept; the open's own failure is what is reported.
+      await keepReceipts(vault, receipts).catch(() => undefined);
+      throw error;
     } finally {
+      // Requests still running finish in the background (cancelling them would only make those servers do more
+      // work): each late share is checked against the shares that opened the item, then wiped, its receipt kept.
+      settleLateAnswers(vault, item, threshold, opened === undefined ? undefined : answers, pending.values());
       wipe(...answers.map((share) => share.value));
-      // The releases used are receipted now; requests still running finish in the background and keep theirs, since
-      // cancelling them would only make those servers do more work.
-      for (const { server, receipt } of receipts) {
-        await vault.receipts.keep(server, receipt);
-      }
-      for (const late of pending.values()) {
-        void late.then(async (outcome) => {
-          if (outcome.share !== undefined && outcome.receipt !== undefined) {
-            wipe(outcome.share.value);
-            await vault.receipts.keep(threshold.members[outcome.index]?.server ?? '', outcome.receipt);
-          }
-        }).catch(() => undefined);
-      }
     }
+    // The releases used are receipted before the credential is handed out; if that fails, the credential is wiped.
+    try {
+      await keepReceipts(vault, receipts);
+    } catch (error) {
+      opened.wipe();
+      throw error;
+    }
+    return opened;
   }
 
   async rotate(vault: VaultContext, item: StoredItem): Promise<void> {
@@ -245,9 +268,63 @@ function unitOf(item: StoredItem, server: string): string {
 
 function answered<T>(result: MemberResult<T> | undefined): T {
   if (result?.value === undefined) {
-    throw new TypeError('A member without an answer was used.');
+    throw new InvalidOperationError(`The key server at ${result?.server ?? '(none)'} gave no answer, but its answer was needed.`);
   }
   return result.value;
+}
+
+/** The URL as the set digest hashes it, if it is an absolute http(s) URL. */
+function httpUrl(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return undefined;
+  }
+  return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : undefined;
+}
+
+async function keepReceipts(vault: VaultContext, receipts: readonly { server: string; receipt: ReceiptView }[]): Promise<void> {
+  for (const { server, receipt } of receipts) {
+    await vault.receipts.keep(server, receipt);
+  }
+}
+
+/**
+ * The answers that came after the item opened (or failed to): each share is checked against `used`, the t shares
+ * that opened the item (combined with t − 1 of them it must give the same secret), and a member whose share
+ * disagrees is named; then the share is wiped and the release's receipt kept. Copies of the used shares are held
+ * until the last late answer settles, which the threshold timeout bounds.
+ */
+function settleLateAnswers(
+  vault: VaultContext, item: StoredItem, threshold: ThresholdItem, used: readonly ShamirShare[] | undefined, late: Iterable<Promise<ReleaseOutcome>>,
+): void {
+  const answers = [...late];
+  if (answers.length === 0) {
+    return;
+  }
+  const shares = used?.map((share) => ({ ...share, value: share.value.slice() }));
+  const secret = shares === undefined ? undefined : combine(shares);
+  const settled = answers.map((answer) => answer.then(async (outcome) => {
+    if (outcome.share === undefined || outcome.receipt === undefined) {
+      return;
+    }
+    const server = threshold.members[outcome.index]?.server ?? '';
+    try {
+      if (shares !== undefined && secret !== undefined) {
+        const check = combine([...shares.slice(1), outcome.share]);
+        const agrees = constantTimeEqual(secret, check);
+        wipe(check);
+        if (!agrees) {
+          vault.warn(`The key server at ${server} returned a bad share for '${item.name}' (it answered after the item had opened with the shares of others). Tell that server's operator.`);
+        }
+      }
+    } finally {
+      wipe(outcome.share.value);
+    }
+    await vault.receipts.keep(server, outcome.receipt);
+  }).catch(() => undefined));
+  void Promise.all(settled).then(() => wipe(secret, ...(shares ?? []).map((share) => share.value)));
 }
 
 async function seal(vault: VaultContext, secret: Uint8Array, threshold: ThresholdItem, context: ItemContext, credential: Credential): Promise<Uint8Array> {

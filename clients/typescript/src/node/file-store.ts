@@ -5,20 +5,37 @@
 // Node cannot persist a non-extractable CryptoKey, so the two keys are kept as bytes in the .NET client's formats —
 // root.key {"version":1,"protection":"none","key":base64} and device.key (PKCS#8 DER) — and imported
 // non-extractable on load; the bytes read are wiped at once. Protect the directory as you would an SSH key.
+//
+// Locks are files of this client's own (`<name>.ts-lock`): the .NET client flocks persistent `<name>.lock` files,
+// which Node cannot do, so the two clients cannot exclude each other and must not use one directory at the same time.
 import { createPrivateKey, createPublicKey, randomUUID } from 'node:crypto';
-import { link, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fromBase64, toBase64, wipe } from '../crypto/bytes.js';
 import { importRootKey, RootKeySize } from '../crypto/root-key.js';
 import { InvalidOperationError } from '../errors.js';
-import { requireDocumentName, type JsonValue, type VaultStorage } from '../storage.js';
+import { lockWaitMs, requireDocumentName, type JsonValue, type VaultStorage } from '../storage.js';
 
 const rootKeyFile = 'root.key';
 const deviceKeyFile = 'device.key';
 const temporaryPrefix = '.tmp-';
-const lockWaitMs = 15_000;
-const staleLockMs = 60_000;
+const lockSuffix = '.ts-lock';
 const ecdsaP256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
+
+/** Who holds a lock: written into the lock file, so a waiter can tell a live holder from one that died holding it. */
+interface LockHolder {
+  readonly pid: number;
+  readonly host: string;
+  /** This acquisition's own id: a takeover checks it removed exactly the lock it found abandoned. */
+  readonly nonce: string;
+}
+
+/** Options of {@link FileStore.open}. */
+export interface FileStoreOptions {
+  /** How long withLock waits for a lock another process holds before failing (default 15 s, as the .NET client). */
+  readonly lockWaitMs?: number;
+}
 
 /** root.key as the .NET client writes it (DeviceSecrets.cs); only protection "none" is read here. */
 interface RootKeyContent {
@@ -35,11 +52,12 @@ export class FileStore implements VaultStorage {
   private constructor(
     /** The directory, absolute. */
     readonly path: string,
+    private readonly lockWaitMs: number,
   ) {}
 
   /** Uses `path`, creating it (and its items/ folder) with mode 0700 if needed. */
-  static async open(path: string): Promise<FileStore> {
-    const store = new FileStore(resolve(path));
+  static async open(path: string, options: FileStoreOptions = {}): Promise<FileStore> {
+    const store = new FileStore(resolve(path), options.lockWaitMs ?? lockWaitMs);
     await mkdir(join(store.path, 'items'), { recursive: true, mode: 0o700 });
     return store;
   }
@@ -93,45 +111,74 @@ export class FileStore implements VaultStorage {
       throw error;
     }
     return entries
-      .filter((entry) => entry.isFile() && entry.name.startsWith(start) && !entry.name.startsWith(temporaryPrefix) && !entry.name.endsWith('.lock'))
+      .filter((entry) => entry.isFile() && entry.name.startsWith(start) && !entry.name.startsWith(temporaryPrefix)
+        && !entry.name.endsWith('.lock') && !entry.name.endsWith(lockSuffix))
       .map((entry) => folder + entry.name);
   }
 
   /**
-   * An exclusive lock across processes sharing this directory: `<name>.lock`, created with O_EXCL (mode 0600) and
-   * removed when `work` settles. Waits at most 15 s, as the .NET client's SessionLock; a lock file older than a
-   * minute belongs to a process that died holding it and is taken over.
+   * An exclusive lock across processes sharing this directory: `<name>.ts-lock`, created with O_EXCL (mode 0600),
+   * naming its holder (process id, host), and removed when `work` settles. A lock whose holder is a process of this
+   * host that no longer runs is taken over; any other is waited for, at most 15 s (as the .NET client's
+   * SessionLock), however old it is: a slow holder is never robbed.
    */
   async withLock<T>(name: string, work: () => Promise<T>): Promise<T> {
     if (!/^[a-z0-9-]{1,64}$/.test(name)) {
-      throw new TypeError(`'${name}' is not a lock name.`);
+      throw new InvalidOperationError(`'${name}' is not a lock name.`);
     }
-    const path = join(this.path, `${name}.lock`);
-    const deadline = Date.now() + lockWaitMs;
-    for (;;) {
-      try {
-        await (await open(path, 'wx', 0o600)).close();
-        break;
-      } catch (error) {
-        if (!isCode(error, 'EEXIST')) {
-          throw error;
-        }
-      }
-      const held = await stat(path).catch(() => undefined);
-      if (held !== undefined && Date.now() - held.mtimeMs > staleLockMs) {
-        await unlink(path).catch(() => undefined);
+    const path = join(this.path, `${name}${lockSuffix}`);
+    const me: LockHolder = { pid: process.pid, host: hostname(), nonce: randomUUID() };
+    const deadline = Date.now() + this.lockWaitMs;
+    while (!(await tryCreateLock(path, me))) {
+      const holder = await readLockHolder(path);
+      if (holder !== undefined && holder.host === me.host && !isRunning(holder.pid)) {
+        await this.takeOver(path, holder);
         continue;
       }
       if (Date.now() > deadline) {
-        throw new InvalidOperationError(`Timed out after ${lockWaitMs / 1000} s waiting for '${path}'.`,
-          'Another process using this directory is stuck; if none is running, delete the lock file.');
+        const who = holder === undefined ? 'another process' : `process ${holder.pid} on ${holder.host}`;
+        throw new InvalidOperationError(`Timed out after ${this.lockWaitMs / 1000} s waiting for the lock '${path}', held by ${who}.`,
+          `If that process is not running any more (or is stuck), stop it and delete '${path}'.`);
       }
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     try {
       return await work();
     } finally {
-      await unlink(path).catch(() => undefined);
+      // Ours unless a waiter wrongly judged us dead; never delete a lock someone else now holds.
+      if ((await readLockHolder(path))?.nonce === me.nonce) {
+        await unlink(path).catch(() => undefined);
+      }
+    }
+  }
+
+  /**
+   * Removes the lock `abandoned` left, by renaming it aside and checking that what was moved is that lock. Two
+   * waiters may judge the same lock abandoned at once; the second then moves the first's new lock aside, sees it is
+   * not the abandoned one, and links it back at once. Only a third process locking in the instant between that
+   * rename and link could then hold the lock alongside the first: that needs a holder to die, two waiters to take
+   * over at the same moment and a third to arrive within microseconds.
+   */
+  private async takeOver(path: string, abandoned: LockHolder): Promise<void> {
+    const aside = join(this.path, `${temporaryPrefix}lock-${randomUUID()}`);
+    try {
+      await rename(path, aside);
+    } catch (error) {
+      if (isCode(error, 'ENOENT')) {
+        return;
+      }
+      throw error;
+    }
+    try {
+      if ((await readLockHolder(aside))?.nonce !== abandoned.nonce) {
+        await link(aside, path).catch((error: unknown) => {
+          if (!isCode(error, 'EEXIST')) {
+            throw error;
+          }
+        });
+      }
+    } finally {
+      await unlink(aside).catch(() => undefined);
     }
   }
 
@@ -278,6 +325,54 @@ async function flushDirectory(directory: string): Promise<void> {
     // Only durability against power loss is weakened (the rename already happened), so this is not an error.
   } finally {
     await handle?.close();
+  }
+}
+
+/** Creates the lock file naming `holder`; false if it exists. */
+async function tryCreateLock(path: string, holder: LockHolder): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(path, 'wx', 0o600);
+  } catch (error) {
+    if (isCode(error, 'EEXIST')) {
+      return false;
+    }
+    throw error;
+  }
+  try {
+    await handle.writeFile(JSON.stringify(holder));
+  } finally {
+    await handle.close();
+  }
+  return true;
+}
+
+/** The holder a lock file names; undefined if there is none, or it is being written or is not one of ours. */
+async function readLockHolder(path: string): Promise<LockHolder | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const value = JSON.parse(text) as Partial<LockHolder>;
+    // A process id below 1 would make kill(2) address a process group: never one of ours.
+    return Number.isSafeInteger(value.pid) && (value.pid as number) > 0 && typeof value.host === 'string' && typeof value.nonce === 'string'
+      ? { pid: value.pid as number, host: value.host, nonce: value.nonce }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a process of this host runs with that id (one of another user counts as running). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return !isCode(error, 'ESRCH');
   }
 }
 

@@ -1,6 +1,6 @@
 // A real Symbolon key server process for the tests: the .NET server built from this repository, on 127.0.0.1 only,
-// with its own temporary data directory and cheap password hashing. Built once if its DLL is missing. Every wait is
-// bounded; stop() kills the process and removes the directory.
+// with its own temporary data directory, cheap password hashing and room for many sign-ups. Built once if its DLL is
+// missing. Every wait is bounded; stop() kills the process and removes the directory.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -60,6 +60,8 @@ export class KeyServerProcess {
     const child = spawn('dotnet', [
       serverDll, '--urls', `http://127.0.0.1:${this.port}`, `--Symbolon:DataDirectory=${this.dataDirectory}`,
       '--Symbolon:Passwords:MemoryKib=1024', '--Symbolon:Passwords:Passes=1',
+      // Every test makes its own accounts, all from 127.0.0.1: more than the default 20 sign-ups an hour.
+      '--Symbolon:LoginThrottle:SignUpsPerAddressPerHour=1000',
     ], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     this.process = child;
     child.stdout?.on('data', (chunk: Buffer) => { this.output += chunk.toString(); });
