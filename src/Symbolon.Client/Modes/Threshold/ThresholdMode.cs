@@ -80,9 +80,10 @@ internal sealed class ThresholdMode : IItemMode
         var answers = new List<(int Index, ShamirShare Share)>();
         var failures = new List<MemberResult<ShamirShare>>();
         var receipts = new List<(Uri Server, ReceiptView Receipt)>();
+        Credential? opened = null;
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? keepFailure;
         try
         {
-            Credential? opened = null;
             while (pending.Count > 0 && opened is null)
             {
                 var done = await Task.WhenAny(pending);
@@ -103,17 +104,12 @@ internal sealed class ThresholdMode : IItemMode
                 }
             }
 
-            if (opened is not null)
-            {
-                return opened;
-            }
-
-            if (answers.Count < threshold.Threshold)
+            if (opened is null && answers.Count < threshold.Threshold)
             {
                 throw SetMembers.Failure($"'{item.Name}' cannot be opened: {answers.Count} of {threshold.Members.Count} key servers released a share and {threshold.Threshold} are needed", failures);
             }
 
-            return SubsetSearch.Open(vault, item, context, digest, answers);
+            opened ??= SubsetSearch.Open(vault, item, context, digest, answers);
         }
         finally
         {
@@ -124,8 +120,31 @@ internal sealed class ThresholdMode : IItemMode
 
             // One durable append for the releases used. Requests still running are left to finish (and their
             // receipts kept) in the background: cancelling them would only make those servers do more work.
-            vault.Receipts.Keep(receipts);
             _ = FinishLateAnswersAsync(vault, pending, threshold, timeout);
+            keepFailure = KeepReceipts(vault, receipts);
+        }
+
+        // An open whose receipts cannot be kept fails, and the credential it opened is wiped rather than lost undisposed.
+        if (keepFailure is not null)
+        {
+            opened.Dispose();
+            keepFailure.Throw();
+        }
+
+        return opened;
+    }
+
+    /// <summary>Keeps the receipts of one open; a disk that refuses is reported to the caller, who wipes what it opened.</summary>
+    private static System.Runtime.ExceptionServices.ExceptionDispatchInfo? KeepReceipts(VaultContext vault, List<(Uri Server, ReceiptView Receipt)> receipts)
+    {
+        try
+        {
+            vault.Receipts.Keep(receipts);
+            return null;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(exception);
         }
     }
 
