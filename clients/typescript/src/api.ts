@@ -187,7 +187,7 @@ export class KeyServerApi {
 
   /** The server's audit key (a public JWK) for checking receipts; anonymous. */
   auditKey(): Promise<AuditKeyView> {
-    return this.read(this.send(Routes.auditKey.method, Routes.auditKey.path, undefined, undefined), Answers.auditKey);
+    return this.anonymous(Routes.auditKey, undefined, Answers.auditKey);
   }
 
   devices(): Promise<DeviceView[]> {
@@ -300,7 +300,7 @@ export class KeyServerApi {
  * A key server's refusal as the SDK's typed error, decided by the RFC 9457 problem type's slug alone (never by its
  * title or detail, which only fill a message where no better one is known). Mirrors KeyServerProblems.cs.
  */
-export async function problemError(response: Response, server: URL): Promise<SymbolonError> {
+async function problemError(response: Response, server: URL): Promise<SymbolonError> {
   const problem = await readProblem(response);
   const slug = problem?.type?.startsWith(ProblemTypeBase) === true ? problem.type.slice(ProblemTypeBase.length) as ProblemSlug : undefined;
   const retryAfter = parseRetryAfter(response.headers.get('Retry-After'));

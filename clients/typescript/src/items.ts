@@ -7,7 +7,7 @@ import type { ItemContext } from './crypto/context.js';
 import { ItemOpenError } from './crypto/errors.js';
 import { readContext } from './crypto/sealed-item.js';
 import { InvalidOperationError, ItemNotFoundError, ItemTamperedError } from './errors.js';
-import { readEntries, type JsonValue, type VaultStorage } from './storage.js';
+import { isObject, readEntries, type JsonValue, type VaultStorage } from './storage.js';
 
 /** Member i of a threshold item's set: the unit on that server holding share i, and its current version. */
 export interface ThresholdShareRef {
@@ -159,7 +159,7 @@ export function toDocument(item: StoredItem): JsonValue {
 }
 
 /** An item document (the TypeScript client's, or a .NET item file) as an item; undefined if it is not one. */
-export function fromDocument(value: JsonValue | undefined): StoredItem | undefined {
+function fromDocument(value: JsonValue | undefined): StoredItem | undefined {
   if (!isObject(value)) {
     return undefined;
   }
@@ -197,8 +197,4 @@ function parseThreshold(value: JsonValue): ThresholdItem | undefined {
     members.push({ server: member['server'], unitId: member['unitId'], version: member['version'] });
   }
   return { threshold: value['threshold'], members };
-}
-
-function isObject(value: JsonValue | undefined): value is { [member: string]: JsonValue } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -3,10 +3,11 @@
 // document per receipt (receipts/<server hash>-<sequence>.json), so keeping one never rewrites the others and two
 // tabs keeping receipts at once cannot lose each other's.
 import type { AuditKeyView, ReceiptView } from './api.js';
-import { constantTimeEqual, fromBase64, toHex, utf8 } from './crypto/bytes.js';
+import { constantTimeEqual, fromBase64 } from './crypto/bytes.js';
 import { importAuditKey, verifyReceipt } from './crypto/receipt.js';
 import { ProtocolError } from './errors.js';
-import type { JsonValue, VaultStorage } from './storage.js';
+import { serverHash } from './server-hash.js';
+import { isObject, type JsonValue, type VaultStorage } from './storage.js';
 
 /** A kept receipt, and the server that signed it. */
 export interface StoredReceipt extends ReceiptView {
@@ -72,20 +73,12 @@ export class ReceiptLog {
   }
 }
 
-/** Each server's receipt prefix, computed once: a digest per receipt would be one more hop to WebCrypto per open. */
-const prefixes = new Map<string, Promise<string>>();
-
-function prefixOf(server: string): Promise<string> {
-  let prefix = prefixes.get(server);
-  if (prefix === undefined) {
-    prefix = crypto.subtle.digest('SHA-256', utf8(server)).then((hash) => `receipts/${toHex(new Uint8Array(hash).subarray(0, 8))}-`);
-    prefixes.set(server, prefix);
-  }
-  return prefix;
+async function prefixOf(server: string): Promise<string> {
+  return `receipts/${await serverHash(server)}-`;
 }
 
 function parse(value: JsonValue | undefined): StoredReceipt | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  if (!isObject(value)) {
     return undefined;
   }
   const { sequence, chainHash, unitId, deviceId, time, signature, server } = value;

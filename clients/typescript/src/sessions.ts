@@ -11,7 +11,7 @@ import type { ActiveSession, KeyServerApi, SessionResponse, SessionSource } from
 import { describeDuration } from './duration.js';
 import { NotLoggedInError, SymbolonError } from './errors.js';
 import { serverHash } from './server-hash.js';
-import { withStorageLock, type JsonValue, type VaultStorage } from './storage.js';
+import { isObject, withStorageLock, type JsonValue, type VaultStorage } from './storage.js';
 
 /** An access token this close to expiry is refreshed before use, so it cannot expire in flight. */
 const refreshMarginMs = 30_000;
@@ -365,7 +365,7 @@ function toDocument(session: SessionState): JsonValue {
 }
 
 function parseSession(value: JsonValue | undefined): SessionState | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  if (!isObject(value)) {
     return undefined;
   }
   const { server, username, userId, deviceId, accessToken, refreshToken, accessExpiresAt, lastActivity } = value;

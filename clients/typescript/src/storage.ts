@@ -9,6 +9,11 @@ import { InvalidOperationError } from './errors.js';
 /** A JSON document as stored: what JSON.parse returns. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [member: string]: JsonValue };
 
+/** Whether a stored value is a JSON object (a document), rather than null, a scalar or an array. */
+export function isObject(value: JsonValue | undefined): value is { [member: string]: JsonValue } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /**
  * Where the client keeps its state. Keys are `CryptoKey`s whose secret half is non-extractable; how a store keeps
  * them across restarts is its business (IndexedDB stores the objects themselves; a file store keeps bytes and

@@ -15,7 +15,7 @@ import { ItemStore, type StoredItem } from './items.js';
 import type { ItemModes } from './modes/registry.js';
 import { ReceiptLog } from './receipts.js';
 import { SessionManager } from './sessions.js';
-import { withStorageLock, type JsonValue, type VaultStorage } from './storage.js';
+import { isObject, withStorageLock, type JsonValue, type VaultStorage } from './storage.js';
 
 /** Settings of a VaultClient. */
 export interface VaultClientOptions {
@@ -339,7 +339,7 @@ function stateDocument(state: VaultState): JsonValue {
  * as the client names servers, so a pinned key or a set member written by .NET is found by the URL this client uses.
  */
 function parseState(value: JsonValue | undefined): VaultState | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  if (!isObject(value)) {
     return undefined;
   }
   const vaultId = value['vaultId'];
@@ -350,7 +350,7 @@ function parseState(value: JsonValue | undefined): VaultState | undefined {
   }
   const sets: ServerSet[] = [];
   for (const set of asArray(value['sets'])) {
-    if (typeof set !== 'object' || set === null || Array.isArray(set) || typeof set['name'] !== 'string'
+    if (!isObject(set) || typeof set['name'] !== 'string'
       || typeof set['threshold'] !== 'number' || !Array.isArray(set['servers']) || !set['servers'].every((s) => typeof s === 'string')) {
       throw damagedVault();
     }
@@ -358,7 +358,7 @@ function parseState(value: JsonValue | undefined): VaultState | undefined {
   }
   const oprfKeys: PinnedOprfKey[] = [];
   for (const key of asArray(value['oprfKeys'])) {
-    if (typeof key !== 'object' || key === null || Array.isArray(key) || typeof key['server'] !== 'string'
+    if (!isObject(key) || typeof key['server'] !== 'string'
       || typeof key['userId'] !== 'string' || typeof key['epoch'] !== 'number' || typeof key['publicKey'] !== 'string') {
       throw damagedVault();
     }

@@ -5,10 +5,10 @@ import { after, before, test } from 'node:test';
 import { fromBase64, toBase64 } from '../src/crypto/bytes.js';
 import { ItemMode } from '../src/crypto/context.js';
 import { Credential } from '../src/crypto/credential.js';
-import { MemoryStorage, type JsonValue } from '../src/storage.js';
+import { MemoryStorage } from '../src/storage.js';
 import type { VaultClientOptions } from '../src/vault-context.js';
 import { KeyServerProcess } from './support/server.js';
-import { accountPassword, openVault, username, vendorPassword, type TestVault } from './support/vault.js';
+import { accountPassword, FailingReceipts, openVault, username, vendorPassword, type TestVault } from './support/vault.js';
 
 let servers: KeyServerProcess[] = [];
 before(async () => { servers = [await KeyServerProcess.start(), await KeyServerProcess.start(), await KeyServerProcess.start()]; });
@@ -160,18 +160,6 @@ test('a member whose bad share comes after the item opened is named too', async 
   assert.ok(warnings[0]?.includes(liar) && warnings[0].includes('bad share'), warnings[0]);
   client.close();
 });
-
-/** A memory store whose receipt writes fail while `failing` is set (a full disk, say). */
-class FailingReceipts extends MemoryStorage {
-  failing = false;
-
-  override async put(name: string, value: JsonValue): Promise<void> {
-    if (this.failing && name.startsWith('receipts/')) {
-      throw new Error('disk full');
-    }
-    await super.put(name, value);
-  }
-}
 
 test('an open whose receipts cannot be kept fails, and the credential it opened is wiped', async () => {
   const storage = new FailingReceipts();

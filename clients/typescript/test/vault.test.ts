@@ -10,7 +10,7 @@ import { OprfBlindState } from '../src/crypto/blinded.js';
 import { InvalidOperationError, ItemNotFoundError, ItemTamperedError, NotLoggedInError, ProtocolError, ServerUnreachableError } from '../src/errors.js';
 import { MemoryStorage, type JsonValue } from '../src/storage.js';
 import { KeyServerProcess } from './support/server.js';
-import { accountPassword, Clock, loggedIn, openVault, rawDevicesStatus, sessionDocument, username, vendorPassword } from './support/vault.js';
+import { accountPassword, Clock, FailingReceipts, loggedIn, openVault, rawDevicesStatus, sessionDocument, username, vendorPassword } from './support/vault.js';
 import { FileStore } from '../src/node/file-store.js';
 import { VaultClient } from '../src/vault.js';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -420,18 +420,6 @@ test('logout and lock with the server down still delete the tokens here, and nam
   }
   assert.equal(locked.locks, 1);
 });
-
-/** A memory store whose receipt writes fail while `failing` is set (a full disk, say). */
-class FailingReceipts extends MemoryStorage {
-  failing = false;
-
-  override async put(name: string, value: JsonValue): Promise<void> {
-    if (this.failing && name.startsWith('receipts/')) {
-      throw new Error('disk full');
-    }
-    await super.put(name, value);
-  }
-}
 
 test('a blinded release whose receipt cannot be kept fails, and its blind state is wiped', async () => {
   const storage = new FailingReceipts();

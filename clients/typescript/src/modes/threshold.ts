@@ -108,7 +108,7 @@ export class ThresholdMode implements ItemModeHandler {
   private async openKept(vault: VaultContext, item: StoredItem): Promise<Credential> {
     const threshold = thresholdOf(item);
     const context = contextOf(item);
-    const digest = await thresholdDigest(threshold.threshold, threshold.members.map((m) => ({ server: m.server, unitId: m.unitId })));
+    const digest = await setDigest(threshold);
     const timeout = AbortSignal.timeout(vault.thresholdTimeoutMs);
     const answers: ShamirShare[] = [];
     const failures: MemberResult<unknown>[] = [];
@@ -312,10 +312,7 @@ function settleLateAnswers(
     const server = threshold.members[outcome.index]?.server ?? '';
     try {
       if (shares !== undefined && secret !== undefined) {
-        const check = combine([...shares.slice(1), outcome.share]);
-        const agrees = constantTimeEqual(secret, check);
-        wipe(check);
-        if (!agrees) {
+        if (!sharesAgree(secret, shares, outcome.share)) {
           vault.warn(`The key server at ${server} returned a bad share for '${item.name}' (it answered after the item had opened with the shares of others). Tell that server's operator.`);
         }
       }
@@ -328,11 +325,26 @@ function settleLateAnswers(
 }
 
 async function seal(vault: VaultContext, secret: Uint8Array, threshold: ThresholdItem, context: ItemContext, credential: Credential): Promise<Uint8Array> {
-  const bound = await bindThresholdSecret(secret, await thresholdDigest(threshold.threshold, threshold.members.map((m) => ({ server: m.server, unitId: m.unitId }))));
+  const bound = await bindThresholdSecret(secret, await setDigest(threshold));
   try {
     return await vault.seal(bound, context, credential);
   } finally {
     wipe(bound);
+  }
+}
+
+/** The digest binding an item to its set: t, and each member's server and unit in share-index order. */
+function setDigest(threshold: ThresholdItem): Promise<Uint8Array> {
+  return thresholdDigest(threshold.threshold, threshold.members.map((m) => ({ server: m.server, unitId: m.unitId })));
+}
+
+/** Whether `other` lies on the same polynomial as `chosen` (all but the first of them, plus `other`, give `secret`). */
+function sharesAgree(secret: Uint8Array, chosen: readonly ShamirShare[], other: ShamirShare): boolean {
+  const check = combine([...chosen.slice(1), other]);
+  try {
+    return constantTimeEqual(secret, check);
+  } finally {
+    wipe(check);
   }
 }
 
@@ -361,10 +373,7 @@ async function searchSubsets(
     const secret = combine(chosen);
     try {
       for (const other of answers.filter((share) => !chosen.includes(share))) {
-        const check = combine([...chosen.slice(1), other]);
-        const agrees = constantTimeEqual(secret, check);
-        wipe(check);
-        if (!agrees) {
+        if (!sharesAgree(secret, chosen, other)) {
           const server = threshold.members[other.index - 1]?.server ?? '';
           vault.warn(`The key server at ${server} returned a bad share for '${item.name}'; it opened with the shares of the others. Tell that server's operator.`);
         }

@@ -73,3 +73,15 @@ export async function rawDevicesStatus(storage: VaultStorage, server: string, ac
   await response.body?.cancel();
   return response.status;
 }
+
+/** A memory store whose receipt writes fail while `failing` is set (a full disk, say). */
+export class FailingReceipts extends MemoryStorage {
+  failing = false;
+
+  override async put(name: string, value: JsonValue): Promise<void> {
+    if (this.failing && name.startsWith('receipts/')) {
+      throw new Error('disk full');
+    }
+    await super.put(name, value);
+  }
+}
