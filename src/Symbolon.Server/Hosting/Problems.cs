@@ -80,13 +80,6 @@ public static class Problems
         _ => throw new ArgumentException($"`{nameof(slug)}` must be {ProblemTypes.ShareDamaged} or {ProblemTypes.KeyDamaged}.", nameof(slug)),
     };
 
-    /// <summary>The slug of a problem built here (what metrics count a refusal under).</summary>
-    public static string Slug(ProblemHttpResult problem)
-    {
-        ArgumentNullException.ThrowIfNull(problem);
-        return ProblemTypes.TryGetSlug(problem.ProblemDetails.Type, out var slug) ? slug : throw new ArgumentException("Not one of our problems.", nameof(problem));
-    }
-
     /// <summary>A member of a protocol record as the wire spells it, quoted for a detail: <c>Member(nameof(ShareRequest.Share))</c> is "`share`".</summary>
     public static string Member(string memberName) => "`" + ProtocolJsonContext.Default.Options.PropertyNamingPolicy!.ConvertName(memberName) + "`";
 

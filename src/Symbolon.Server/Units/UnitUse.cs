@@ -67,25 +67,23 @@ public sealed class UnitUse(ReleaseLimiter limiter, AuditSigner signer, ServerMe
         var secret = unit is null || used is not { } number ? null : await findAsync(unit, number);
         if (secret is null)
         {
-            return await DenyAsync(session, unitId, used, "not found", Problems.NotFound());
+            return await DenyAsync(session, unitId, used, AuditEvents.UnitDenied, "not found", ProblemTypes.NotFound, Problems.NotFound());
         }
 
         if (caller.Device.LockedAt is not null)
         {
-            return await DenyAsync(session, unitId, used, "device locked", Problems.DeviceLocked());
+            return await DenyAsync(session, unitId, used, AuditEvents.UnitDenied, "device locked", ProblemTypes.DeviceLocked, Problems.DeviceLocked());
         }
 
         if (await limiter.TryAcquireAsync(db, caller, unitId, cancellationToken) is { } denial)
         {
             var deniedEvent = denial.Kind == ProblemTypes.QuotaExceeded ? AuditEvents.DeviceLocked : AuditEvents.RateLimited;
-            await audit.AppendAsync(db, deniedEvent, caller.UserId, caller.Device.Id, unitId, used, denial.Kind, cancellationToken);
-            metrics.Denied(denial.Kind);
-            return Problems.ReleaseDenied(http, denial);
+            return await DenyAsync(session, unitId, used, deniedEvent, denial.Kind, denial.Kind, Problems.ReleaseDenied(http, denial));
         }
 
         if (open(secret) is not { } answer)
         {
-            return await DenyAsync(session, unitId, used, mode.DamagedDetail, Problems.Damaged(mode.DamagedSlug));
+            return await DenyAsync(session, unitId, used, AuditEvents.UnitDenied, mode.DamagedDetail, mode.DamagedSlug, Problems.Damaged(mode.DamagedSlug));
         }
 
         var record = await audit.AppendAsync(db, mode.UsedEvent, caller.UserId, caller.Device.Id, unitId, used, cancellationToken: cancellationToken);
@@ -110,12 +108,13 @@ public sealed class UnitUse(ReleaseLimiter limiter, AuditSigner signer, ServerMe
             u => u.Id == unitId && u.UserId == userId && u.ShreddedAt == null && (kind == null || u.Kind == kind), session.CancellationToken);
     }
 
-    /// <summary>Audits a refused use (<paramref name="detail"/>), counts it under the problem's slug, and answers the problem.</summary>
-    private async Task<ProblemHttpResult> DenyAsync(SessionContext session, Guid unitId, int? version, string detail, ProblemHttpResult problem)
+    /// <summary>Audits a refused use (<paramref name="auditEvent"/>, <paramref name="detail"/>), counts it under <paramref name="slug"/>, and answers the problem.</summary>
+    private async Task<ProblemHttpResult> DenyAsync(
+        SessionContext session, Guid unitId, int? version, string auditEvent, string detail, string slug, ProblemHttpResult problem)
     {
         var caller = session.Caller;
-        await session.Audit.AppendAsync(session.Db, AuditEvents.UnitDenied, caller.UserId, caller.Device.Id, unitId, version, detail, session.CancellationToken);
-        metrics.Denied(Problems.Slug(problem));
+        await session.Audit.AppendAsync(session.Db, auditEvent, caller.UserId, caller.Device.Id, unitId, version, detail, session.CancellationToken);
+        metrics.Denied(slug);
         return problem;
     }
 }

@@ -74,20 +74,33 @@ internal static class BlindedKeys
     private static byte[] Pin(VaultContext vault, Uri server, int epoch, byte[] publicKey)
     {
         var userId = vault.Sessions.Require(server).UserId;
+
+        // Pins are only ever added, never changed: one this vault already holds is checked without the lock and re-read.
+        if (Pinned(vault.State, server, userId, epoch) is { } known)
+        {
+            return Matching(known, server, epoch, publicKey);
+        }
+
+        // Another process may have pinned it since this vault was read: the check then runs against that pin.
         vault.UpdateState(state =>
         {
-            if (Pinned(state, server, userId, epoch) is not { } pinned)
+            if (Pinned(state, server, userId, epoch) is { } pinned)
             {
-                return state with { OprfKeys = [.. state.OprfKeys ?? [], new PinnedOprfKey(server, userId, epoch, publicKey)] };
+                _ = Matching(pinned, server, epoch, publicKey);
+                return state;
             }
 
-            return CryptographicOperations.FixedTimeEquals(pinned.PublicKey, publicKey)
-                ? state
-                : throw new ProtocolException(
-                    $"The key server at {server} now presents a different blinded-mode key for epoch {epoch} than the one pinned on this device; refusing to use it.");
+            return state with { OprfKeys = [.. state.OprfKeys ?? [], new PinnedOprfKey(server, userId, epoch, publicKey)] };
         });
         return publicKey;
     }
+
+    /// <summary>The presented key when it is the pinned one; a different key is refused.</summary>
+    private static byte[] Matching(PinnedOprfKey pinned, Uri server, int epoch, byte[] publicKey) =>
+        CryptographicOperations.FixedTimeEquals(pinned.PublicKey, publicKey)
+            ? publicKey
+            : throw new ProtocolException(
+                $"The key server at {server} now presents a different blinded-mode key for epoch {epoch} than the one pinned on this device; refusing to use it.");
 
     private static PinnedOprfKey? Pinned(VaultState state, Uri server, Guid userId, int epoch) =>
         state.OprfKeys?.FirstOrDefault(k => k.Server == server && k.UserId == userId && k.Epoch == epoch);
