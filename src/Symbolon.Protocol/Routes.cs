@@ -68,6 +68,12 @@ public static class Routes
     /// <summary>GET: 204, nothing else; the load harness's baseline.</summary>
     public const string Noop = "/v1/noop";
 
+    /// <summary>
+    /// GET with a WebSocket upgrade: the use channel, which carries unit releases and evaluations (<see cref="UnitRelease"/>,
+    /// <see cref="UnitEvaluate"/>) as messages, each with its own token and DPoP proof (docs/api.md, "The use channel").
+    /// </summary>
+    public const string Channel = "/v1/channel";
+
     /// <summary>Query parameter of <see cref="OprfKey"/>: the epoch wanted (default: the newest).</summary>
     public const string EpochParameter = "epoch";
 

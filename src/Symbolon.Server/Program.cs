@@ -52,6 +52,9 @@ if (command != "serve")
     return await ServerCommands.RunAsync(command, app.Services);
 }
 
+// The use channel's messages go through everything from routing on, as requests do.
+app.UseChannelPipeline();
+app.UseRouting();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseApiCors();
@@ -63,6 +66,7 @@ app.MapDevices();
 app.MapUnits();
 app.MapBlinded();
 app.MapAudit();
+app.MapUseChannel();
 
 app.MapOpenApi("/openapi/{documentName}.json");
 app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });

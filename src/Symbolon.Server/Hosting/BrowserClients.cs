@@ -51,6 +51,7 @@ public static class BrowserClients
     public static WebApplicationBuilder AddSymbolonBrowserClients(this WebApplicationBuilder builder)
     {
         builder.Services.AddCors();
+        builder.Services.AddSingleton<ChannelPipeline>();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ServerOptions>, BrowserClientOptionsValidator>());
         return builder;
     }
