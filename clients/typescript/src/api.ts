@@ -4,6 +4,7 @@
 // access token. A problem answer becomes one of the typed errors of errors.ts, decided by the problem type's slug
 // alone; an answer that does not fit its record is a ProtocolError. Nothing is retried and no redirect is followed.
 import { Answers, type Guard } from './answers.js';
+import { UseChannel } from './channel.js';
 import { createDpopProof, type DeviceKey } from './dpop.js';
 import {
   AccessDeniedError, InvalidOperationError, ItemNotFoundError, NotLoggedInError, ProtocolError, ServerUnreachableError,
@@ -65,6 +66,12 @@ export interface KeyServerApiOptions {
   readonly fetch?: typeof fetch;
   /** How long to wait for an answer, in milliseconds (default 30 s, as the .NET client). */
   readonly timeoutMs?: number;
+  /**
+   * Sends releases and evaluations over the server's use channel (one WebSocket) where the platform has WebSocket;
+   * by fetch otherwise, and whenever the channel cannot be opened. Default: on, unless `fetch` is given (then every
+   * request goes through that fetch, as an app that wraps fetch expects).
+   */
+  readonly channel?: boolean;
 }
 
 /** Per-request options. */
@@ -110,12 +117,19 @@ export class KeyServerApi {
   readonly server: URL;
   private readonly fetchImpl: typeof fetch;
   private readonly timeoutMs: number;
+  private readonly channel: UseChannel | undefined;
 
   constructor(server: string | URL, private readonly device: DeviceKey, private readonly sessions?: SessionSource, options: KeyServerApiOptions = {}) {
     this.server = serverUrl(server);
     // Bound: browsers refuse a fetch called with another `this`.
     this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
+    this.channel = options.channel ?? options.fetch === undefined ? new UseChannel(this.server, this.fetchImpl) : undefined;
+  }
+
+  /** Closes the use channel, if open (it also closes itself when idle). */
+  close(): void {
+    this.channel?.close();
   }
 
   createAccount(request: CreateAccountRequest): Promise<CreateAccountResponse> {
@@ -154,7 +168,7 @@ export class KeyServerApi {
   }
 
   release(unitId: string, request: ReleaseRequest, options?: RequestOptions): Promise<ReleaseResponse> {
-    return this.session(Routes.release.method, pathOf(Routes.release.path, unitId), request, Answers.release, options);
+    return this.session(Routes.release.method, pathOf(Routes.release.path, unitId), request, Answers.release, options, this.channel);
   }
 
   async shredUnit(unitId: string, options?: RequestOptions): Promise<void> {
@@ -162,7 +176,7 @@ export class KeyServerApi {
   }
 
   evaluate(unitId: string, request: EvaluateRequest, options?: RequestOptions): Promise<EvaluateResponse> {
-    return this.session(Routes.evaluate.method, pathOf(Routes.evaluate.path, unitId), request, Answers.evaluate, options);
+    return this.session(Routes.evaluate.method, pathOf(Routes.evaluate.path, unitId), request, Answers.evaluate, options, this.channel);
   }
 
   /** The public key of the blinded-mode key of `epoch`, or of the newest. */
@@ -202,8 +216,8 @@ export class KeyServerApi {
     return this.read(this.send(route.method, route.path, body, undefined), answer);
   }
 
-  private session<T>(method: string, path: string, body: unknown, answer: Guard<T>, options?: RequestOptions): Promise<T> {
-    return this.read(this.sendWithSession(method, path, body, options), answer);
+  private session<T>(method: string, path: string, body: unknown, answer: Guard<T>, options?: RequestOptions, channel?: UseChannel): Promise<T> {
+    return this.read(this.sendWithSession(method, path, body, options, channel), answer);
   }
 
   private async sessionNoAnswer(method: string, path: string, body: unknown, options?: RequestOptions): Promise<void> {
@@ -212,19 +226,20 @@ export class KeyServerApi {
   }
 
   /** Sends with the server's session (refreshed first if needed) and records the use for the idle lock. */
-  private async sendWithSession(method: string, path: string, body: unknown, options?: RequestOptions): Promise<Response> {
+  private async sendWithSession(method: string, path: string, body: unknown, options?: RequestOptions, channel?: UseChannel): Promise<Response> {
     if (this.sessions === undefined) {
       throw new NotLoggedInError(`Not logged in to ${this.server.href}.`);
     }
     const session = await this.sessions.active(this);
-    const response = await this.send(method, path, body, session.accessToken, undefined, options);
+    const response = await this.send(method, path, body, session.accessToken, undefined, options, channel);
     await this.sessions.touch(this, session);
     return response;
   }
 
-  /** A successful answer, or the typed error for the failure. */
+  /** A successful answer, or the typed error for the failure; by `channel` when given (the routes it carries). */
   private async send(
     method: string, path: string, body: unknown, accessToken: string | undefined, identityToken?: string, options?: RequestOptions,
+    channel?: UseChannel,
   ): Promise<Response> {
     const url = new URL(path, this.server);
     const headers = new Headers({ DPoP: await createDpopProof(this.device, method, url, accessToken) });
@@ -241,7 +256,8 @@ export class KeyServerApi {
     const signal = options?.signal === undefined ? timeout : anySignal([timeout, options.signal]);
     let response: Response;
     try {
-      response = await this.fetchImpl(url, {
+      const transport = channel === undefined ? this.fetchImpl : channel.fetch.bind(channel);
+      response = await transport(url, {
         method,
         headers,
         body: body === undefined ? null : JSON.stringify(body),

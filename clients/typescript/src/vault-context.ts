@@ -157,6 +157,13 @@ export class VaultContext {
     return api;
   }
 
+  /** Closes every server's use channel (they reopen on the next use). */
+  closeServers(): void {
+    for (const api of this.servers.values()) {
+      api.close();
+    }
+  }
+
   warn(message: string): void {
     this.warning?.(message);
   }

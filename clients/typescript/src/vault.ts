@@ -257,9 +257,10 @@ export class VaultClient {
     await this.vault.server(server ?? this.vault.defaultServer()).revokeDevice(deviceId);
   }
 
-  /** Stops the idle timer (sessions stay; the next open locks them if they went idle meanwhile). */
+  /** Stops the idle timer and closes the use channels (sessions stay; the next open locks them if they went idle meanwhile). */
   close(): void {
     this.vault.sessions.close();
+    this.vault.closeServers();
   }
 
   /**

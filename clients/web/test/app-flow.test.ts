@@ -35,6 +35,17 @@ after(async () => {
 async function wholeFlow(url: string, username: string, shots?: string): Promise<void> {
   const server = keyServer as KeyServerProcess;
   const context = await newContext(browser as Browser);
+  // Releases go over the key server's use channel (one WebSocket), not as requests (docs/api.md, "The use channel").
+  const channelMessages: string[] = [];
+  const releaseRequests: string[] = [];
+  context.on('page', (opened) => opened.on('websocket', (socket) => {
+    socket.on('framesent', (frame) => { channelMessages.push(`${socket.url()} ${String(frame.payload)}`); });
+  }));
+  context.on('request', (sent) => {
+    if (sent.url().endsWith('/release')) {
+      releaseRequests.push(sent.url());
+    }
+  });
   try {
     const app = await AppPage.open(context, url);
     const page = app.page;
@@ -99,6 +110,9 @@ async function wholeFlow(url: string, username: string, shots?: string): Promise
     const events = await page.locator('#audit-rows td:nth-child(3)').allTextContents();
     assert.equal(events.filter((event) => event === 'unit.released').length, 2, events.join(', '));
     assert.ok(events.includes('unit.created') && events.includes('login.succeeded'), events.join(', '));
+    const channel = new URL('/v1/channel', server.url.replace(/^http/, 'ws')).href;
+    assert.equal(channelMessages.filter((message) => message.startsWith(`${channel} `) && message.includes('/release"')).length, 2, channelMessages.join('\n'));
+    assert.deepEqual(releaseRequests, []);
     await page.getByRole('button', { name: 'Check receipts' }).click();
     await page.locator('#audit-result.good').waitFor();
     assert.match((await page.locator('#audit-result').textContent()) ?? '', /Receipts check passed: all 2 receipts match/);

@@ -12,9 +12,13 @@ const contentTypes: Readonly<Record<string, string>> = {
   '.svg': 'image/svg+xml',
 };
 
-/** The key server's policy (docs/operations.md, "Browser clients"), with connect-src widened to `keyServerOrigin`. */
+/**
+ * The key server's policy (docs/operations.md, "Browser clients"), with connect-src widened to `keyServerOrigin` and its
+ * WebSocket form (the use channel: CSP's http source does not cover ws).
+ */
 export function crossOriginPolicy(keyServerOrigin: string): string {
-  return `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self' ${keyServerOrigin}; `
+  const channelOrigin = keyServerOrigin.replace(/^http/, 'ws');
+  return `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self' ${keyServerOrigin} ${channelOrigin}; `
     + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 }
 
