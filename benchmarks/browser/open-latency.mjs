@@ -36,12 +36,11 @@ const perRound = Math.ceil(iterations / rounds);
 
 const serverDll = join(repo, 'src/Symbolon.Server/bin/Release/net10.0/Symbolon.Server.dll');
 const loadTestDll = join(repo, 'benchmarks/Symbolon.LoadTest/bin/Release/net10.0/Symbolon.LoadTest.dll');
-for (const [project, output] of [['src/Symbolon.Server', serverDll], ['benchmarks/Symbolon.LoadTest', loadTestDll]]) {
-  if (!existsSync(output)) {
-    const built = spawnSync('dotnet', ['build', '-c', 'Release', project, '-nologo', '-v', 'q'], { cwd: repo, stdio: 'inherit', timeout: 600_000 });
-    if (built.status !== 0) {
-      throw new Error(`dotnet build -c Release ${project} failed.`);
-    }
+// Built every time (incremental), so the run never measures a stale server.
+for (const project of ['src/Symbolon.Server', 'benchmarks/Symbolon.LoadTest']) {
+  const built = spawnSync('dotnet', ['build', '-c', 'Release', project, '-nologo', '-v', 'q'], { cwd: repo, stdio: 'inherit', timeout: 600_000 });
+  if (built.status !== 0) {
+    throw new Error(`dotnet build -c Release ${project} failed.`);
   }
 }
 if (!existsSync('/usr/bin/chromium')) {
@@ -105,15 +104,16 @@ try {
   await tab.locator('#state', { hasText: 'ready' }).waitFor();
   await tab.evaluate(({ server }) => window.symbolonBench.setup(server, 'browser'), { server: url });
 
-  const browserOpens = [];
-  const browserReleases = [];
-  const browserPhases = [];
+  const inPage = { channel: { opens: [], releases: [], phases: [] }, fetch: { opens: [], releases: [], phases: [] } };
   const dotnetOpens = [];
   const runBrowser = async (round) => {
-    const measured = await tab.evaluate(({ count, warmup }) => window.symbolonBench.opens(count, warmup), { count: perRound, warmup: round === 0 ? 50 : 10 });
-    browserOpens.push(...measured.opens);
-    browserReleases.push(...measured.releases);
-    browserPhases.push(...measured.phases);
+    for (const transport of round % 2 === 0 ? ['channel', 'fetch'] : ['fetch', 'channel']) {
+      const measured = await tab.evaluate(({ transport, count, warmup }) => window.symbolonBench.opens(transport, count, warmup),
+        { transport, count: perRound, warmup: round === 0 ? 50 : 10 });
+      inPage[transport].opens.push(...measured.opens);
+      inPage[transport].releases.push(...measured.releases);
+      inPage[transport].phases.push(...measured.phases);
+    }
   };
   const runDotnet = async (round) => {
     const run = spawnSync('dotnet', [loadTestDll, 'split-open', '--server', url, '--username', `dotnet-${round}`, '--iterations', String(perRound), '--warmup', '50'],
@@ -146,7 +146,8 @@ try {
     const rank = (p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
     return { n: sorted.length, p50: rank(50), p90: rank(90), p99: rank(99), mean: sorted.reduce((a, b) => a + b, 0) / sorted.length };
   };
-  const browserSummary = summary(browserOpens);
+  const channelSummary = summary(inPage.channel.opens);
+  const fetchSummary = summary(inPage.fetch.opens);
   const dotnetSummary = summary(dotnetOpens);
   const row = (name, s) => `| ${name} | ${s.n} | ${s.p50.toFixed(2)} | ${s.p90.toFixed(2)} | ${s.p99.toFixed(2)} | ${s.mean.toFixed(2)} |`;
   console.log(`Split open latency, same key server (Release, SQLite, durability on), ${rounds} alternating rounds; ${cpus().length} CPUs, load average before: ${loadavg()[0].toFixed(2)}`);
@@ -154,18 +155,23 @@ try {
   console.log('');
   console.log('| client | opens | p50 ms | p90 ms | p99 ms | mean ms |');
   console.log('|---|---:|---:|---:|---:|---:|');
-  console.log(row('Chromium, @symbolon/client (VaultClient.use)', browserSummary));
+  console.log(row('Chromium, @symbolon/client (VaultClient.use), releases over the use channel (the default)', channelSummary));
+  console.log(row('Chromium, @symbolon/client (VaultClient.use), every request by fetch', fetchSummary));
   console.log(row('.NET, Symbolon.Client (VaultClient.UseAsync)', dotnetSummary));
-  console.log(row('Chromium, the release request alone (resource timing)', summary(browserReleases)));
+  console.log(row('Chromium, the release request alone (fetch, resource timing)', summary(inPage.fetch.releases)));
   console.log('');
-  console.log(`browser / .NET: p50 ${(browserSummary.p50 / dotnetSummary.p50).toFixed(2)}×, mean ${(browserSummary.mean / dotnetSummary.mean).toFixed(2)}× (goal ≤ 1.5× at p50)`);
+  const ratio = (s) => `p50 ${(s.p50 / dotnetSummary.p50).toFixed(2)}×, mean ${(s.mean / dotnetSummary.mean).toFixed(2)}×`;
+  console.log(`browser (channel) / .NET: ${ratio(channelSummary)} (goal ≤ 1.5× at p50)`);
+  console.log(`browser (fetch) / .NET: ${ratio(fetchSummary)}`);
   console.log('');
   console.log('Where the browser\'s opens spend their time (ms, p50 of each phase over the same opens):');
-  const phaseNames = ['use() called → release handed to fetch', 'release: fetch → answer headers', 'answer → callback (unseal)', 'callback → use() resolved'];
-  phaseNames.forEach((name, index) => {
-    const phase = summary(browserPhases.map((phases) => phases[index]));
-    console.log(`  ${name}: p50 ${phase.p50.toFixed(2)}, mean ${phase.mean.toFixed(2)}`);
-  });
+  const phaseNames = ['use() called → release sent', 'release: sent → answered', 'answer → callback (unseal)', 'callback → use() resolved'];
+  for (const transport of ['channel', 'fetch']) {
+    phaseNames.forEach((name, index) => {
+      const phase = summary(inPage[transport].phases.map((phases) => phases[index]));
+      console.log(`  ${transport}: ${name}: p50 ${phase.p50.toFixed(2)}, mean ${phase.mean.toFixed(2)}`);
+    });
+  }
   console.log('');
   console.log('Parts of an open, means of 100 back to back (ms; in the browser unless named):');
   for (const [name, ms] of Object.entries(parts)) {
