@@ -1,10 +1,10 @@
 // The typed key-server API against a real server: DPoP proofs it accepts, problems mapped to typed errors.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { KeyServerApi, serverUrl, type ActiveSession, type SessionSource } from '../src/api.js';
+import { KeyServerApi, serverUrl } from '../src/api.js';
 import { fromBase64Url } from '../src/crypto/bytes.js';
-import { DeviceKey } from '../src/dpop.js';
 import { AccessDeniedError, InvalidOperationError, ItemNotFoundError, NotLoggedInError, ProtocolError, ServerUnreachableError } from '../src/errors.js';
+import { device, FixedSession } from './support/api.js';
 import { freePort, KeyServerProcess } from './support/server.js';
 
 let server: KeyServerProcess;
@@ -13,16 +13,6 @@ after(async () => { await server?.stop(); });
 
 const password = 'a long enough account password';
 
-/** A session source holding one token, as the tests set it. */
-class FixedSession implements SessionSource {
-  token = '';
-  async active(): Promise<ActiveSession> { return { accessToken: this.token }; }
-  async touch(): Promise<void> {}
-}
-
-async function device(): Promise<DeviceKey> {
-  return DeviceKey.fromKeyPair(await DeviceKey.generate());
-}
 
 test('an account is created, a DPoP login enrols the device, refresh rotates, and a reused refresh token ends the session', async () => {
   const key = await device();

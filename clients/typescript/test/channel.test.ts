@@ -3,10 +3,10 @@
 // test script does; on by default from Node 22).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { KeyServerApi, type ActiveSession, type SessionSource } from '../src/api.js';
+import { KeyServerApi } from '../src/api.js';
 import { fromBase64Url } from '../src/crypto/bytes.js';
-import { DeviceKey } from '../src/dpop.js';
 import { AccessDeniedError, ProtocolError, ServerUnreachableError } from '../src/errors.js';
+import { device, FixedSession } from './support/api.js';
 import { KeyServerProcess } from './support/server.js';
 
 let server: KeyServerProcess;
@@ -15,15 +15,10 @@ after(async () => { await server?.stop(); });
 
 const unitId = '00000000-0000-4000-8000-000000000001';
 
-class FixedSession implements SessionSource {
-  token = 'token';
-  async active(): Promise<ActiveSession> { return { accessToken: this.token }; }
-  async touch(): Promise<void> {}
+function withToken(): FixedSession {
+  return Object.assign(new FixedSession(), { token: 'token' });
 }
 
-async function device(): Promise<DeviceKey> {
-  return DeviceKey.fromKeyPair(await DeviceKey.generate());
-}
 
 /** Runs `body` with globalThis.WebSocket and globalThis.fetch replaced (a KeyServerApi takes both when made). */
 async function withPlatform<T>(webSocket: unknown, fetchImpl: typeof fetch, body: () => Promise<T>): Promise<T> {
@@ -113,7 +108,7 @@ test('a message is the request: POST, its path, the token and a DPoP proof for t
     socket.answer({ id: message['id'], status: 404, retryAfter: null, body: { type: 'https://symbolon.dev/problems/not-found', title: 'Not found', status: 404 } });
   };
   await withPlatform(FakeSocket, async () => { throw new Error('fetch must not be used'); }, async () => {
-    const api = new KeyServerApi('https://keys.example', await device(), new FixedSession());
+    const api = new KeyServerApi('https://keys.example', await device(), withToken());
     await assert.rejects(api.release(unitId, { version: 3 }));
     const message = sent[0]!;
     assert.equal(message['method'], 'POST');
@@ -136,7 +131,7 @@ test('problems over the channel become the same typed errors; a garbled answer i
   ];
   FakeSocket.reply = (message, socket) => socket.answer({ id: message['id'], ...answers.shift() });
   await withPlatform(FakeSocket, async () => { throw new Error('fetch must not be used'); }, async () => {
-    const api = new KeyServerApi('https://keys.example', await device(), new FixedSession());
+    const api = new KeyServerApi('https://keys.example', await device(), withToken());
     await assert.rejects(api.release(unitId, {}),
       (error: unknown) => error instanceof AccessDeniedError && error.reason === 'rate-limited' && error.retryAfter === 17);
     await assert.rejects(api.release(unitId, {}), ProtocolError);
@@ -151,7 +146,7 @@ test('a channel that cannot be opened leaves the request to fetch, and is not tr
   const notFound = () => new Response(JSON.stringify({ type: 'https://symbolon.dev/problems/not-found', title: 'Not found', status: 404 }),
     { status: 404, headers: { 'Content-Type': 'application/problem+json' } });
   await withPlatform(FakeSocket, async (input) => { fetched.push(new URL(String(input)).pathname); return notFound(); }, async () => {
-    const api = new KeyServerApi('https://keys.example', await device(), new FixedSession());
+    const api = new KeyServerApi('https://keys.example', await device(), withToken());
     await assert.rejects(api.release(unitId, {}));
     await assert.rejects(api.release(unitId, {}));
     assert.equal(FakeSocket.opened, 1);
@@ -163,7 +158,7 @@ test('a channel lost while a release waits fails as a lost connection does', asy
   FakeSocket.reset();
   FakeSocket.reply = (_message, socket) => socket.close();
   await withPlatform(FakeSocket, async () => { throw new Error('fetch must not be used'); }, async () => {
-    const api = new KeyServerApi('https://keys.example', await device(), new FixedSession());
+    const api = new KeyServerApi('https://keys.example', await device(), withToken());
     await assert.rejects(api.release(unitId, {}), ServerUnreachableError);
   });
 });
@@ -173,8 +168,8 @@ test('an app that gives its own fetch, or turns the channel off, sends everythin
   await withPlatform(FakeSocket, globalThis.fetch, async () => {
     const fetched: string[] = [];
     const own: typeof fetch = async (input) => { fetched.push(new URL(String(input)).pathname); return new Response(null, { status: 503 }); };
-    const withOwnFetch = new KeyServerApi('https://keys.example', await device(), new FixedSession(), { fetch: own });
-    const channelOff = new KeyServerApi('https://keys.example', await device(), new FixedSession(), { channel: false, fetch: own });
+    const withOwnFetch = new KeyServerApi('https://keys.example', await device(), withToken(), { fetch: own });
+    const channelOff = new KeyServerApi('https://keys.example', await device(), withToken(), { channel: false, fetch: own });
     await assert.rejects(withOwnFetch.release(unitId, {}));
     await assert.rejects(channelOff.release(unitId, {}));
     assert.equal(FakeSocket.opened, 0);
