@@ -134,7 +134,7 @@ public sealed class SqliteGroupCommit : IAsyncDisposable
                 var commitStarted = Stopwatch.GetTimestamp();
                 await transaction.CommitAsync().ConfigureAwait(false);
                 var commitShare = committed.Count == 0 ? 0 : (Stopwatch.GetTimestamp() - commitStarted) / committed.Count;
-                _metrics.WriteBatch(committed.Count, durable);
+                _metrics.WriteBatch(batch.Count, durable);
                 foreach (var (set, ticks) in committed)
                 {
                     _metrics.WriteLockHeld(Stopwatch.GetElapsedTime(0, ticks + commitShare), set.Durable);
