@@ -137,6 +137,24 @@ public sealed class SessionAuthenticator(DpopVerifier dpop, IOptions<ServerOptio
     private static (Caller?, ProblemHttpResult?) Fail(HttpContext http) => (null, Problems.Unauthorized(http));
 }
 
+/// <summary>What <see cref="SessionEndpointFilter.AfterCommit"/> queued for after the request's commit.</summary>
+public sealed class AfterCommitActions
+{
+    private readonly List<Action> _actions = [];
+
+    public void Add(Action action) => _actions.Add(action);
+
+    public void Run()
+    {
+        foreach (var action in _actions)
+        {
+            action();
+        }
+
+        _actions.Clear();
+    }
+}
+
 /// <summary>The metadata of an endpoint that <see cref="SessionEndpointFilter.ReadsOnly"/> marked.</summary>
 public sealed class ReadOnlySession;
 
@@ -175,7 +193,7 @@ public static class SessionEndpointFilter
                 return await next(context);
             }
 
-            return await transactions.RunAsync(async () =>
+            var result = await transactions.RunAsync(async () =>
             {
                 var (caller, failure) = await authenticator.AuthenticateAsync(http, db, presented, http.RequestAborted);
                 if (caller is null)
@@ -187,6 +205,8 @@ public static class SessionEndpointFilter
                 http.Features.Set(caller);
                 return await next(context);
             }, http.RequestAborted);
+            http.Features.Get<AfterCommitActions>()?.Run();
+            return result;
         });
         return builder.Authenticates(ApiAuthentication.Session);
     }
@@ -200,6 +220,24 @@ public static class SessionEndpointFilter
     {
         builder.WithMetadata(new ReadOnlySession());
         return builder;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> once the request's write transaction has committed (durably), before the answer is
+    /// written; never when the commit fails. For CPU work that needs no lock, such as signing a committed record's receipt.
+    /// </summary>
+    public static void AfterCommit(this HttpContext http, Action action)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(action);
+        var actions = http.Features.Get<AfterCommitActions>();
+        if (actions is null)
+        {
+            actions = new AfterCommitActions();
+            http.Features.Set(actions);
+        }
+
+        actions.Add(action);
     }
 
     public static Caller GetCaller(this HttpContext http) =>
