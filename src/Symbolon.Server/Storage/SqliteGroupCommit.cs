@@ -206,6 +206,9 @@ public sealed class SqliteGroupCommit : IAsyncDisposable
             var connectionString = database.GetConnectionString();
             Exception? failure = null;
             database.SetDbConnection(connection, contextOwnsConnection: false);
+
+            // The set's own savepoint already undoes a failed SaveChanges; EF Core's automatic one would add two statements.
+            database.AutoSavepointsEnabled = false;
             try
             {
                 await database.UseTransactionAsync(transaction).ConfigureAwait(false);
@@ -220,6 +223,7 @@ public sealed class SqliteGroupCommit : IAsyncDisposable
             {
                 // Back to a connection of the request's own before anyone else can touch the context.
                 database.UseTransaction(null);
+                database.AutoSavepointsEnabled = true;
                 database.SetDbConnection(new SqliteConnection(connectionString), contextOwnsConnection: true);
             }
 
