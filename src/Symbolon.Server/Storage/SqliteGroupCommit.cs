@@ -152,7 +152,15 @@ public sealed class SqliteGroupCommit : IAsyncDisposable
 
                 if (writer is not null)
                 {
-                    await writer.DisposeAsync().ConfigureAwait(false);
+                    try
+                    {
+                        await writer.DisposeAsync().ConfigureAwait(false);
+                    }
+                    catch (Exception)
+                    {
+                        // Best effort: the loop must outlive a broken connection, or every later write would wait forever.
+                    }
+
                     writer = null;
                     synchronousFull = null;
                 }
