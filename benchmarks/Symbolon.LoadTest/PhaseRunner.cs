@@ -18,6 +18,11 @@ internal sealed class PhaseRunner(Deployment deployment, NodeClients clients, IR
 {
     private const int FailureTextLength = 400;
 
+    // Issue 13's write-path metrics (ServerMetrics): time per write set under the deployment-wide write lock, and sets per
+    // SQLite group commit, both over every write set of the window.
+    private const string WriteLockHistogram = "symbolon_write_lock_duration_seconds";
+    private const string WriteBatchHistogram = "symbolon_write_batch_size";
+
     private readonly Process _self = Process.GetCurrentProcess();
 
     public async Task<PhaseResult> RunAsync(PhaseDefinition phase, TimeSpan warmup, TimeSpan measured)
@@ -29,9 +34,13 @@ internal sealed class PhaseRunner(Deployment deployment, NodeClients clients, IR
         await DelayUntilAsync(measureFrom);
         var before = SampleCpu();
         var histogramBefore = await ScrapeHistogramAsync(phase.ServerHistogram);
+        var lockBefore = await ScrapeHistogramAsync(WriteLockHistogram);
+        var batchBefore = await ScrapeHistogramAsync(WriteBatchHistogram);
         await DelayUntilAsync(measureTo);
         var after = SampleCpu();
         var histogramAfter = await ScrapeHistogramAsync(phase.ServerHistogram);
+        var lockAfter = await ScrapeHistogramAsync(WriteLockHistogram);
+        var batchAfter = await ScrapeHistogramAsync(WriteBatchHistogram);
         var outcomes = await Task.WhenAll(loops);
         var serverMean = histogramAfter.Count > histogramBefore.Count
             ? 1000 * (histogramAfter.Sum - histogramBefore.Sum) / (histogramAfter.Count - histogramBefore.Count)
@@ -61,7 +70,9 @@ internal sealed class PhaseRunner(Deployment deployment, NodeClients clients, IR
             (after.Machine - before.Machine).TotalSeconds / sampledSeconds,
             phase.ServerHistogram,
             serverMean,
-            outcomes.Select(o => o.FirstFailure).FirstOrDefault(f => f is not null));
+            outcomes.Select(o => o.FirstFailure).FirstOrDefault(f => f is not null),
+            Mean(lockBefore, lockAfter) * 1_000_000,
+            Mean(batchBefore, batchAfter));
     }
 
     private static async Task<WorkerOutcome> LoopAsync(LoadWorker worker, PhaseDefinition phase, long measureFrom, long measureTo)
@@ -132,6 +143,9 @@ internal sealed class PhaseRunner(Deployment deployment, NodeClients clients, IR
 
         return (sum, count);
     }
+
+    private static double? Mean((double Sum, double Count) before, (double Sum, double Count) after) =>
+        after.Count > before.Count ? (after.Sum - before.Sum) / (after.Count - before.Count) : null;
 
     private static (double Sum, double Count) ParseHistogram(string text, string name)
     {
@@ -231,7 +245,9 @@ internal sealed record PhaseResult(
     double MachineCpuCores,
     string? ServerHistogram,
     double? ServerHistogramMeanMilliseconds,
-    string? FirstFailure)
+    string? FirstFailure,
+    double? WriteLockMeanMicroseconds = null,
+    double? WriteBatchMean = null)
 {
     public long ErrorCount => Errors.Values.Sum();
 

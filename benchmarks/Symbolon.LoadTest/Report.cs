@@ -74,6 +74,11 @@ internal static class Report
             text.AppendLine(c, $"- {phase.Name}: the server's own `{phase.ServerHistogram}` (handler work inside the write transaction, before its commit) averaged {phase.ServerHistogramMeanMilliseconds:0.000} ms over the window");
         }
 
+        foreach (var phase in phases.Where(p => p.WriteLockMeanMicroseconds is not null))
+        {
+            text.AppendLine(c, $"- {phase.Name}: time per write set under the deployment-wide write lock (`symbolon_write_lock_duration_seconds`) averaged {phase.WriteLockMeanMicroseconds:0} µs{(phase.WriteBatchMean is { } batch ? $"; {batch:0.0} write sets per SQLite group commit" : "")}");
+        }
+
         text.AppendLine(c, $"- client-only DPoP signing (no server running): {signing.ProofsPerSecond:N0} proofs/s on {signing.Threads} threads ({signing.MicrosecondsPerProof:0.0} µs of CPU per proof); at the noop rate signing alone takes ≈ {phases[0].RequestsPerSecond * signing.MicrosecondsPerProof / 1_000_000:0.00} cores");
         text.AppendLine(c, $"- CPU columns are cores busy (CPU-seconds per second) during the measured window; {context.ProcessorCount} is the whole machine; \"server\" sums the {context.Nodes} server {(context.Nodes == 1 ? "process" : "processes")}; \"database\" is PostgreSQL's processes (SQLite runs inside the server); \"other\" is every other process (a busy neighbour makes the run noisy)");
         text.AppendLine(c, $"- goal (issue 3) ≥ {GoalCheck.ThroughputTarget:P0} of noop and p99 ≤ {GoalCheck.P99TargetMilliseconds:0} ms: **{(goal.Met ? "met" : "missed")}** (throughput {(goal.ThroughputMet ? "met" : "missed")}: {goal.ReleaseToNoop:P1}; p99 {(goal.LatencyMet ? "met" : "missed")}: {goal.ReleaseP99Milliseconds:0.0} ms)");
@@ -104,6 +109,8 @@ internal static class Report
                 p.ServerHistogram,
                 p.ServerHistogramMeanMilliseconds,
                 p.FirstFailure,
+                p.WriteLockMeanMicroseconds,
+                p.WriteBatchMean,
             }),
             ratios = new { releaseToNoop, authToNoop },
             goal = new

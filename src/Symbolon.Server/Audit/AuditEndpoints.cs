@@ -15,7 +15,7 @@ public static class AuditEndpoints
     public static IEndpointRouteBuilder MapAudit(this IEndpointRouteBuilder routes)
     {
         var audit = routes.MapGroup("").WithTags("Audit");
-        audit.MapGet(Routes.Audit, ListOwnAsync).RequireSession().WithName("ListAudit").ProducesProblems(ProblemTypes.InvalidRequest);
+        audit.MapGet(Routes.Audit, ListOwnAsync).RequireSession().ReadsOnly().WithName("ListAudit").ProducesProblems(ProblemTypes.InvalidRequest);
         audit.MapGet(Routes.AuditVerify, VerifyAsync).WithName("VerifyAudit").Authenticates(ApiAuthentication.Operator);
         audit.MapGet(Routes.AuditKey, PublicKey).WithName("AuditKey");
         return routes;

@@ -51,6 +51,9 @@ public sealed class AuditLog(TimeProvider time)
 /// <summary>The server's ECDSA P-256 audit key (audit-signing.key, PKCS#8, mode 0600), which signs release receipts.</summary>
 public sealed class AuditSigner : IDisposable
 {
+    /// <summary>An ES256 signature in IEEE P1363 form (r ‖ s).</summary>
+    public const int SignatureSize = 64;
+
     private readonly ECDsa _key;
 
     public AuditSigner(Hosting.DataDirectory dataDirectory)

@@ -14,7 +14,7 @@ public static class DeviceEndpoints
     public static IEndpointRouteBuilder MapDevices(this IEndpointRouteBuilder routes)
     {
         var devices = routes.MapGroup("").WithTags("Devices").RequireSession();
-        devices.MapGet(Routes.Devices, ListAsync).WithName("ListDevices");
+        devices.MapGet(Routes.Devices, ListAsync).ReadsOnly().WithName("ListDevices");
         devices.MapPost(Routes.Devices, EnrolAsync).WithName("EnrolDevice");
         devices.MapDelete(Routes.Device, RevokeAsync).WithName("RevokeDevice").ProducesProblems(ProblemTypes.NotFound);
         return routes;

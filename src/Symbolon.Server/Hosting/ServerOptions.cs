@@ -73,6 +73,14 @@ public sealed class SessionLifetimeOptions
     [Range(typeof(TimeSpan), "00:00:10", "7.00:00:00")]
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>
+    /// A session's last use is stored again only once the stored one is this old, so most requests write nothing for
+    /// it. An idle session can then end up to this much earlier than <see cref="IdleTimeout"/> after its real last use,
+    /// never later; at most half the idle timeout.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan UseRecordInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>No session outlives this, however active.</summary>
     [Range(typeof(TimeSpan), "00:00:10", "30.00:00:00")]
     public TimeSpan AbsoluteLifetime { get; set; } = TimeSpan.FromHours(12);

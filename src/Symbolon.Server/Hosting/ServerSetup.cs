@@ -31,6 +31,7 @@ public static class ServerSetup
             .Validate(o => !o.Oidc.DisableLocalAccounts || o.Oidc.Authority is not null, "Symbolon:Oidc:DisableLocalAccounts needs Symbolon:Oidc:Authority.")
             .Validate(o => o.Database.Provider != DatabaseProvider.PostgreSql || IsPostgresConnectionString(o.Database.ConnectionString),
                 "Symbolon:Database:ConnectionString must be a PostgreSQL connection string (Host=…;Database=…;Username=…) when Symbolon:Database:Provider is PostgreSql.")
+            .Validate(o => o.Sessions.UseRecordInterval * 2 <= o.Sessions.IdleTimeout, "Symbolon:Sessions:UseRecordInterval must be at most half of Symbolon:Sessions:IdleTimeout.")
             .ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new DataDirectory(sp.GetRequiredService<IOptions<ServerOptions>>().Value));
@@ -48,6 +49,7 @@ public static class ServerSetup
         else
         {
             builder.Services.AddSingleton<SqlitePragmas>();
+            builder.Services.AddSingleton<SqliteGroupCommit>();
             builder.Services.AddDbContext<SymbolonDbContext>((services, options) =>
             {
                 var connectionString = services.GetRequiredService<IOptions<ServerOptions>>().Value.Database.ConnectionString

@@ -10,6 +10,8 @@ public sealed class ServerMetrics
     private readonly Counter<long> _releases;
     private readonly Counter<long> _denials;
     private readonly Histogram<double> _releaseDuration;
+    private readonly Histogram<double> _writeLockDuration;
+    private readonly Histogram<long> _writeBatchSize;
 
     public ServerMetrics(IMeterFactory meters)
     {
@@ -21,7 +23,25 @@ public sealed class ServerMetrics
             unit: "s",
             description: "Time to authorise, audit durably and release a share.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1] });
+        _writeLockDuration = meter.CreateHistogram(
+            "symbolon.write.lock.duration",
+            unit: "s",
+            description: "Time a write set held the deployment-wide write lock: on SQLite its time in the batch transaction plus its share of the commit; on PostgreSQL from the advisory lock to the commit.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1] });
+        _writeBatchSize = meter.CreateHistogram(
+            "symbolon.write.batch.size",
+            unit: "{write set}",
+            description: "Write sets committed together by one SQLite group commit.",
+            advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
     }
+
+    /// <summary>A write set's time under the deployment-wide lock; durable false for a read's relaxed replay record.</summary>
+    public void WriteLockHeld(TimeSpan elapsed, bool durable) =>
+        _writeLockDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("durable", durable ? "true" : "false"));
+
+    /// <summary>One SQLite group commit of <paramref name="sets"/> write sets.</summary>
+    public void WriteBatch(int sets, bool durable) =>
+        _writeBatchSize.Record(sets, new KeyValuePair<string, object?>("durable", durable ? "true" : "false"));
 
     public void Released(TimeSpan elapsed)
     {

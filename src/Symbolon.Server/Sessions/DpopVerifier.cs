@@ -64,6 +64,21 @@ public sealed partial class DpopVerifier(IOptions<ServerOptions> options, TimePr
         return new VerifiedProof(result.Thumbprint, result.PublicKey);
     }
 
+    /// <summary>
+    /// Adds this proof's id for a later relaxed write to store. A proof id seen before makes that write fail on the
+    /// table's primary key: the replay check is one atomic unique insert, on every node at once.
+    /// </summary>
+    public void Remember(SymbolonDbContext db, DpopValidationResult result)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(result);
+        var settings = options.Value.Dpop;
+        db.SeenProofs.Add(new SeenProof { Key = result.Thumbprint + ":" + result.Jti, ExpiresAt = result.IssuedAt + settings.MaxAge + settings.ClockSkew });
+    }
+
+    /// <summary>Logs that a proof id was refused as seen before (by kind only, never the id).</summary>
+    public void LogReplay() => LogRejected(logger, "replayed jti");
+
     /// <summary>The URI the client addressed: the configured public base URL when behind a proxy, else this request's.</summary>
     private Uri RequestUri(HttpContext http)
     {

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using Symbolon.Server.Operations;
 
 namespace Symbolon.Server.Storage;
 
@@ -9,14 +11,17 @@ namespace Symbolon.Server.Storage;
 /// serialised across every node that shares the database, because every one of them may append to the single audit
 /// hash chain and read-modify-write shared state (rate buckets, refresh tokens, proof ids):
 /// <list type="bullet">
-/// <item>SQLite: BEGIN IMMEDIATE takes the database's one write lock (WAL, synchronous=FULL).</item>
+/// <item>SQLite: the server's <see cref="SqliteGroupCommit"/> writer runs it inside its batch transaction (BEGIN
+/// IMMEDIATE takes the database's one write lock), in a savepoint of its own, and one durable commit (WAL,
+/// synchronous=FULL) covers the whole batch.</item>
 /// <item>PostgreSQL: a transaction-scoped advisory lock, taken first; under READ COMMITTED every later statement then
-/// sees all that earlier holders committed (synchronous_commit must stay on).</item>
+/// sees all that earlier holders committed (synchronous_commit must stay on). A per-database gate queues this process's
+/// writers in memory instead of on pooled connections.</item>
 /// </list>
-/// A per-database gate also queues this process's writers, so they wait in memory instead of holding pooled
-/// connections while they wait for the database's lock.
+/// <see cref="RunRelaxedAsync{T}"/> is the other kind: a small write that needs atomicity but neither the deployment-wide
+/// lock nor a durable flush (a read's DPoP replay record and coarse session use).
 /// </summary>
-public sealed class WriteTransactions(SymbolonDbContext db)
+public sealed class WriteTransactions(SymbolonDbContext db, ServerMetrics metrics, SqliteGroupCommit? groupCommit = null)
 {
     /// <summary>The PostgreSQL advisory lock key: "SYMB" read as a 32-bit integer.</summary>
     public const long PostgresLockKey = 0x53594D42;
@@ -26,25 +31,25 @@ public sealed class WriteTransactions(SymbolonDbContext db)
     /// <summary>Runs <paramref name="work"/> and saves its changes in one durable, serialised write transaction.</summary>
     public async Task<T> RunAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(work);
+        if (!db.Database.IsNpgsql())
+        {
+            return await SqliteAsync(work, durable: true, cancellationToken);
+        }
+
         var gate = Gates.GetOrAdd(db.Database.GetConnectionString() ?? "", _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken);
         try
         {
-            var postgres = db.Database.IsNpgsql();
-
             // READ COMMITTED whatever the server's default: each statement after the lock must see what the previous
             // holder committed (under REPEATABLE READ the snapshot would predate the lock wait).
-            await using IDbContextTransaction transaction = postgres
-                ? await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, cancellationToken)
-                : await db.Database.BeginTransactionAsync(cancellationToken);
-            if (postgres)
-            {
-                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({PostgresLockKey})", cancellationToken);
-            }
-
+            await using var transaction = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, cancellationToken);
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({PostgresLockKey})", cancellationToken);
+            var locked = Stopwatch.GetTimestamp();
             var result = await work();
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
+            metrics.WriteLockHeld(Stopwatch.GetElapsedTime(locked), durable: true);
             return result;
         }
         catch
@@ -55,6 +60,55 @@ public sealed class WriteTransactions(SymbolonDbContext db)
         finally
         {
             gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> and saves its changes atomically without the deployment-wide lock and without waiting
+    /// for a durable flush: on SQLite a relaxed set of the group commit (synchronous=NORMAL when its batch holds only such
+    /// sets); on PostgreSQL its own transaction with synchronous_commit off. A unique-key conflict throws
+    /// <see cref="DbUpdateException"/>, which is how a replayed proof id is caught on every node.
+    /// </summary>
+    public async Task<T> RunRelaxedAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        if (!db.Database.IsNpgsql())
+        {
+            return await SqliteAsync(work, durable: false, cancellationToken);
+        }
+
+        try
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, cancellationToken);
+            await db.Database.ExecuteSqlRawAsync("SET LOCAL synchronous_commit = off", cancellationToken);
+            var result = await work();
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return result;
+        }
+        catch
+        {
+            db.ChangeTracker.Clear();
+            throw;
+        }
+    }
+
+    private async Task<T> SqliteAsync<T>(Func<Task<T>> work, bool durable, CancellationToken cancellationToken)
+    {
+        var writer = groupCommit ?? throw new InvalidOperationException("SQLite storage needs the group commit writer.");
+        try
+        {
+            return await writer.RunAsync(db, async () =>
+            {
+                var result = await work();
+                await db.SaveChangesAsync(cancellationToken);
+                return result;
+            }, durable, cancellationToken);
+        }
+        catch
+        {
+            db.ChangeTracker.Clear();
+            throw;
         }
     }
 }

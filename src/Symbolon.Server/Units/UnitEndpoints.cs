@@ -18,7 +18,7 @@ public static class UnitEndpoints
     public static IEndpointRouteBuilder MapUnits(this IEndpointRouteBuilder routes)
     {
         var units = routes.MapGroup("").WithTags("Units").RequireSession();
-        units.MapGet(Routes.Units, ListAsync).WithName("ListUnits");
+        units.MapGet(Routes.Units, ListAsync).ReadsOnly().WithName("ListUnits");
         units.MapPost(Routes.Units, CreateAsync).WithName("CreateUnit");
         units.MapPost(Routes.UnitRelease, ReleaseAsync).WithName("ReleaseShare").ProducesProblems(UnitUse.ProblemSlugs(UnitUseMode.Release));
         units.MapPost(Routes.UnitRotate, RotateAsync).WithName("RotateUnit").ProducesProblems(ProblemTypes.NotFound);

@@ -89,7 +89,12 @@ public sealed class UnitUse(ReleaseLimiter limiter, AuditSigner signer, ServerMe
         var record = await audit.AppendAsync(db, mode.UsedEvent, caller.UserId, caller.Device.Id, unitId, used, cancellationToken: cancellationToken);
         metrics.Released(Stopwatch.GetElapsedTime(started));
         var receipt = new ReleaseReceipt(record.Sequence, record.Hash, unitId, caller.Device.Id, record.Time);
-        return TypedResults.Ok(answer(new ReceiptView(receipt.Sequence, receipt.ChainHash, receipt.UnitId, receipt.DeviceId, receipt.Time, signer.Sign(receipt))));
+
+        // Signed once the record has committed, outside the write lock: the signature is filled in before the answer is
+        // written, and a failed commit answers no receipt (nor secret) at all.
+        var signature = new byte[AuditSigner.SignatureSize];
+        http.AfterCommit(() => signer.Sign(receipt).CopyTo(signature, 0));
+        return TypedResults.Ok(answer(new ReceiptView(receipt.Sequence, receipt.ChainHash, receipt.UnitId, receipt.DeviceId, receipt.Time, signature)));
     }
 
     /// <summary>Every problem a use of <paramref name="mode"/> can answer with (for the OpenAPI document).</summary>

@@ -43,6 +43,9 @@ public sealed partial class SymbolonApp : WebApplicationFactory<Program>
 
     public ConcurrentQueue<string> Logs { get; } = new();
 
+    /// <summary>Service changes on top of the server's own (for example an EF Core interceptor), applied when the host is built.</summary>
+    public Action<IServiceCollection>? ExtraServices { get; init; }
+
     public T WithDatabase<T>(Func<SymbolonDbContext, T> action)
     {
         using var scope = Services.CreateScope();
@@ -68,6 +71,7 @@ public sealed partial class SymbolonApp : WebApplicationFactory<Program>
         {
             services.RemoveAll<TimeProvider>();
             services.AddSingleton<TimeProvider>(Time);
+            ExtraServices?.Invoke(services);
         });
     }
 

@@ -129,6 +129,19 @@ public abstract class StorageContract : IDisposable
     }
 
     [Fact]
+    public async Task A_read_proof_sent_to_both_nodes_at_once_is_accepted_once()
+    {
+        var (a, b) = await StartNodesAsync();
+        var client = Own(await Balanced(a, b).SignUpAsync());
+        var proof = client.Proof(HttpMethod.Get, "/v1/devices", client.AccessToken);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => client.SendAsync(HttpMethod.Get, "/v1/devices", proof: proof)));
+
+        Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.OK));
+        Assert.Equal(7, responses.Count(r => r.StatusCode == HttpStatusCode.Unauthorized));
+    }
+
+    [Fact]
     public async Task A_refresh_token_used_on_one_node_is_reuse_on_the_other_and_revokes_the_session()
     {
         var (a, b) = await StartNodesAsync();

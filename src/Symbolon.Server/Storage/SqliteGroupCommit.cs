@@ -1,0 +1,270 @@
+using System.Data.Common;
+using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Symbolon.Server.Operations;
+
+namespace Symbolon.Server.Storage;
+
+/// <summary>
+/// Group commit on SQLite: one writer loop per server takes the write sets that requests queued, runs them one after
+/// another inside ONE write transaction (BEGIN IMMEDIATE, so the database's single write lock), each in its own
+/// SAVEPOINT, and commits them with one durable flush (WAL, synchronous=FULL). A set that throws is rolled back to its
+/// savepoint and only its request fails; a set's result is handed back only once the whole batch has committed, so no
+/// answer leaves before its write is durable. When the COMMIT fails every set of the batch fails.
+/// <para>
+/// A set runs on its request's own <see cref="SymbolonDbContext"/>, pointed at the writer's open connection and batch
+/// transaction while it runs. A batch of only relaxed sets (<see cref="RunAsync{T}"/> with durable false: the DPoP
+/// replay record and the coarse session use of a read) commits with synchronous=NORMAL: atomic and visible at once,
+/// surviving a process kill (WAL), but not flushed, so a power loss may lose it (docs/operations.md).
+/// </para>
+/// </summary>
+public sealed class SqliteGroupCommit : IAsyncDisposable
+{
+    /// <summary>At most this many sets share one commit, so one batch cannot hold the write lock for long.</summary>
+    public const int MaximumBatch = 256;
+
+    private readonly IServiceScopeFactory _scopes;
+    private readonly ServerMetrics _metrics;
+    private readonly Channel<WriteSet> _queue = Channel.CreateUnbounded<WriteSet>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Lock _startLock = new();
+    private Task? _loop;
+
+    public SqliteGroupCommit(IServiceScopeFactory scopes, ServerMetrics metrics)
+    {
+        _scopes = scopes;
+        _metrics = metrics;
+    }
+
+    /// <summary>
+    /// Queues <paramref name="work"/> (which must save its own changes) to run on <paramref name="db"/> inside the next
+    /// batch, and completes once that batch has committed (durably when <paramref name="durable"/>).
+    /// </summary>
+    public Task<T> RunAsync<T>(SymbolonDbContext db, Func<Task<T>> work, bool durable, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(work);
+        EnsureStarted();
+        var set = new WriteSet<T>(db, work, durable, cancellationToken);
+        ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(set), this);
+
+        return set.Completion.Task;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        if (_loop is { } loop)
+        {
+            await loop.ConfigureAwait(false);
+        }
+    }
+
+    private void EnsureStarted()
+    {
+        if (_loop is not null)
+        {
+            return;
+        }
+
+        lock (_startLock)
+        {
+            _loop ??= Task.Run(RunLoopAsync);
+        }
+    }
+
+    private async Task RunLoopAsync()
+    {
+        var batch = new List<WriteSet>(MaximumBatch);
+        var committed = new List<(WriteSet Set, long Ticks)>(MaximumBatch);
+        Writer? writer = null;
+        bool? synchronousFull = null;
+        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            committed.Clear();
+            while (batch.Count < MaximumBatch && _queue.Reader.TryRead(out var queued))
+            {
+                if (queued.CancellationToken.IsCancellationRequested)
+                {
+                    queued.Cancel();
+                }
+                else
+                {
+                    batch.Add(queued);
+                }
+            }
+
+            if (batch.Count == 0)
+            {
+                continue;
+            }
+
+            try
+            {
+                writer ??= await Writer.OpenAsync(_scopes).ConfigureAwait(false);
+                var durable = batch.Exists(s => s.Durable);
+                if (synchronousFull != durable)
+                {
+                    // Only between transactions: SQLite refuses to change the safety level inside one.
+                    await writer.ExecuteAsync(durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL").ConfigureAwait(false);
+                    synchronousFull = durable;
+                }
+
+                await using var transaction = await writer.Db.Database.BeginTransactionAsync().ConfigureAwait(false);
+                var connection = writer.Db.Database.GetDbConnection();
+                var dbTransaction = transaction.GetDbTransaction();
+                foreach (var set in batch)
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    await writer.ExecuteAsync("SAVEPOINT write_set").ConfigureAwait(false);
+                    if (await set.RunAsync(connection, dbTransaction).ConfigureAwait(false))
+                    {
+                        await writer.ExecuteAsync("RELEASE write_set").ConfigureAwait(false);
+                        committed.Add((set, Stopwatch.GetTimestamp() - started));
+                    }
+                    else
+                    {
+                        await writer.ExecuteAsync("ROLLBACK TO write_set; RELEASE write_set").ConfigureAwait(false);
+                    }
+                }
+
+                var commitStarted = Stopwatch.GetTimestamp();
+                await transaction.CommitAsync().ConfigureAwait(false);
+                var commitShare = committed.Count == 0 ? 0 : (Stopwatch.GetTimestamp() - commitStarted) / committed.Count;
+                _metrics.WriteBatch(batch.Count, durable);
+                foreach (var (set, ticks) in committed)
+                {
+                    _metrics.WriteLockHeld(Stopwatch.GetElapsedTime(0, ticks + commitShare), set.Durable);
+                    set.Complete();
+                }
+            }
+            catch (Exception exception)
+            {
+                // The COMMIT (or the batch transaction itself) failed: nothing of the batch is durable, so no set may be
+                // answered as if it were. The connection may be unusable; the next batch opens a new one.
+                foreach (var set in batch)
+                {
+                    set.Fail(exception);
+                }
+
+                if (writer is not null)
+                {
+                    try
+                    {
+                        await writer.DisposeAsync().ConfigureAwait(false);
+                    }
+                    catch (Exception)
+                    {
+                        // Best effort: the loop must outlive a broken connection, or every later write would wait forever.
+                    }
+
+                    writer = null;
+                    synchronousFull = null;
+                }
+            }
+        }
+
+        if (writer is not null)
+        {
+            await writer.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The writer's own context: its connection and batch transaction (so EF Core's interceptors see the COMMIT).</summary>
+    private sealed class Writer(AsyncServiceScope scope, SymbolonDbContext db) : IAsyncDisposable
+    {
+        public SymbolonDbContext Db => db;
+
+        public static async Task<Writer> OpenAsync(IServiceScopeFactory scopes)
+        {
+            var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<SymbolonDbContext>();
+            await db.Database.OpenConnectionAsync().ConfigureAwait(false);
+            return new Writer(scope, db);
+        }
+
+        public async Task ExecuteAsync(string sql)
+        {
+            await using var command = db.Database.GetDbConnection().CreateCommand();
+            command.CommandText = sql;
+            command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+            await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await db.Database.CloseConnectionAsync().ConfigureAwait(false);
+            await scope.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private abstract class WriteSet(SymbolonDbContext db, bool durable, CancellationToken cancellationToken)
+    {
+        public bool Durable => durable;
+
+        public CancellationToken CancellationToken => cancellationToken;
+
+        /// <summary>Runs the set on the writer's connection and transaction; false when it threw (and must be rolled back).</summary>
+        public async Task<bool> RunAsync(DbConnection connection, DbTransaction transaction)
+        {
+            var database = db.Database;
+            var connectionString = database.GetConnectionString();
+            Exception? failure = null;
+            database.SetDbConnection(connection, contextOwnsConnection: false);
+
+            // The set's own savepoint already undoes a failed SaveChanges; EF Core's automatic one would add two statements.
+            database.AutoSavepointsEnabled = false;
+            try
+            {
+                await database.UseTransactionAsync(transaction).ConfigureAwait(false);
+                await RunWorkAsync().ConfigureAwait(false);
+            }
+            catch (Exception exception)
+            {
+                db.ChangeTracker.Clear();
+                failure = exception;
+            }
+            finally
+            {
+                // Back to a connection of the request's own before anyone else can touch the context.
+                database.UseTransaction(null);
+                database.AutoSavepointsEnabled = true;
+                database.SetDbConnection(new SqliteConnection(connectionString), contextOwnsConnection: true);
+            }
+
+            if (failure is not null)
+            {
+                Fail(failure);
+            }
+
+            return failure is null;
+        }
+
+        public abstract void Complete();
+
+        public abstract void Fail(Exception exception);
+
+        public abstract void Cancel();
+
+        protected abstract Task RunWorkAsync();
+    }
+
+    private sealed class WriteSet<T>(SymbolonDbContext db, Func<Task<T>> work, bool durable, CancellationToken cancellationToken)
+        : WriteSet(db, durable, cancellationToken)
+    {
+        private T? _result;
+
+        public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override void Complete() => Completion.TrySetResult(_result!);
+
+        public override void Fail(Exception exception) => Completion.TrySetException(exception);
+
+        public override void Cancel() => Completion.TrySetCanceled(CancellationToken);
+
+        protected override async Task RunWorkAsync() => _result = await work().ConfigureAwait(false);
+    }
+}
