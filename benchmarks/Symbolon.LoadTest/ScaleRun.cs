@@ -154,6 +154,7 @@ internal static class ScaleRun
         text.AppendLine();
         text.AppendLine(c, $"- max RSS {max:0.0} MB (goal ≤ 150: {(max <= 150 ? "met" : "missed")}); last minute {lastMinute / 1024.0:0.0} MB vs second minute {second / 1024.0:0.0} MB: {(lastMinute - second) / second:+0.0%;-0.0%} (goal within 10 %: {(flat ? "met" : "missed")})");
         text.AppendLine(c, $"- {minutes.Sum(m => m.Requests):N0} releases in {minutes.Count} minutes, {minutes.Sum(m => m.ErrorCount)} failed");
+        text.AppendLine(c, $"- at the end: {Rss.Breakdown(processId)}");
         Console.WriteLine(text);
         return minutes.Any(m => m.ErrorCount > 0) ? 1 : 0;
     }
@@ -239,6 +240,25 @@ internal static class ScaleRun
 
     private static class Rss
     {
+        /// <summary>
+        /// What the resident set is made of: anonymous (GC heaps, native allocations), file (mapped assemblies and native
+        /// libraries), shared memory (the JIT's code, double-mapped for W^X).
+        /// </summary>
+        public static string Breakdown(int processId)
+        {
+            try
+            {
+                var fields = File.ReadLines($"/proc/{processId}/status")
+                    .Where(l => l.StartsWith("Rss", StringComparison.Ordinal) || l.StartsWith("VmRSS", StringComparison.Ordinal) || l.StartsWith("Threads", StringComparison.Ordinal))
+                    .Select(l => string.Join(' ', l.Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries)));
+                return string.Join("; ", fields);
+            }
+            catch (IOException exception)
+            {
+                return exception.Message;
+            }
+        }
+
         /// <summary>VmRSS of a process in KiB (Linux /proc/PID/status); 0 where unavailable.</summary>
         public static long Read(int processId)
         {
