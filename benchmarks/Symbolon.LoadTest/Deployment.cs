@@ -33,6 +33,12 @@ internal sealed class Deployment(string dll, LoadOptions options) : IDisposable
     /// <summary>The database server's version ("15.14"); null for SQLite, which runs inside the server process.</summary>
     public string? BackendVersion { get; private set; }
 
+    /// <summary>The PostgreSQL database's connection string; null for SQLite (the file in <see cref="DataDirectory"/>).</summary>
+    public string? ConnectionString { get; private set; }
+
+    /// <summary>The data directory every node shares (keys; the SQLite database).</summary>
+    public string? DataDirectory => _dataDirectory;
+
     /// <summary>For the report's header: "SQLite", or "PostgreSQL 15, 2 nodes".</summary>
     public string Label => Backend == LoadBackend.Sqlite
         ? "SQLite"
@@ -65,7 +71,7 @@ internal sealed class Deployment(string dll, LoadOptions options) : IDisposable
         var settings = new List<string>();
         if (Backend == LoadBackend.Postgres)
         {
-            var connectionString = await StartPostgresAsync();
+            var connectionString = ConnectionString = await StartPostgresAsync();
             settings.Add("--Symbolon:Database:Provider=PostgreSql");
             settings.Add($"--Symbolon:Database:ConnectionString={connectionString}");
 

@@ -23,6 +23,8 @@ internal sealed class LoadWorker(HttpClient http, Account account) : IDisposable
     private readonly Uri _units = new(http.BaseAddress!, Routes.Units);
     private Uri[] _releases = [];
     private int _nextRelease;
+    private IReadOnlyList<Guid> _randomUnits = [];
+    private Random _random = new(0);
     private int _nextMixed;
     private string _authorization = "";
     private string _refreshToken = "";
@@ -84,6 +86,20 @@ internal sealed class LoadWorker(HttpClient http, Account account) : IDisposable
     {
         _releases = units.Select(id => new Uri(http.BaseAddress!, Routes.ReleaseOf(id))).ToArray();
         _nextRelease = offset;
+    }
+
+    /// <summary>The units this worker releases at random (<see cref="ReleaseRandom"/>), drawn with its own seeded generator.</summary>
+    public void UseRandomUnits(IReadOnlyList<Guid> units, int seed)
+    {
+        _randomUnits = units;
+        _random = new Random(seed);
+    }
+
+    /// <summary>POST /v1/units/{id}/release of a unit drawn uniformly from <see cref="UseRandomUnits"/>'s list.</summary>
+    public HttpRequestMessage ReleaseRandom()
+    {
+        var unit = _randomUnits[_random.Next(_randomUnits.Count)];
+        return Authenticated(HttpMethod.Post, new Uri(http.BaseAddress!, Routes.ReleaseOf(unit)), EmptyJsonObject);
     }
 
     /// <summary>

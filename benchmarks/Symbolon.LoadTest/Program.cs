@@ -12,6 +12,8 @@ using Symbolon.LoadTest;
 //   … -- open-latency                   (threshold vs split open time through the SDK, three servers; issue 6)
 //   … -- split-open --server URL …      (split opens on a running server: the .NET side of
 //                                        benchmarks/browser/open-latency.mjs; issue 12)
+//   … -- release-random --units 1000,1000000   (units seeded into the database; random releases; issue 13)
+//   … -- sustained --minutes 10 --units 1000000 (sustained random releases, server RSS sampled; issue 13)
 //
 // benchmarks/load-backends.sh runs SQLite, PostgreSQL on one node and on two back to back and prints one summary.
 //
@@ -25,6 +27,11 @@ if (args is ["open-latency", .. var rest])
 if (args is ["split-open", .. var splitOpenArgs])
 {
     return await SplitOpen.RunAsync(splitOpenArgs);
+}
+
+if (args is [("release-random" or "sustained") and var scaleCommand, .. var scaleArgs])
+{
+    return await ScaleRun.RunAsync(scaleCommand, scaleArgs);
 }
 
 if (!LoadOptions.TryParse(args, out var options, out var usageError))

@@ -165,6 +165,22 @@ internal sealed class KeyServer : IAsyncDisposable
         return start;
     }
 
+    /// <summary>
+    /// Sends SIGKILL to the server (no handler runs, nothing is flushed) and returns at once, without waiting;
+    /// <see cref="StopAsync"/> then waits for it to be gone.
+    /// </summary>
+    public void Kill()
+    {
+        try
+        {
+            _process?.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // It had already exited.
+        }
+    }
+
     /// <summary>Kills the server (the whole process tree) and waits until it is gone. Committed data stays on disk.</summary>
     public async Task StopAsync()
     {
