@@ -65,7 +65,10 @@ public static class Routes
     /// <summary>GET, anonymous: <see cref="AuditKeyView"/>.</summary>
     public const string AuditKey = "/v1/audit/key";
 
-    /// <summary>GET, anonymous (query <see cref="AfterParameter"/>, <see cref="LimitParameter"/>): <see cref="CheckpointView"/>[] of larger trees, oldest first.</summary>
+    /// <summary>
+    /// GET, anonymous (query <see cref="AfterParameter"/>, <see cref="LimitParameter"/>): <see cref="CheckpointView"/>[] of larger
+    /// trees, oldest first. POST, operator token: append what is committed and sign a checkpoint now → the newest <see cref="CheckpointView"/>.
+    /// </summary>
     public const string AuditCheckpoints = "/v1/audit/checkpoints";
 
     /// <summary>GET, anonymous: the newest <see cref="CheckpointView"/> (404 before the first).</summary>

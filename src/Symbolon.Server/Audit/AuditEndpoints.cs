@@ -21,6 +21,7 @@ public static class AuditEndpoints
         audit.MapGet(Routes.AuditKey, PublicKey).WithName("AuditKey");
         audit.MapGet(Routes.AuditLatestCheckpoint, LatestCheckpointAsync).WithName("LatestAuditCheckpoint").ProducesProblems(ProblemTypes.NotFound);
         audit.MapGet(Routes.AuditCheckpoints, CheckpointsAsync).WithName("ListAuditCheckpoints").ProducesProblems(ProblemTypes.InvalidRequest);
+        audit.MapPost(Routes.AuditCheckpoints, CheckpointNowAsync).WithName("CheckpointAudit").Authenticates(ApiAuthentication.Operator).ProducesProblems(ProblemTypes.NotFound);
         audit.MapGet(Routes.AuditConsistencyProof, ConsistencyProofAsync).WithName("AuditConsistencyProof").ProducesProblems(ProblemTypes.InvalidRequest);
         audit.MapGet(Routes.AuditInclusionProof, InclusionProofAsync).RequireSession().WithName("AuditInclusionProof")
             .ProducesProblems(ProblemTypes.InvalidRequest, ProblemTypes.NotFound);
@@ -32,6 +33,19 @@ public static class AuditEndpoints
     {
         var latest = await db.AuditCheckpoints.AsNoTracking().OrderByDescending(c => c.TreeSize).FirstOrDefaultAsync(cancellationToken);
         return latest is null ? Problems.NotFound() : TypedResults.Ok(AuditTree.View(latest));
+    }
+
+    /// <summary>Operator only: appends every committed record and signs a checkpoint now, instead of at the next interval.</summary>
+    private static async Task<Results<Ok<CheckpointView>, ProblemHttpResult>> CheckpointNowAsync(
+        HttpContext http, SymbolonDbContext db, OperatorToken operatorToken, AuditCheckpointer checkpointer, CancellationToken cancellationToken)
+    {
+        if (!operatorToken.IsPresentedBy(http))
+        {
+            return Problems.OperatorRequired(http);
+        }
+
+        await checkpointer.CheckpointAsync(cancellationToken);
+        return await LatestCheckpointAsync(db, cancellationToken);
     }
 
     /// <summary>Checkpoints of trees larger than <paramref name="after"/> leaves, oldest first.</summary>
