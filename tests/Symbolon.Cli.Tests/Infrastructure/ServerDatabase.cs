@@ -108,6 +108,14 @@ internal static class AuditLogTampering
     /// Truncates the log to its first <paramref name="keep"/> records and rewinds everything that names the rest, as a
     /// careful writer would: records, the chain's head, the Merkle tree's leaves and subtrees, and the checkpoints.
     /// </summary>
+    public static long AuditRecordCount(this KeyServer server)
+    {
+        using var connection = server.OpenDatabase();
+        using var command = connection.CreateCommand();
+        command.CommandText = """SELECT count(*) FROM "AuditRecords" """;
+        return (long)command.ExecuteScalar()!;
+    }
+
     public static void RewindAuditLog(this KeyServer server, long keep)
     {
         using var connection = server.OpenDatabase(readOnly: false);
