@@ -47,9 +47,11 @@ public sealed partial class AuditCheckpointer(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.Audit.CheckpointInterval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        // One delay at a time rather than a PeriodicTimer: a clock that jumps (a test's fake clock moved by a month)
+        // wakes it once, not once for every interval it skipped.
+        while (!stoppingToken.IsCancellationRequested)
         {
+            await Task.Delay(options.Value.Audit.CheckpointInterval, time, stoppingToken);
             try
             {
                 await CheckpointAsync(stoppingToken);
@@ -76,6 +78,7 @@ public sealed partial class AuditCheckpointer(
         }
 
         var size = await AuditTree.SizeAsync(db, cancellationToken);
+        var startSize = size;
         var lastSequence = size == 0 ? 0 : await db.AuditLeaves.Where(l => l.LeafIndex == size - 1).Select(l => l.Sequence).SingleAsync(cancellationToken);
         var records = await db.AuditRecords.AsNoTracking()
             .Where(r => r.Sequence > lastSequence)
@@ -114,13 +117,32 @@ public sealed partial class AuditCheckpointer(
         {
             TreeSize = checkpoint.TreeSize, RootHash = checkpoint.RootHash, Time = checkpoint.Time, Signature = signer.Sign(checkpoint),
         });
-        await db.SaveChangesAsync(cancellationToken);
-        if (transaction is not null)
+        try
         {
-            await transaction.CommitAsync(cancellationToken);
+            await db.SaveChangesAsync(cancellationToken);
+            if (transaction is not null)
+            {
+                await transaction.CommitAsync(cancellationToken);
+            }
+        }
+        catch (DbUpdateException)
+        {
+            // Another writer (a second process on one SQLite file) appended the same leaves first: its tree stands.
+            if (!await AppendedElsewhereAsync(startSize, cancellationToken))
+            {
+                throw;
+            }
+
+            return (startSize, 0);
         }
 
         return (size, records.Count);
+    }
+
+    private async Task<bool> AppendedElsewhereAsync(long startSize, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        return await AuditTree.SizeAsync(scope.ServiceProvider.GetRequiredService<SymbolonDbContext>(), cancellationToken) > startSize;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The audit checkpointer could not append; it tries again at its next interval")]
