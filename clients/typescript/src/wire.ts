@@ -316,7 +316,7 @@ export interface paths {
         };
         get: operations["ListAuditCheckpoints"];
         put?: never;
-        post?: never;
+        post: operations["CheckpointAudit"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1904,6 +1904,44 @@ export interface operations {
             };
             /** @description A problem of type https://symbolon.dev/problems/invalid-request. */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    CheckpointAudit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckpointView"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/operator-required. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/not-found. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
