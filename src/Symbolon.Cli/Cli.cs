@@ -24,6 +24,10 @@ internal static class Cli
         {
             return Output.Error(exception.Message, AuditCheckFailedException.Hint, ExitCodes.AuditCheckFailed);
         }
+        catch (AuditLogException exception)
+        {
+            return Output.Error(exception.Message, exception.Hint, ExitCodes.AuditCheckFailed);
+        }
         catch (SymbolonException exception)
         {
             return Output.Error(exception);

@@ -46,3 +46,10 @@ public sealed class InvalidOperationSymbolonException(string message, string? hi
 /// <summary>The key server's answer does not fit the protocol (e.g. a receipt that does not verify).</summary>
 public sealed class ProtocolException(string message, Exception? innerException = null)
     : SymbolonException(message, "The key server may be misconfigured or compromised; tell its operator.", innerException);
+
+/// <summary>
+/// The key server's audit log is not the one this device saw before: its audit key changed, a checkpoint's signature
+/// fails, the log shrank, or it is not an extension of the checkpoint pinned here. The message names which.
+/// </summary>
+public sealed class AuditLogException(string message)
+    : SymbolonException(message, "The key server's operator (or whoever can write its database) rewrote or truncated its audit log: tell them; `verify-audit` on the server checks the chain.");

@@ -27,8 +27,11 @@ public sealed record AuditEntry(long Sequence, DateTimeOffset Time, string Event
 
 /// <summary>The result of checking kept receipts against the server's log.</summary>
 /// <param name="Checked">Receipts checked.</param>
-/// <param name="Missing">Receipts whose record the server no longer holds (or holds changed).</param>
-public sealed record AuditCheckResult(int Checked, IReadOnlyList<long> Missing)
+/// <param name="Missing">Receipts whose record the server no longer holds (or holds changed), or that no checkpoint includes after the grace period.</param>
+/// <param name="Included">Receipts whose record an inclusion proof shows in the verified checkpoint.</param>
+/// <param name="Pending">Receipts younger than the grace period whose record no checkpoint includes yet.</param>
+/// <param name="TreeSize">The size of the checkpoint verified (signature, and consistency with the one pinned before); null when the server has none yet.</param>
+public sealed record AuditCheckResult(int Checked, IReadOnlyList<long> Missing, int Included = 0, IReadOnlyList<long>? Pending = null, long? TreeSize = null)
 {
     /// <summary>True when every receipt's record is still in the server's log, unchanged.</summary>
     public bool Passed => Missing.Count == 0;
@@ -54,6 +57,12 @@ public sealed class VaultClientOptions
 
     /// <summary>For tests: the HTTP handler to use.</summary>
     public HttpMessageHandler? HttpHandler { get; set; }
+
+    /// <summary>
+    /// How long a receipt's record may stay out of the key server's checkpoints (reported as pending) before the audit
+    /// check counts it as missing.
+    /// </summary>
+    public TimeSpan AuditGracePeriod { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Threshold items: how long to wait for the servers that have not answered yet.</summary>
     public TimeSpan ThresholdTimeout { get; set; } = TimeSpan.FromSeconds(10);

@@ -85,7 +85,7 @@ internal sealed class ReceiptLog(ClientHome home)
     }
 
     /// <summary>The server's audit key from its JWK; one that is not a P-256 public key is the server's fault.</summary>
-    private static ECDsa AuditKey(AuditKeyView key)
+    internal static ECDsa AuditKey(AuditKeyView key)
     {
         const string NotP256 = "The server's audit key is not a P-256 public key (a JWK with kty EC, crv P-256 and base64url x and y).";
         if (key is not { Kty: "EC", Crv: "P-256" })

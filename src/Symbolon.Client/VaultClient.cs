@@ -157,17 +157,19 @@ public sealed class VaultClient : IDisposable
     }
 
     /// <summary>
-    /// Checks every kept receipt: its signature against the server's audit key, and that the server's log still holds
-    /// a record with that sequence and chain hash. A server that dropped or rewrote a release record fails the check.
+    /// Checks the default server's audit log against what this device holds (docs/spec.md §7.1): the audit key pinned on
+    /// first use, the newest checkpoint's signature, its consistency with the checkpoint verified last time (then
+    /// pinned in its place), and for every kept receipt its signature, that the server still lists its record, and an
+    /// inclusion proof in the checkpoint (pending while younger than <see cref="VaultClientOptions.AuditGracePeriod"/>).
     /// </summary>
+    /// <exception cref="AuditLogException">The key changed, a checkpoint is not signed, or the log shrank or was rewritten.</exception>
     public async Task<AuditCheckResult> CheckAuditAsync(CancellationToken cancellationToken = default)
     {
         var server = _vault.DefaultServer();
         _vault.Sessions.Require(server);
         var receipts = _vault.Receipts.Read(server);
-        var key = await _vault.Server(server).AuditKeyAsync(cancellationToken);
         var log = (await AuditAsync(cancellationToken)).ToDictionary(entry => entry.Sequence, entry => entry.Hash);
-        return ReceiptLog.Check(receipts, key, log);
+        return await AuditLogCheck.RunAsync(_vault, server, receipts, log, cancellationToken);
     }
 
     /// <summary>The account's enrolled devices on <paramref name="server"/> (default: the default server).</summary>

@@ -25,6 +25,12 @@ public static class Labels
     /// <summary>Prefix of the bytes the key server's audit key signs in a release receipt.</summary>
     internal const string AuditReceipt = "symbolon.dev/v1/audit-receipt";
 
+    /// <summary>Prefix of an audit record's leaf in the audit log's Merkle tree.</summary>
+    public const string AuditLogLeaf = "symbolon.dev/v1/audit-log-leaf";
+
+    /// <summary>Prefix of the bytes the key server's audit key signs in a checkpoint of the audit log.</summary>
+    public const string AuditCheckpoint = "symbolon.dev/v1/audit-checkpoint";
+
     /// <summary>Associated data when a client wraps its root key under an Argon2id passphrase key.</summary>
     public const string RootKeyWrap = "symbolon.dev/v1/root-key-wrap";
 

@@ -41,6 +41,10 @@ namespace Symbolon.Protocol;
 [JsonSerializable(typeof(AuditRecordView[]))]
 [JsonSerializable(typeof(AuditKeyView))]
 [JsonSerializable(typeof(AuditVerification))]
+[JsonSerializable(typeof(CheckpointView))]
+[JsonSerializable(typeof(CheckpointView[]))]
+[JsonSerializable(typeof(ConsistencyProofView))]
+[JsonSerializable(typeof(InclusionProofView))]
 [JsonSerializable(typeof(Problem))]
 public sealed partial class ProtocolJsonContext : JsonSerializerContext
 {

@@ -65,6 +65,21 @@ public static class Routes
     /// <summary>GET, anonymous: <see cref="AuditKeyView"/>.</summary>
     public const string AuditKey = "/v1/audit/key";
 
+    /// <summary>
+    /// GET, anonymous (query <see cref="AfterParameter"/>, <see cref="LimitParameter"/>): <see cref="CheckpointView"/>[] of larger
+    /// trees, oldest first. POST, operator token: append what is committed and sign a checkpoint now → the newest <see cref="CheckpointView"/>.
+    /// </summary>
+    public const string AuditCheckpoints = "/v1/audit/checkpoints";
+
+    /// <summary>GET, anonymous: the newest <see cref="CheckpointView"/> (404 before the first).</summary>
+    public const string AuditLatestCheckpoint = "/v1/audit/checkpoints/latest";
+
+    /// <summary>GET, anonymous (query <see cref="FromParameter"/>, <see cref="ToParameter"/>): <see cref="ConsistencyProofView"/>.</summary>
+    public const string AuditConsistencyProof = "/v1/audit/proofs/consistency";
+
+    /// <summary>GET, session (query <see cref="SequenceParameter"/>, <see cref="TreeSizeParameter"/>): <see cref="InclusionProofView"/> of one of the caller's records.</summary>
+    public const string AuditInclusionProof = "/v1/audit/proofs/inclusion";
+
     /// <summary>GET: 204, nothing else; the load harness's baseline.</summary>
     public const string Noop = "/v1/noop";
 
@@ -82,6 +97,18 @@ public static class Routes
 
     /// <summary>Query parameter of <see cref="Audit"/>: at most this many records (1 to <see cref="AuditPage.MaxSize"/>).</summary>
     public const string LimitParameter = "limit";
+
+    /// <summary>Query parameter of <see cref="AuditConsistencyProof"/>: the older tree size.</summary>
+    public const string FromParameter = "from";
+
+    /// <summary>Query parameter of <see cref="AuditConsistencyProof"/>: the newer tree size.</summary>
+    public const string ToParameter = "to";
+
+    /// <summary>Query parameter of <see cref="AuditInclusionProof"/>: the record's sequence (as its receipt names it).</summary>
+    public const string SequenceParameter = "sequence";
+
+    /// <summary>Query parameter of <see cref="AuditInclusionProof"/>: the size of the tree the proof is for.</summary>
+    public const string TreeSizeParameter = "treeSize";
 
     /// <summary>The path of one device.</summary>
     public static string DeviceOf(Guid id) => Fill(Device, id);
@@ -107,6 +134,18 @@ public static class Routes
     /// <summary>One page of the caller's audit records.</summary>
     public static string AuditPageOf(long after, int limit) =>
         string.Create(CultureInfo.InvariantCulture, $"{Audit}?{AfterParameter}={after}&{LimitParameter}={limit}");
+
+    /// <summary>Checkpoints of trees larger than <paramref name="after"/> leaves.</summary>
+    public static string AuditCheckpointsOf(long after, int limit) =>
+        string.Create(CultureInfo.InvariantCulture, $"{AuditCheckpoints}?{AfterParameter}={after}&{LimitParameter}={limit}");
+
+    /// <summary>The consistency proof between two tree sizes.</summary>
+    public static string AuditConsistencyProofOf(long from, long to) =>
+        string.Create(CultureInfo.InvariantCulture, $"{AuditConsistencyProof}?{FromParameter}={from}&{ToParameter}={to}");
+
+    /// <summary>The inclusion proof of one record in the tree of <paramref name="treeSize"/> leaves.</summary>
+    public static string AuditInclusionProofOf(long sequence, long treeSize) =>
+        string.Create(CultureInfo.InvariantCulture, $"{AuditInclusionProof}?{SequenceParameter}={sequence}&{TreeSizeParameter}={treeSize}");
 
     private static string Fill(string template, Guid id) => template.Replace("{id:guid}", id.ToString("D"), StringComparison.Ordinal);
 }

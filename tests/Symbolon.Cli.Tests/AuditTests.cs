@@ -53,3 +53,65 @@ public sealed class AuditTests
         Assert.Equal(3, json.GetProperty("checked").GetInt32());
     }
 }
+
+/// <summary>
+/// The audit log's checkpoints (docs/spec.md §7.1): a device that verified a checkpoint catches a database writer who
+/// truncates the log and rewinds everything that names the lost records, and a log regrown over the rewritten past.
+/// </summary>
+public sealed class AuditLogRewindTests
+{
+    [Fact]
+    public async Task A_truncated_and_rewound_log_fails_the_check_naming_the_rewind_then_the_rewrite()
+    {
+        // Checkpoints only when asked, so the test decides what each check sees.
+        await using var server = await KeyServer.StartAsync("--Symbolon:Audit:CheckpointInterval=01:00:00");
+        using var device = new ClientDevice();
+        await device.SignUpAsync(server);
+        await device.AddAsync("acme", "bot@acme.example", "acme-password-1");
+        (await device.RunAsync("show", "acme", "--reveal")).AssertSuccess();
+        var kept = await server.CheckpointAuditAsync();
+        await device.AddAsync("beta", "bot@beta.example", "beta-password-1");
+        var pinned = await server.CheckpointAuditAsync();
+
+        var passed = (await device.RunAsync("audit", "--check", "--json")).AssertSuccess().Json();
+        Assert.Equal(1, passed.GetProperty("included").GetInt32());
+        Assert.Equal(pinned, passed.GetProperty("treeSize").GetInt64());
+        Assert.True(passed.GetProperty("passed").GetBoolean());
+
+        // The writer drops the newest records (none a receipt names, so the receipts alone cannot tell) and rewinds
+        // the head, the tree and the checkpoints to match.
+        server.RewindAuditLog(kept);
+        Assert.Equal(kept, server.AuditRecordCount());
+        (await device.RunAsync("audit", "--check")).AssertFailure(
+            ExitCodes.AuditCheckFailed, $"rewound its audit log: this device verified a checkpoint of {pinned} records", hint: "operator");
+
+        // The server goes on and the log regrows past the pinned size: the new history does not extend the old one.
+        (await device.RunAsync("show", "acme", "--reveal")).AssertSuccess();
+        (await device.RunAsync("show", "acme", "--reveal")).AssertSuccess();
+        Assert.True(await server.CheckpointAuditAsync() > pinned);
+        (await device.RunAsync("audit", "--check")).AssertFailure(
+            ExitCodes.AuditCheckFailed, $"does not extend the checkpoint of {pinned} records this device verified", hint: "operator");
+    }
+
+    [Fact]
+    public async Task A_changed_audit_key_fails_the_check_and_a_receipt_not_yet_checkpointed_is_pending()
+    {
+        await using var server = await KeyServer.StartAsync("--Symbolon:Audit:CheckpointInterval=01:00:00");
+        using var device = new ClientDevice();
+        await device.SignUpAsync(server);
+        await device.AddAsync("acme", "bot@acme.example", "acme-password-1");
+        (await device.RunAsync("show", "acme", "--reveal")).AssertSuccess();
+        await server.CheckpointAuditAsync();
+        (await device.RunAsync("show", "acme", "--reveal")).AssertSuccess();
+
+        var result = (await device.RunAsync("audit", "--check", "--json")).AssertSuccess().Json();
+        Assert.Equal(1, result.GetProperty("included").GetInt32());
+        Assert.Single(result.GetProperty("pending").EnumerateArray());
+
+        // A server restarted with another audit key (its old one lost or replaced) is not trusted silently.
+        await server.StopAsync();
+        File.Delete(Path.Combine(server.DataDirectory, "audit-signing.key"));
+        await server.StartAsync();
+        (await device.RunAsync("audit", "--check")).AssertFailure(ExitCodes.AuditCheckFailed, "different audit key", hint: "operator");
+    }
+}

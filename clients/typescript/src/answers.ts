@@ -79,6 +79,9 @@ export const Answers = {
     unitVersion: nullable(integer), detail: string, hash: base64,
   })),
   auditKey: object<Schemas['AuditKeyView']>({ kty: literal('EC'), crv: literal('P-256'), x: string, y: string }),
+  checkpoint: object<Schemas['CheckpointView']>({ treeSize: integer, rootHash: base64, time: dateTime, signature: base64 }),
+  consistencyProof: object<Schemas['ConsistencyProofView']>({ from: integer, to: integer, proof: arrayOf(base64) }),
+  inclusionProof: object<Schemas['InclusionProofView']>({ sequence: integer, leafIndex: integer, treeSize: integer, path: arrayOf(base64) }),
   devices: arrayOf(object<Schemas['DeviceView']>({
     id: uuid, name: string, thumbprint: string, createdAt: dateTime, revokedAt: nullable(dateTime),
     lockedAt: nullable(dateTime), current: boolean,

@@ -10,7 +10,7 @@ import {
   AccessDeniedError, InvalidOperationError, ItemNotFoundError, NotLoggedInError, ProtocolError, ServerUnreachableError,
   type SymbolonError,
 } from './errors.js';
-import { pathOf, Routes } from './routes.js';
+import { type ConsistencyProofQuery, type InclusionProofQuery, pathOf, Routes } from './routes.js';
 import type { components } from './wire.js';
 
 type Schemas = components['schemas'];
@@ -31,6 +31,9 @@ export type EpochRequest = Schemas['EpochRequest'];
 export type OprfConfirmResponse = Schemas['OprfConfirmResponse'];
 export type AuditRecordView = Schemas['AuditRecordView'];
 export type AuditKeyView = Schemas['AuditKeyView'];
+export type CheckpointView = Schemas['CheckpointView'];
+export type ConsistencyProofView = Schemas['ConsistencyProofView'];
+export type InclusionProofView = Schemas['InclusionProofView'];
 export type DeviceView = Schemas['DeviceView'];
 export type ReceiptView = Schemas['ReceiptView'];
 
@@ -202,6 +205,25 @@ export class KeyServerApi {
   /** The server's audit key (a public JWK) for checking receipts; anonymous. */
   auditKey(): Promise<AuditKeyView> {
     return this.anonymous(Routes.auditKey, undefined, Answers.auditKey);
+  }
+
+  /** The newest signed checkpoint of the audit log; anonymous. A server that has logged nothing yet answers not found. */
+  latestCheckpoint(): Promise<CheckpointView> {
+    return this.anonymous(Routes.latestCheckpoint, undefined, Answers.checkpoint);
+  }
+
+  /** The consistency proof between two tree sizes of the audit log; anonymous. */
+  consistencyProof(from: number, to: number): Promise<ConsistencyProofView> {
+    const query: ConsistencyProofQuery = { from, to };
+    const path = `${Routes.consistencyProof.path}?${new URLSearchParams({ from: String(query.from), to: String(query.to) }).toString()}`;
+    return this.read(this.send(Routes.consistencyProof.method, path, undefined, undefined), Answers.consistencyProof);
+  }
+
+  /** The inclusion proof of one of the caller's records in the tree of `treeSize` leaves (not found: not in it). */
+  inclusionProof(sequence: number, treeSize: number): Promise<InclusionProofView> {
+    const query: InclusionProofQuery = { sequence, treeSize };
+    const path = `${Routes.inclusionProof.path}?${new URLSearchParams({ sequence: String(query.sequence), treeSize: String(query.treeSize) }).toString()}`;
+    return this.session(Routes.inclusionProof.method, path, undefined, Answers.inclusionProof);
   }
 
   devices(): Promise<DeviceView[]> {

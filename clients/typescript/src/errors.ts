@@ -73,3 +73,13 @@ export class ProtocolError extends SymbolonError {
     super(message, 'The key server may be misconfigured or compromised; tell its operator.');
   }
 }
+
+/**
+ * The key server's audit log is not the one this device saw before (docs/spec.md §7.1): its audit key changed, a
+ * checkpoint's signature fails, the log shrank, or it does not extend the checkpoint pinned here. The message names which.
+ */
+export class AuditLogError extends SymbolonError {
+  constructor(message: string) {
+    super(message, "The key server's operator (or whoever can write its database) rewrote or truncated its audit log: tell them.");
+  }
+}

@@ -15,7 +15,7 @@ export { MemoryStorage, type JsonValue, type VaultStorage } from './storage.js';
 export { describeDuration } from './duration.js';
 export { IndexedDbStorage } from './indexeddb.js';
 export {
-  AccessDeniedError, InvalidOperationError, ItemNotFoundError, ItemTamperedError, NotLoggedInError, ProtocolError,
+  AccessDeniedError, AuditLogError, InvalidOperationError, ItemNotFoundError, ItemTamperedError, NotLoggedInError, ProtocolError,
   ServerUnreachableError, SymbolonError,
 } from './errors.js';
 export { DeviceKey, createDpopProof, type DpopProofOptions, type PublicJwk } from './dpop.js';

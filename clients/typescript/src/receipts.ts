@@ -22,6 +22,12 @@ export interface AuditCheckResult {
   readonly missing: readonly number[];
   /** True when every receipt's record is still in the server's log, unchanged. */
   readonly passed: boolean;
+  /** Receipts whose record an inclusion proof shows in the verified checkpoint (docs/spec.md §7.1). */
+  readonly included?: number;
+  /** Sequences of receipts younger than the grace period whose record no checkpoint includes yet. */
+  readonly pending?: readonly number[];
+  /** The size of the checkpoint verified (signature, and consistency with the one pinned before); absent when the server has none. */
+  readonly treeSize?: number;
 }
 
 export class ReceiptLog {

@@ -37,6 +37,9 @@ export const Routes = {
   confirmOprfKey: route('post', '/v1/oprf/confirm'),
   audit: route('get', '/v1/audit'),
   auditKey: route('get', '/v1/audit/key'),
+  latestCheckpoint: route('get', '/v1/audit/checkpoints/latest'),
+  consistencyProof: route('get', '/v1/audit/proofs/consistency'),
+  inclusionProof: route('get', '/v1/audit/proofs/inclusion'),
 } as const;
 
 /** The path of a route with its `{id}` filled in (a UUID, checked so nothing else can reach the path). */
@@ -53,3 +56,5 @@ export function pathOf(path: string, id?: string): string {
 /** Query parameter names of the OpenAPI document, typed from it. */
 export type OprfKeyQuery = NonNullable<paths['/v1/oprf/key']['get']['parameters']['query']>;
 export type AuditQuery = NonNullable<paths['/v1/audit']['get']['parameters']['query']>;
+export type ConsistencyProofQuery = NonNullable<paths['/v1/audit/proofs/consistency']['get']['parameters']['query']>;
+export type InclusionProofQuery = NonNullable<paths['/v1/audit/proofs/inclusion']['get']['parameters']['query']>;

@@ -68,6 +68,22 @@ export interface VaultState {
   readonly server: string | null;
   readonly sets: readonly ServerSet[];
   readonly oprfKeys: readonly PinnedOprfKey[];
+  readonly auditLogs: readonly PinnedAuditLog[];
+}
+
+/**
+ * A key server's audit key, pinned the first time the audit check ran against it, and the newest checkpoint of its
+ * audit log this device verified (docs/spec.md §7.1); the .NET client's PinnedAuditLog.
+ */
+export interface PinnedAuditLog {
+  readonly server: string;
+  /** The audit key's JWK x and y (base64url). */
+  readonly keyX: string;
+  readonly keyY: string;
+  /** 0 before the server published a checkpoint. */
+  readonly treeSize: number;
+  /** base64; empty with tree size 0. */
+  readonly rootHash: string;
 }
 
 const vaultDocument = 'vault.json';
@@ -326,7 +342,7 @@ async function readOrCreateStateLocked(storage: VaultStorage): Promise<VaultStat
   if (stored !== undefined) {
     return stored;
   }
-  const created: VaultState = { vaultId: crypto.randomUUID(), server: null, sets: [], oprfKeys: [] };
+  const created: VaultState = { vaultId: crypto.randomUUID(), server: null, sets: [], oprfKeys: [], auditLogs: [] };
   await storage.put(vaultDocument, stateDocument(created));
   return created;
 }
@@ -337,6 +353,7 @@ function stateDocument(state: VaultState): JsonValue {
     server: state.server,
     sets: state.sets.map((set) => ({ name: set.name, threshold: set.threshold, servers: [...set.servers] })),
     oprfKeys: state.oprfKeys.map((key) => ({ server: key.server, userId: key.userId, epoch: key.epoch, publicKey: key.publicKey })),
+    auditLogs: state.auditLogs.map((log) => ({ server: log.server, keyX: log.keyX, keyY: log.keyY, treeSize: log.treeSize, rootHash: log.rootHash })),
   };
 }
 
@@ -371,7 +388,15 @@ function parseState(value: JsonValue | undefined): VaultState | undefined {
     }
     oprfKeys.push({ server: serverUrl(key['server']).href, userId: key['userId'], epoch: key['epoch'], publicKey: key['publicKey'] });
   }
-  return { vaultId: vaultId.toLowerCase(), server: server === null ? null : serverUrl(server).href, sets, oprfKeys };
+  const auditLogs: PinnedAuditLog[] = [];
+  for (const log of asArray(value['auditLogs'])) {
+    if (!isObject(log) || typeof log['server'] !== 'string' || typeof log['keyX'] !== 'string' || typeof log['keyY'] !== 'string'
+      || typeof log['treeSize'] !== 'number' || typeof log['rootHash'] !== 'string') {
+      throw damagedVault();
+    }
+    auditLogs.push({ server: serverUrl(log['server']).href, keyX: log['keyX'], keyY: log['keyY'], treeSize: log['treeSize'], rootHash: log['rootHash'] });
+  }
+  return { vaultId: vaultId.toLowerCase(), server: server === null ? null : serverUrl(server).href, sets, oprfKeys, auditLogs };
 }
 
 function asArray(value: JsonValue | undefined): JsonValue[] {

@@ -11,7 +11,8 @@ import { rotateBlindedKey } from './modes/blinded.js';
 import type { OpenedItem } from './modes/mode.js';
 import { ItemModes } from './modes/registry.js';
 import { defineSet } from './modes/threshold.js';
-import { ReceiptLog, type AuditCheckResult } from './receipts.js';
+import { checkAuditLog } from './audit-log.js';
+import type { AuditCheckResult } from './receipts.js';
 import type { SessionStatus } from './sessions.js';
 import type { VaultStorage } from './storage.js';
 import { VaultContext, type ServerSet, type VaultClientOptions } from './vault-context.js';
@@ -232,17 +233,19 @@ export class VaultClient {
   }
 
   /**
-   * Checks every kept receipt: its signature against the server's audit key, and that the server's log still holds
-   * a record with that sequence and chain hash. A server that dropped or rewrote a release record fails the check.
+   * Checks the default server's audit log against what this device holds (docs/spec.md §7.1): the audit key pinned on
+   * first use, the newest checkpoint's signature, its consistency with the checkpoint verified last time (then pinned
+   * in its place), and for every kept receipt its signature, that the server still lists its record, and an inclusion
+   * proof in the checkpoint (pending for five minutes after the release).
+   * @throws {AuditLogError} The key changed, a checkpoint is not signed, or the log shrank or was rewritten.
    */
   async checkAudit(): Promise<AuditCheckResult> {
     await this.vault.reload();
     const server = this.vault.defaultServer();
     await this.vault.sessions.require(server);
     const receipts = await this.vault.receipts.read(server);
-    const key = await this.vault.server(server).auditKey();
     const log = new Map((await this.audit()).map((entry) => [entry.sequence, entry.hash]));
-    return ReceiptLog.check(receipts, key, log);
+    return checkAuditLog(this.vault, server, receipts, log);
   }
 
   /** The account's enrolled devices on `server` (default: the default server). */

@@ -291,6 +291,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/audit/checkpoints/latest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["LatestAuditCheckpoint"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit/checkpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ListAuditCheckpoints"];
+        put?: never;
+        post: operations["CheckpointAudit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit/proofs/consistency": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["AuditConsistencyProof"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit/proofs/inclusion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["AuditInclusionProof"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -339,9 +403,9 @@ export interface components {
              */
             hash: string;
         };
-        /** @description The operator's walk of the whole audit chain. */
+        /** @description The operator's walk of the whole audit chain and the audit log's tree and checkpoints. */
         AuditVerification: {
-            /** @description True when every record links and the head matches. */
+            /** @description True when every record links, the head matches, every leaf names its record and every checkpoint holds. */
             valid: boolean;
             /**
              * Format: int64
@@ -357,11 +421,64 @@ export interface components {
             problem: null | string;
             /** @description The head's hash (hex) when valid. */
             headHash: null | string;
+            /**
+             * Format: int64
+             * @description How many leaves the audit log's tree holds (records the checkpointer has appended).
+             * @default 0
+             */
+            logLeaves?: number;
+            /**
+             * Format: int64
+             * @description How many signed checkpoints verified.
+             * @default 0
+             */
+            checkpoints?: number;
+        };
+        /**
+         * @description A signed checkpoint of the audit log (docs/spec.md §7.1): the Merkle tree head of its first TreeSize
+         *     leaves, signed with the audit key.
+         */
+        CheckpointView: {
+            /**
+             * Format: int64
+             * @description How many leaves.
+             */
+            treeSize: number;
+            /**
+             * Format: byte
+             * @description MTH of those leaves (32 bytes).
+             */
+            rootHash: string;
+            /**
+             * Format: date-time
+             * @description When the server signed it.
+             */
+            time: string;
+            /**
+             * Format: byte
+             * @description ECDSA P-256 / SHA-256, IEEE P1363 (64 bytes).
+             */
+            signature: string;
         };
         /** @description The client has re-sealed under `version`: it becomes current and older versions are retired. */
         ConfirmRequest: {
             /** Format: int32 */
             version: number;
+        };
+        /** @description RFC 9162 §2.1.4 consistency proof from the tree of From leaves to the tree of To. */
+        ConsistencyProofView: {
+            /**
+             * Format: int64
+             * @description The older tree size.
+             */
+            from: number;
+            /**
+             * Format: int64
+             * @description The newer tree size.
+             */
+            to: number;
+            /** @description The proof's hashes, in order (32 bytes each). */
+            proof: string[];
         };
         /** @description A new local account. */
         CreateAccountRequest: {
@@ -435,6 +552,26 @@ export interface components {
             /** Format: byte */
             proof: string;
             receipt: components["schemas"]["ReceiptView"];
+        };
+        /** @description RFC 9162 §2.1.3 inclusion proof of the leaf that names record Sequence. */
+        InclusionProofView: {
+            /**
+             * Format: int64
+             * @description The audit record.
+             */
+            sequence: number;
+            /**
+             * Format: int64
+             * @description Its leaf's position in the log, from 0.
+             */
+            leafIndex: number;
+            /**
+             * Format: int64
+             * @description The tree the proof is for.
+             */
+            treeSize: number;
+            /** @description The audit path, from the leaf up (32 bytes each). */
+            path: string[];
         };
         /**
          * @description A password login; or, with an identity provider's JWT in "Authorization: Bearer", only `deviceName`.
@@ -1711,6 +1848,199 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditKeyView"];
+                };
+            };
+        };
+    };
+    LatestAuditCheckpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckpointView"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/not-found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ListAuditCheckpoints: {
+        parameters: {
+            query?: {
+                after?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckpointView"][];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/invalid-request. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    CheckpointAudit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckpointView"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/operator-required. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/not-found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    AuditConsistencyProof: {
+        parameters: {
+            query: {
+                from: number;
+                to: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsistencyProofView"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/invalid-request. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    AuditInclusionProof: {
+        parameters: {
+            query: {
+                sequence: number;
+                treeSize: number;
+            };
+            header: {
+                /** @description A DPoP proof (RFC 9449) for this request signed by the session's device key, with `ath` binding the access token. */
+                DPoP: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InclusionProofView"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/invalid-request. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/device-revoked. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/not-found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };

@@ -7,7 +7,10 @@ internal static class AuditCommand
 {
     public static Command Create(GlobalOptions globals)
     {
-        var check = new Option<bool>("--check") { Description = "Check that the server's log still holds every release receipt kept here." };
+        var check = new Option<bool>("--check")
+        {
+            Description = "Check the server's audit log: its pinned key, its newest checkpoint and its consistency with the last one seen here, and every release receipt kept here.",
+        };
         var audit = new Command("audit", "Show your account's audit log.") { check };
         audit.SetAction((parse, token) => Cli.Run(parse, globals, async vault =>
         {
@@ -18,7 +21,9 @@ internal static class AuditCommand
                 // JSON carries the result even when the check fails, so a script can read which records are missing.
                 if (result.Passed || json)
                 {
-                    Cli.Report(json, result, $"Audit check passed: the server's log holds all {result.Checked} releases recorded here.");
+                    var pending = result.Pending is { Count: > 0 } waiting ? $"; {waiting.Count} not yet in a checkpoint (records {string.Join(", ", waiting)})" : "";
+                    var checkpoint = result.TreeSize is { } size ? $" and its checkpoint of {size} records is consistent with the last one seen here" : "";
+                    Cli.Report(json, result, $"Audit check passed: the server's log holds all {result.Checked} releases recorded here{checkpoint}; {result.Included} proven included{pending}.");
                 }
 
                 if (!result.Passed)

@@ -76,6 +76,16 @@ internal sealed class KeyServerApi(Uri server, DeviceKey device, TimeProvider ti
     public async Task<AuditKeyView> AuditKeyAsync(CancellationToken cancellationToken) =>
         await ReadAsync(await SendAsync(HttpMethod.Get, Routes.AuditKey, null, null, cancellationToken), Json.AuditKeyView, cancellationToken);
 
+    /// <summary>The newest signed checkpoint (anonymous); a server that has logged nothing yet answers not found.</summary>
+    public async Task<CheckpointView> LatestCheckpointAsync(CancellationToken cancellationToken) =>
+        await ReadAsync(await SendAsync(HttpMethod.Get, Routes.AuditLatestCheckpoint, null, null, cancellationToken), Json.CheckpointView, cancellationToken);
+
+    public async Task<ConsistencyProofView> ConsistencyProofAsync(long from, long to, CancellationToken cancellationToken) =>
+        await ReadAsync(await SendAsync(HttpMethod.Get, Routes.AuditConsistencyProofOf(from, to), null, null, cancellationToken), Json.ConsistencyProofView, cancellationToken);
+
+    public Task<InclusionProofView> InclusionProofAsync(long sequence, long treeSize, CancellationToken cancellationToken) =>
+        SessionAsync(HttpMethod.Get, Routes.AuditInclusionProofOf(sequence, treeSize), null, Json.InclusionProofView, cancellationToken);
+
     public Task<DeviceView[]> DevicesAsync(CancellationToken cancellationToken) =>
         SessionAsync(HttpMethod.Get, Routes.Devices, null, Json.DeviceViewArray, cancellationToken);
 

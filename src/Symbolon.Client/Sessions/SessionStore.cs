@@ -32,7 +32,14 @@ internal sealed record SessionState(
 /// The vault's identity (vault.json): a random id bound into every item's key, the default server (the last one
 /// logged in to, where split-mode items are added) and the defined threshold server sets.
 /// </summary>
-internal sealed record VaultState(Guid VaultId, Uri? Server, IReadOnlyList<ServerSet>? Sets = null, IReadOnlyList<PinnedOprfKey>? OprfKeys = null);
+internal sealed record VaultState(
+    Guid VaultId, Uri? Server, IReadOnlyList<ServerSet>? Sets = null, IReadOnlyList<PinnedOprfKey>? OprfKeys = null, IReadOnlyList<PinnedAuditLog>? AuditLogs = null);
+
+/// <summary>
+/// A key server's audit key, pinned the first time `audit --check` ran against it, and the newest checkpoint of its
+/// audit log this device has verified: a later check needs the same key and a log that grew consistently from here.
+/// </summary>
+internal sealed record PinnedAuditLog(Uri Server, string KeyX, string KeyY, long TreeSize, byte[] RootHash);
 
 /// <summary>
 /// A key server's blinded-mode public key for one account and epoch, pinned the first time it was seen: every later

@@ -48,7 +48,7 @@ public sealed class AuditLog(TimeProvider time)
     }
 }
 
-/// <summary>The server's ECDSA P-256 audit key (audit-signing.key, PKCS#8, mode 0600), which signs release receipts.</summary>
+/// <summary>The server's ECDSA P-256 audit key (audit-signing.key, PKCS#8, mode 0600), which signs release receipts and checkpoints.</summary>
 public sealed class AuditSigner : IDisposable
 {
     /// <summary>An ES256 signature in IEEE P1363 form (r ‖ s).</summary>
@@ -88,6 +88,10 @@ public sealed class AuditSigner : IDisposable
     public byte[] PublicKeyY { get; }
 
     public byte[] Sign(Crypto.ReleaseReceipt receipt) => receipt.Sign(_key);
+
+    public byte[] Sign(Crypto.Transparency.AuditCheckpoint checkpoint) => checkpoint.Sign(_key);
+
+    public bool Verify(Crypto.Transparency.AuditCheckpoint checkpoint, byte[] signature) => checkpoint.Verify(_key, signature);
 
     public void Dispose() => _key.Dispose();
 

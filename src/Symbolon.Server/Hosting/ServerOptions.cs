@@ -31,6 +31,8 @@ public sealed class ServerOptions
 
     public OidcOptions Oidc { get; set; } = new();
 
+    public AuditOptions Audit { get; set; } = new();
+
     /// <summary>Browser origins allowed to call the /v1 API (CORS). None by default.</summary>
     public CrossOriginOptions Cors { get; set; } = new();
 
@@ -149,6 +151,14 @@ public sealed class ReleaseLimitOptions
     /// <summary>Distinct units one user may release per rolling hour; breaking it locks the device.</summary>
     [Range(1, 1_000_000)]
     public int DistinctUnitsPerHour { get; set; } = 100;
+}
+
+/// <summary>The audit log's checkpoints (docs/operations.md, "The audit log").</summary>
+public sealed class AuditOptions
+{
+    /// <summary>How often the checkpointer appends new records to the Merkle tree and signs a checkpoint.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>Accept JWTs from an external OpenID Connect issuer instead of (or beside) local passwords.</summary>

@@ -70,6 +70,8 @@ public static class ServerSetup
         builder.Services.AddSingleton<AuditSigner>();
         builder.Services.AddSingleton<OperatorToken>();
         builder.Services.AddSingleton<AuditLog>();
+        builder.Services.AddSingleton<AuditCheckpointer>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<AuditCheckpointer>());
         return builder;
     }
 

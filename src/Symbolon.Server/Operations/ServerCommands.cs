@@ -46,10 +46,12 @@ public static class ServerCommands
                 Console.WriteLine($"symbolon-server: the database schema is up to date; the keys every node shares ({string.Join(", ", ServerSetup.SharedKeyFiles)}) are in {provider.GetRequiredService<DataDirectory>().Path}.");
                 return 0;
             case "verify-audit":
-                var result = await AuditEndpoints.VerifyChainAsync(provider.GetRequiredService<SymbolonDbContext>(), CancellationToken.None);
+                var result = await AuditEndpoints.VerifyChainAsync(provider.GetRequiredService<SymbolonDbContext>(), provider.GetRequiredService<AuditSigner>(), CancellationToken.None);
                 Console.WriteLine(result.Valid
-                    ? $"symbolon-server: audit chain intact: {result.Records} records, head {result.HeadHash}."
-                    : $"symbolon-server: error: audit chain broken at record {result.FirstBadSequence}: {result.Problem}.");
+                    ? $"symbolon-server: audit chain intact: {result.Records} records, head {result.HeadHash}; the log's {result.LogLeaves} leaves and {result.Checkpoints} checkpoints verify."
+                    : result.FirstBadSequence is { } bad
+                        ? $"symbolon-server: error: audit chain broken at record {bad}: {result.Problem}."
+                        : $"symbolon-server: error: the audit log does not verify: {result.Problem}.");
                 return result.Valid ? 0 : 1;
             case "rewrap-kek":
                 var count = await RewrapAsync(provider);

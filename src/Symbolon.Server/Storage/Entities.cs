@@ -185,6 +185,47 @@ public sealed class AuditHead
     public byte[] Hash { get; set; } = [];
 }
 
+/// <summary>
+/// One leaf of the audit log's Merkle tree (docs/spec.md §7.1): the record it names, at the position the checkpointer
+/// appended it. Leaves are only ever appended, in one short transaction with the subtrees they complete.
+/// </summary>
+public sealed class AuditLeaf
+{
+    /// <summary>The leaf's position in the tree, from 0.</summary>
+    public long LeafIndex { get; set; }
+
+    /// <summary>The audit record it names.</summary>
+    public long Sequence { get; set; }
+
+    /// <summary>SHA-256(0x00 ‖ leaf input).</summary>
+    public byte[] Hash { get; set; } = [];
+}
+
+/// <summary>
+/// The hash of one complete subtree of two or more leaves, by its flat (in-order) index, stored when its last leaf is
+/// appended: any root or proof then needs O(log n) rows, never a pass over the leaves.
+/// </summary>
+public sealed class AuditNode
+{
+    /// <summary>2^(level+1)·index + 2^level − 1 for the subtree of 2^level leaves at position index of its level.</summary>
+    public long FlatIndex { get; set; }
+
+    public byte[] Hash { get; set; } = [];
+}
+
+/// <summary>A signed checkpoint: the audit key's statement of the tree's head at one size.</summary>
+public sealed class AuditCheckpointRow
+{
+    public long TreeSize { get; set; }
+
+    public byte[] RootHash { get; set; } = [];
+
+    public DateTimeOffset Time { get; set; }
+
+    /// <summary>ECDSA P-256 / SHA-256, IEEE P1363.</summary>
+    public byte[] Signature { get; set; } = [];
+}
+
 /// <summary>A token bucket shared by every node: key "device:{id}" or "user:{id}".</summary>
 public sealed class RateBucket
 {

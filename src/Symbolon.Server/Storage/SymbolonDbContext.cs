@@ -38,6 +38,12 @@ public class SymbolonDbContext : DbContext
 
     public DbSet<AuditHead> AuditHeads => Set<AuditHead>();
 
+    public DbSet<AuditLeaf> AuditLeaves => Set<AuditLeaf>();
+
+    public DbSet<AuditNode> AuditNodes => Set<AuditNode>();
+
+    public DbSet<AuditCheckpointRow> AuditCheckpoints => Set<AuditCheckpointRow>();
+
     public DbSet<RateBucket> RateBuckets => Set<RateBucket>();
 
     public DbSet<LoginThrottle> LoginThrottles => Set<LoginThrottle>();
@@ -157,6 +163,37 @@ internal sealed class AuditHeadConfiguration : IEntityTypeConfiguration<AuditHea
 
         // The genesis: no records yet, and hash_0 of docs/spec.md §7 (32 zero bytes).
         builder.HasData(new AuditHead { Id = 1, Sequence = 0, Hash = new byte[32] });
+    }
+}
+
+internal sealed class AuditLeafConfiguration : IEntityTypeConfiguration<AuditLeaf>
+{
+    public void Configure(EntityTypeBuilder<AuditLeaf> builder)
+    {
+        builder.HasKey(leaf => leaf.LeafIndex);
+        builder.Property(leaf => leaf.LeafIndex).ValueGeneratedNever();
+
+        // A record is logged once; its receipt's sequence finds its leaf.
+        builder.HasIndex(leaf => leaf.Sequence).IsUnique();
+    }
+}
+
+internal sealed class AuditNodeConfiguration : IEntityTypeConfiguration<AuditNode>
+{
+    public void Configure(EntityTypeBuilder<AuditNode> builder)
+    {
+        builder.HasKey(node => node.FlatIndex);
+        builder.Property(node => node.FlatIndex).ValueGeneratedNever();
+    }
+}
+
+internal sealed class AuditCheckpointConfiguration : IEntityTypeConfiguration<AuditCheckpointRow>
+{
+    public void Configure(EntityTypeBuilder<AuditCheckpointRow> builder)
+    {
+        builder.ToTable("AuditCheckpoints");
+        builder.HasKey(checkpoint => checkpoint.TreeSize);
+        builder.Property(checkpoint => checkpoint.TreeSize).ValueGeneratedNever();
     }
 }
 

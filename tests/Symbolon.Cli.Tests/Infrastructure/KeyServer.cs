@@ -217,6 +217,18 @@ internal sealed class KeyServer : IAsyncDisposable
         return connection;
     }
 
+    /// <summary>Asks the server (with the operator token) to checkpoint its audit log now; returns the checkpoint's tree size.</summary>
+    public async Task<long> CheckpointAuditAsync()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, Url + "/v1/audit/checkpoints");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+            "Bearer", (await File.ReadAllTextAsync(Path.Combine(DataDirectory, "operator.token"))).Trim());
+        using var response = await Probe.SendAsync(request);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return body.RootElement.GetProperty("treeSize").GetInt64();
+    }
+
     /// <summary>The server's recent output, for failure messages.</summary>
     public string RecentLog => _log.ToString();
 

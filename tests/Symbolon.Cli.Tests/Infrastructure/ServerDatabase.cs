@@ -100,3 +100,72 @@ internal static class ServerDatabase
         return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 1;
     }
 }
+
+/// <summary>What a database writer can do to the audit log behind the server's back (the server keeps running).</summary>
+internal static class AuditLogTampering
+{
+    /// <summary>
+    /// Truncates the log to its first <paramref name="keep"/> records and rewinds everything that names the rest, as a
+    /// careful writer would: records, the chain's head, the Merkle tree's leaves and subtrees, and the checkpoints.
+    /// </summary>
+    public static long AuditRecordCount(this KeyServer server)
+    {
+        using var connection = server.OpenDatabase();
+        using var command = connection.CreateCommand();
+        command.CommandText = """SELECT count(*) FROM "AuditRecords" """;
+        return (long)command.ExecuteScalar()!;
+    }
+
+    public static void RewindAuditLog(this KeyServer server, long keep)
+    {
+        using var connection = server.OpenDatabase(readOnly: false);
+        using var transaction = connection.BeginTransaction();
+        void Run(string sql)
+        {
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = sql;
+            command.Parameters.AddWithValue("$keep", keep);
+            command.ExecuteNonQuery();
+        }
+
+        Run("""DELETE FROM "AuditRecords" WHERE "Sequence" > $keep""");
+        Run("""UPDATE "AuditHeads" SET "Sequence" = $keep, "Hash" = (SELECT "Hash" FROM "AuditRecords" WHERE "Sequence" = $keep)""");
+        Run("""DELETE FROM "AuditLeaves" WHERE "Sequence" > $keep""");
+        Run("""DELETE FROM "AuditCheckpoints" WHERE "TreeSize" > (SELECT count(*) FROM "AuditLeaves")""");
+
+        // A subtree at flat index f covers leaves up to ((f + 1) >> level) · 2^level, level = trailing zeros of f + 1.
+        var leaves = 0L;
+        using (var count = connection.CreateCommand())
+        {
+            count.Transaction = transaction;
+            count.CommandText = """SELECT count(*) FROM "AuditLeaves" """;
+            leaves = (long)count.ExecuteScalar()!;
+        }
+
+        var beyond = new List<long>();
+        using (var nodes = connection.CreateCommand())
+        {
+            nodes.Transaction = transaction;
+            nodes.CommandText = """SELECT "FlatIndex" FROM "AuditNodes" """;
+            using var reader = nodes.ExecuteReader();
+            while (reader.Read())
+            {
+                var flat = reader.GetInt64(0);
+                var level = System.Numerics.BitOperations.TrailingZeroCount(flat + 1);
+                var index = ((flat + 1) >> level) / 2;
+                if ((index + 1) << level > leaves)
+                {
+                    beyond.Add(flat);
+                }
+            }
+        }
+
+        foreach (var flat in beyond)
+        {
+            Run($"""DELETE FROM "AuditNodes" WHERE "FlatIndex" = {flat}""");
+        }
+
+        transaction.Commit();
+    }
+}

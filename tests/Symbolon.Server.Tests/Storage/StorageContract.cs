@@ -3,7 +3,10 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Symbolon.Crypto.Transparency;
 using Symbolon.Server.Audit;
+using Symbolon.Server.Storage;
 using Symbolon.Testing;
 
 namespace Symbolon.Server.Tests.Storage;
@@ -76,6 +79,73 @@ public abstract class StorageContract : IDisposable
         Assert.Equal(40, a.WithDatabase(db => db.AuditRecords.Count(r => r.Event == AuditEvents.UnitReleased)));
         var verified = await AssertChainVerifiesAsync(b);
         Assert.Equal(sequences.Count, verified.GetProperty("records").GetInt64());
+    }
+
+    [Fact]
+    public async Task Both_nodes_checkpoint_one_log_and_a_rewound_log_no_longer_extends_a_pinned_checkpoint()
+    {
+        var (a, b) = await StartNodesAsync();
+        var client = Own(await Balanced(a, b).SignUpAsync());
+        var unit = await client.CreateUnitAsync();
+        for (var i = 0; i < 6; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await client.ReleaseAsync(unit.Id)).StatusCode);
+        }
+
+        // Both nodes checkpoint at once: one appends (PostgreSQL: the other skips, its lock taken); then each again.
+        await Task.WhenAll(CheckpointAsync(a), CheckpointAsync(b));
+        await CheckpointAsync(b);
+        await CheckpointAsync(a);
+        var records = a.WithDatabase(db => db.AuditRecords.LongCount());
+        var pinned = a.WithDatabase(db => db.AuditCheckpoints.OrderByDescending(c => c.TreeSize).First());
+        Assert.Equal(records, pinned.TreeSize);
+        Assert.Equal(records, a.WithDatabase(db => db.AuditLeaves.LongCount()));
+        await AssertChainVerifiesAsync(b);
+
+        // A database writer truncates the newest records and rewinds the head, the tree and the checkpoints; the
+        // nodes carry on, and the log regrows past the size a client pinned.
+        var keep = pinned.TreeSize - 3;
+        a.WithDatabase(db => Rewind(db, keep));
+
+        // Later releases differ from the lost ones at least in their time (the same clock would rebuild the same log).
+        a.Time.Advance(TimeSpan.FromSeconds(5));
+        b.Time.Advance(TimeSpan.FromSeconds(5));
+        for (var i = 0; i < 6; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await client.ReleaseAsync(unit.Id)).StatusCode);
+        }
+
+        await CheckpointAsync(b);
+        await AssertChainVerifiesAsync(a);
+        var latest = b.WithDatabase(db => db.AuditCheckpoints.OrderByDescending(c => c.TreeSize).First());
+        var consistency = await (await client.Http.GetAsync(Protocol.Routes.AuditConsistencyProofOf(pinned.TreeSize, latest.TreeSize)))
+            .Content.ReadFromJsonAsync(Protocol.ProtocolJsonContext.Default.ConsistencyProofView);
+
+        Assert.True(latest.TreeSize > pinned.TreeSize);
+        Assert.False(MerkleTree.VerifyConsistency(pinned.TreeSize, latest.TreeSize, pinned.RootHash, latest.RootHash, consistency!.Proof));
+    }
+
+    private static Task<long> CheckpointAsync(SymbolonApp node) =>
+        node.Services.GetRequiredService<AuditCheckpointer>().CheckpointAsync(CancellationToken.None);
+
+    /// <summary>Keeps the first <paramref name="keep"/> records and rewinds everything that names the rest.</summary>
+    private static int Rewind(SymbolonDbContext db, long keep)
+    {
+        using var transaction = db.Database.BeginTransaction();
+        var head = db.AuditRecords.Single(r => r.Sequence == keep).Hash;
+        db.AuditRecords.Where(r => r.Sequence > keep).ExecuteDelete();
+        db.AuditHeads.ExecuteUpdate(h => h.SetProperty(x => x.Sequence, keep).SetProperty(x => x.Hash, head));
+        db.AuditLeaves.Where(l => l.Sequence > keep).ExecuteDelete();
+        var leaves = db.AuditLeaves.LongCount();
+        db.AuditCheckpoints.Where(c => c.TreeSize > leaves).ExecuteDelete();
+        var beyond = db.AuditNodes.Select(n => n.FlatIndex).AsEnumerable().Where(flat =>
+        {
+            var level = System.Numerics.BitOperations.TrailingZeroCount(flat + 1);
+            return ((((flat + 1) >> level) / 2) + 1) << level > leaves;
+        }).ToList();
+        db.AuditNodes.Where(n => beyond.Contains(n.FlatIndex)).ExecuteDelete();
+        transaction.Commit();
+        return 0;
     }
 
     [Fact]

@@ -28,3 +28,4 @@ export {
   blind, blindedInfo, blindedShareFromOutput, finalize, finalizeBatch,
 } from './blinded.js';
 export { type AuditKey, ChainHashSize, type Receipt, SignatureSize, importAuditKey, receiptSignedBytes, utcTicks, verifyReceipt } from './receipt.js';
+export { type Checkpoint, MerkleHashSize, auditLeafHash, checkpointSignedBytes, verifyCheckpoint, verifyConsistency, verifyInclusion } from './merkle.js';

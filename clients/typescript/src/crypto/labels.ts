@@ -15,6 +15,10 @@ export const Labels = Object.freeze({
   AuditChain: 'symbolon.dev/v1/audit-chain',
   /** Prefix of the bytes the key server's audit key signs in a release receipt (§7). */
   AuditReceipt: 'symbolon.dev/v1/audit-receipt',
+  /** Prefix of an audit record's leaf in the audit log's Merkle tree (§7.1). */
+  AuditLogLeaf: 'symbolon.dev/v1/audit-log-leaf',
+  /** Prefix of the bytes the key server's audit key signs in a checkpoint of the audit log (§7.1). */
+  AuditCheckpoint: 'symbolon.dev/v1/audit-checkpoint',
   /** Associated data when a client wraps its root key under an Argon2id passphrase key (§1). */
   RootKeyWrap: 'symbolon.dev/v1/root-key-wrap',
   /** HKDF-SHA256 info prefix binding a threshold item's reconstructed secret to its server set (§5). */

@@ -3,7 +3,8 @@
 // missing. Every wait is bounded; stop() kills the process and removes the directory.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +63,8 @@ export class KeyServerProcess {
       '--Symbolon:Passwords:MemoryKib=1024', '--Symbolon:Passwords:Passes=1',
       // Every test makes its own accounts, all from 127.0.0.1: more than the default 20 sign-ups an hour.
       '--Symbolon:LoginThrottle:SignUpsPerAddressPerHour=1000',
+      // The audit log is checkpointed when a test asks (checkpoint()), never on a timer.
+      '--Symbolon:Audit:CheckpointInterval=01:00:00',
     ], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     this.process = child;
     child.stdout?.on('data', (chunk: Buffer) => { this.output += chunk.toString(); });
@@ -83,6 +86,21 @@ export class KeyServerProcess {
     }
     await this.kill();
     throw new Error(`The key server did not become healthy within ${startTimeoutMs / 1000} s:\n${this.output}`);
+  }
+
+  /** Has the server checkpoint its audit log now (the operator route); returns the checkpoint as sent. */
+  async checkpoint(): Promise<Record<string, unknown>> {
+    const token = (await readFile(join(this.dataDirectory, 'operator.token'), 'utf8')).trim();
+    const response = await fetch(new URL('v1/audit/checkpoints', this.url), { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    if (!response.ok) {
+      throw new Error(`The checkpoint failed with ${response.status}: ${await response.text()}`);
+    }
+    return await response.json() as Record<string, unknown>;
+  }
+
+  /** The server's audit signing key (PKCS#8), as a database writer who also stole it would hold it. */
+  async auditSigningKey(): Promise<KeyObject> {
+    return createPrivateKey({ key: await readFile(join(this.dataDirectory, 'audit-signing.key')), format: 'der', type: 'pkcs8' });
   }
 
   /** Kills the process (the data directory stays, so {@link run} can bring it back). */

@@ -17,6 +17,27 @@ namespace Symbolon.Server.Storage.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("Symbolon.Server.Storage.AuditCheckpointRow", b =>
+                {
+                    b.Property<long>("TreeSize")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("RootHash")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("Signature")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("Time")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("TreeSize");
+
+                    b.ToTable("AuditCheckpoints", (string)null);
+                });
+
             modelBuilder.Entity("Symbolon.Server.Storage.AuditHead", b =>
                 {
                     b.Property<int>("Id")
@@ -40,6 +61,40 @@ namespace Symbolon.Server.Storage.Migrations
                             Hash = new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
                             Sequence = 0L
                         });
+                });
+
+            modelBuilder.Entity("Symbolon.Server.Storage.AuditLeaf", b =>
+                {
+                    b.Property<long>("LeafIndex")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Hash")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("Sequence")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("LeafIndex");
+
+                    b.HasIndex("Sequence")
+                        .IsUnique();
+
+                    b.ToTable("AuditLeaves");
+                });
+
+            modelBuilder.Entity("Symbolon.Server.Storage.AuditNode", b =>
+                {
+                    b.Property<long>("FlatIndex")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Hash")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("FlatIndex");
+
+                    b.ToTable("AuditNodes");
                 });
 
             modelBuilder.Entity("Symbolon.Server.Storage.AuditRecord", b =>

@@ -22,6 +22,27 @@ namespace Symbolon.Server.Storage.PostgresMigrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Symbolon.Server.Storage.AuditCheckpointRow", b =>
+                {
+                    b.Property<long>("TreeSize")
+                        .HasColumnType("bigint");
+
+                    b.Property<byte[]>("RootHash")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<byte[]>("Signature")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<long>("Time")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("TreeSize");
+
+                    b.ToTable("AuditCheckpoints", (string)null);
+                });
+
             modelBuilder.Entity("Symbolon.Server.Storage.AuditHead", b =>
                 {
                     b.Property<int>("Id")
@@ -45,6 +66,40 @@ namespace Symbolon.Server.Storage.PostgresMigrations
                             Hash = new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
                             Sequence = 0L
                         });
+                });
+
+            modelBuilder.Entity("Symbolon.Server.Storage.AuditLeaf", b =>
+                {
+                    b.Property<long>("LeafIndex")
+                        .HasColumnType("bigint");
+
+                    b.Property<byte[]>("Hash")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<long>("Sequence")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("LeafIndex");
+
+                    b.HasIndex("Sequence")
+                        .IsUnique();
+
+                    b.ToTable("AuditLeaves");
+                });
+
+            modelBuilder.Entity("Symbolon.Server.Storage.AuditNode", b =>
+                {
+                    b.Property<long>("FlatIndex")
+                        .HasColumnType("bigint");
+
+                    b.Property<byte[]>("Hash")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.HasKey("FlatIndex");
+
+                    b.ToTable("AuditNodes");
                 });
 
             modelBuilder.Entity("Symbolon.Server.Storage.AuditRecord", b =>
