@@ -1,6 +1,6 @@
 // Bundle size of @symbolon/client (docs/performance.md, "TypeScript client in the browser"): the package entry
 // (clients/typescript/src/index.ts, everything it exports, blinded mode's OPRF included) bundled and minified by
-// esbuild for browsers, then gzip -9. Prints the sizes and what the minified bytes are made of (esbuild's metafile,
+// esbuild for browsers, then gzip -9; and the same with the audit-log check (`@symbolon/client/audit`) added. Prints the sizes and what the minified bytes are made of (esbuild's metafile,
 // grouped by package and by folder of the client). Needs `npm ci` in clients/web (esbuild, @noble/curves).
 //
 //   node benchmarks/browser/bundle-size.mjs [--analyze]
@@ -58,3 +58,20 @@ for (const [group, bytes] of [...groups].sort((a, b) => b[1] - a[1])) {
 if (process.argv.includes('--analyze')) {
   console.log(await analyzeMetafile(result.metafile, { verbose: false }));
 }
+
+// An app that also checks the audit log imports the subpath too.
+const withAudit = await build({
+  absWorkingDir: repo,
+  stdin: { contents: "export * from './src/index.ts'; export * from './src/audit.ts';", resolveDir: join(repo, 'clients/typescript'), loader: 'ts' },
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  platform: 'browser',
+  target: ['es2022'],
+  nodePaths: [join(web, 'node_modules')],
+  write: false,
+  logLevel: 'warning',
+});
+const withAuditCode = withAudit.outputFiles[0].contents;
+console.log('');
+console.log(`With @symbolon/client/audit as well: minified ${withAuditCode.length} bytes; minified + gzip -9: ${gzipSync(withAuditCode, { level: 9 }).length} bytes`);

@@ -3,11 +3,11 @@
 // verified last, and an inclusion proof for each kept receipt whose record is checkpointed. A log rewound, truncated or
 // rewritten since then is an AuditLogError; a receipt's record that is only missing is reported in the result.
 import type { AuditKeyView, CheckpointView, InclusionProofView } from './api.js';
-import { fromBase64 } from './crypto/bytes.js';
+import { constantTimeEqual, fromBase64 } from './crypto/bytes.js';
 import { auditLeafHash, verifyCheckpoint, verifyConsistency, verifyInclusion } from './crypto/merkle.js';
-import { importAuditKey } from './crypto/receipt.js';
+import { importAuditKey, verifyReceipt } from './crypto/receipt.js';
 import { AuditLogError, ItemNotFoundError, ProtocolError } from './errors.js';
-import { ReceiptLog, type AuditCheckResult, type StoredReceipt } from './receipts.js';
+import type { AuditCheckResult, StoredReceipt } from './receipts.js';
 import type { PinnedAuditLog, VaultContext, VaultState } from './vault-context.js';
 
 /** How long a receipt's record may stay out of every checkpoint (pending) before it counts as missing. */
@@ -20,7 +20,7 @@ export async function checkAuditLog(
   const key = await api.auditKey();
   const pinned = pinnedOf(vault.state, server);
   requireSameKey(pinned, key, server);
-  const listed = await ReceiptLog.check(receipts, key, records);
+  const listed = await checkReceipts(receipts, key, records);
   const missing = new Set(listed.missing);
   const unproven = receipts.filter((receipt) => !missing.has(receipt.sequence));
 
@@ -121,4 +121,29 @@ async function pin(vault: VaultContext, server: string, key: AuditKeyView, check
 
 function pinnedOf(state: VaultState, server: string): PinnedAuditLog | undefined {
   return state.auditLogs.find((log) => log.server === server);
+}
+
+/**
+ * Checks each receipt's signature against the server's audit key, and that the server's log (sequence → chain
+ * hash) still holds its record. A receipt that does not verify means the server (or this store) is not what it
+ * claims, and is an error rather than a finding.
+ */
+async function checkReceipts(receipts: readonly StoredReceipt[], key: AuditKeyView, log: ReadonlyMap<number, string>): Promise<AuditCheckResult> {
+  const missing: number[] = [];
+  let auditKey: CryptoKey;
+  try {
+    auditKey = await importAuditKey(key);
+  } catch {
+    throw new ProtocolError("The key server's audit key is malformed: receipts cannot be checked against it.");
+  }
+  for (const receipt of receipts) {
+    if (!(await verifyReceipt(auditKey, receipt))) {
+      throw new ProtocolError(`The receipt for record ${receipt.sequence} does not verify against the server's audit key.`);
+    }
+    const hash = log.get(receipt.sequence);
+    if (hash === undefined || !constantTimeEqual(fromBase64(hash), fromBase64(receipt.chainHash))) {
+      missing.push(receipt.sequence);
+    }
+  }
+  return { checked: receipts.length, missing, passed: missing.length === 0 };
 }

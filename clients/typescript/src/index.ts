@@ -8,7 +8,7 @@ export {
 
 // The client: a vault that opens items only with the key server's consent, its storage, its errors and its wire.
 export {
-  VaultClient, normalizeServer, type AddOptions, type AuditCheckResult, type AuditEntry, type DeviceInfo, type ItemInfo,
+  VaultClient, normalizeServer, type AddOptions, type AuditEntry, type DeviceInfo, type ItemInfo,
   type LoginCredentials, type ServerSet, type SessionStatus, type VaultClientOptions,
 } from './vault.js';
 export { MemoryStorage, type JsonValue, type VaultStorage } from './storage.js';
@@ -21,3 +21,4 @@ export {
 export { DeviceKey, createDpopProof, type DpopProofOptions, type PublicJwk } from './dpop.js';
 export { KeyServerApi, serverUrl, type KeyServerApiOptions } from './api.js';
 export type { components as WireSchemas, paths as WirePaths } from './wire.js';
+export type { AuditCheckResult } from './receipts.js';

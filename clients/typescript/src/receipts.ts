@@ -2,9 +2,7 @@
 // the server's audit log still holds those records unchanged; the twin of src/Symbolon.Client/ReceiptLog.cs. One
 // document per receipt (receipts/<server hash>-<sequence>.json), so keeping one never rewrites the others and two
 // tabs keeping receipts at once cannot lose each other's.
-import type { AuditKeyView, ReceiptView } from './api.js';
-import { constantTimeEqual, fromBase64 } from './crypto/bytes.js';
-import { importAuditKey, verifyReceipt } from './crypto/receipt.js';
+import type { ReceiptView } from './api.js';
 import { ProtocolError } from './errors.js';
 import { serverHash } from './server-hash.js';
 import { isObject, type JsonValue, type VaultStorage } from './storage.js';
@@ -51,31 +49,6 @@ export class ReceiptLog {
       }
     }
     return receipts.sort((a, b) => a.sequence - b.sequence);
-  }
-
-  /**
-   * Checks each receipt's signature against the server's audit key, and that the server's log (sequence → chain
-   * hash) still holds its record. A receipt that does not verify means the server (or this store) is not what it
-   * claims, and is an error rather than a finding.
-   */
-  static async check(receipts: readonly StoredReceipt[], key: AuditKeyView, log: ReadonlyMap<number, string>): Promise<AuditCheckResult> {
-    const missing: number[] = [];
-    let auditKey: CryptoKey;
-    try {
-      auditKey = await importAuditKey(key);
-    } catch {
-      throw new ProtocolError("The key server's audit key is malformed: receipts cannot be checked against it.");
-    }
-    for (const receipt of receipts) {
-      if (!(await verifyReceipt(auditKey, receipt))) {
-        throw new ProtocolError(`The receipt for record ${receipt.sequence} does not verify against the server's audit key.`);
-      }
-      const hash = log.get(receipt.sequence);
-      if (hash === undefined || !constantTimeEqual(fromBase64(hash), fromBase64(receipt.chainHash))) {
-        missing.push(receipt.sequence);
-      }
-    }
-    return { checked: receipts.length, missing, passed: missing.length === 0 };
   }
 }
 

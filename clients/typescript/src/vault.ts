@@ -11,13 +11,24 @@ import { rotateBlindedKey } from './modes/blinded.js';
 import type { OpenedItem } from './modes/mode.js';
 import { ItemModes } from './modes/registry.js';
 import { defineSet } from './modes/threshold.js';
-import { checkAuditLog } from './audit-log.js';
-import type { AuditCheckResult } from './receipts.js';
+import type { StoredReceipt } from './receipts.js';
 import type { SessionStatus } from './sessions.js';
 import type { VaultStorage } from './storage.js';
 import { VaultContext, type ServerSet, type VaultClientOptions } from './vault-context.js';
 
-export type { AuditCheckResult } from './receipts.js';
+/**
+ * How `@symbolon/client/audit` reaches a client's audit inputs; not exported by the package entry, so it is no API of
+ * VaultClient's.
+ */
+export const auditInputs = Symbol('auditInputs');
+
+/** The inputs of the audit-log check. */
+export interface AuditInputs {
+  readonly vault: VaultContext;
+  readonly server: string;
+  readonly receipts: readonly StoredReceipt[];
+  readonly records: ReadonlyMap<number, string>;
+}
 export type { SessionStatus } from './sessions.js';
 export type { ServerSet, VaultClientOptions } from './vault-context.js';
 
@@ -232,20 +243,14 @@ export class VaultClient {
     }
   }
 
-  /**
-   * Checks the default server's audit log against what this device holds (docs/spec.md §7.1): the audit key pinned on
-   * first use, the newest checkpoint's signature, its consistency with the checkpoint verified last time (then pinned
-   * in its place), and for every kept receipt its signature, that the server still lists its record, and an inclusion
-   * proof in the checkpoint (pending for five minutes after the release).
-   * @throws {AuditLogError} The key changed, a checkpoint is not signed, or the log shrank or was rewritten.
-   */
-  async checkAudit(): Promise<AuditCheckResult> {
+  /** What `checkAudit` of `@symbolon/client/audit` checks: the default server's kept receipts and its listed log. */
+  async [auditInputs](): Promise<AuditInputs> {
     await this.vault.reload();
     const server = this.vault.defaultServer();
     await this.vault.sessions.require(server);
     const receipts = await this.vault.receipts.read(server);
-    const log = new Map((await this.audit()).map((entry) => [entry.sequence, entry.hash]));
-    return checkAuditLog(this.vault, server, receipts, log);
+    const records = new Map((await this.audit()).map((entry) => [entry.sequence, entry.hash]));
+    return { vault: this.vault, server, receipts, records };
   }
 
   /** The account's enrolled devices on `server` (default: the default server). */

@@ -4,6 +4,7 @@
 import {
   ItemMode, NotLoggedInError, describeDuration, normalizeServer, type AuditEntry, type ItemInfo, type VaultClient,
 } from '@symbolon/client';
+import { checkAudit } from '@symbolon/client/audit';
 import { previewVendorLogin } from './demo-sync.js';
 import { byId, element, whileBusy } from './dom.js';
 import { describeError, type Message, type MessageKind } from './messages.js';
@@ -486,7 +487,7 @@ export class App {
   private async checkReceipts(button: HTMLButtonElement): Promise<void> {
     const result = byId('audit-result', HTMLParagraphElement);
     try {
-      const check = await whileBusy(button, 'Checking…', () => this.requireVault().checkAudit());
+      const check = await whileBusy(button, 'Checking…', () => checkAudit(this.requireVault()));
       this.clearMessage();
       if (check.checked === 0) {
         result.className = 'result';

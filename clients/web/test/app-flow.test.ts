@@ -113,6 +113,7 @@ async function wholeFlow(url: string, username: string, shots?: string): Promise
     const channel = new URL('/v1/channel', server.url.replace(/^http/, 'ws')).href;
     assert.equal(channelMessages.filter((message) => message.startsWith(`${channel} `) && message.includes('/release"')).length, 2, channelMessages.join('\n'));
     assert.deepEqual(releaseRequests, []);
+    await server.checkpoint();
     await page.getByRole('button', { name: 'Check receipts' }).click();
     await page.locator('#audit-result.good').waitFor();
     assert.match((await page.locator('#audit-result').textContent()) ?? '', /Receipts check passed: all 2 receipts match/);

@@ -9,7 +9,7 @@
 // Locks are files of this client's own (`<name>.ts-lock`): the .NET client flocks persistent `<name>.lock` files,
 // which Node cannot do, so the two clients cannot exclude each other and must not use one directory at the same time.
 import { createPrivateKey, createPublicKey, randomUUID } from 'node:crypto';
-import { link, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fromBase64, toBase64, wipe } from '../crypto/bytes.js';
@@ -20,6 +20,9 @@ import { lockWaitMs, requireDocumentName, type JsonValue, type VaultStorage } fr
 const rootKeyFile = 'root.key';
 const deviceKeyFile = 'device.key';
 const temporaryPrefix = '.tmp-';
+
+/** A takeover guard older than this was left by a process that died taking a lock over; it is removed. */
+const staleGuardMs = 10_000;
 const lockSuffix = '.ts-lock';
 const ecdsaP256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 
@@ -153,32 +156,35 @@ export class FileStore implements VaultStorage {
   }
 
   /**
-   * Removes the lock `abandoned` left, by renaming it aside and checking that what was moved is that lock. Two
-   * waiters may judge the same lock abandoned at once; the second then moves the first's new lock aside, sees it is
-   * not the abandoned one, and links it back at once. Only a third process locking in the instant between that
-   * rename and link could then hold the lock alongside the first: that needs a holder to die, two waiters to take
-   * over at the same moment and a third to arrive within microseconds.
+   * Removes the lock `abandoned` left. Waiters that judge it abandoned at once take turns through a guard directory
+   * (`<lock>.takeover`, made with mkdir(2), which only one can create): the one holding the guard removes the lock only
+   * if it is still the abandoned one, so a lock taken meanwhile by another waiter is never removed. A guard left by a
+   * process that died inside this short step is removed once it is older than `staleGuardMs`.
    */
   private async takeOver(path: string, abandoned: LockHolder): Promise<void> {
-    const aside = join(this.path, `${temporaryPrefix}lock-${randomUUID()}`);
+    const guard = `${path}.takeover`;
     try {
-      await rename(path, aside);
+      await mkdir(guard, { mode: 0o700 });
     } catch (error) {
-      if (isCode(error, 'ENOENT')) {
-        return;
+      if (!isCode(error, 'EEXIST')) {
+        throw error;
       }
-      throw error;
+      const since = await stat(guard).then((found) => Date.now() - found.mtimeMs, () => 0);
+      if (since > staleGuardMs) {
+        await rmdir(guard).catch(() => undefined);
+      }
+      return;
     }
     try {
-      if ((await readLockHolder(aside))?.nonce !== abandoned.nonce) {
-        await link(aside, path).catch((error: unknown) => {
-          if (!isCode(error, 'EEXIST')) {
+      if ((await readLockHolder(path))?.nonce === abandoned.nonce) {
+        await unlink(path).catch((error: unknown) => {
+          if (!isCode(error, 'ENOENT')) {
             throw error;
           }
         });
       }
     } finally {
-      await unlink(aside).catch(() => undefined);
+      await rmdir(guard).catch(() => undefined);
     }
   }
 

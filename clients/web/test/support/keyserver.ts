@@ -3,7 +3,7 @@
 // dist/ at /app/. Every wait is bounded; stop() kills the process and removes the directory.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +116,18 @@ export class KeyServerProcess {
     }
     await this.kill();
     throw new Error(`The key server did not become healthy within ${startTimeoutMs / 1000} s:\n${this.output}`);
+  }
+
+  /**
+   * Has the server checkpoint its audit log now (the operator route), so a receipts check right after a release finds
+   * its record in a checkpoint instead of asking for a proof the server cannot give yet (a 404 the page would log).
+   */
+  async checkpoint(): Promise<void> {
+    const token = (await readFile(join(this.dataDirectory, 'operator.token'), 'utf8')).trim();
+    const response = await fetch(new URL('v1/audit/checkpoints', this.url), { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    if (!response.ok) {
+      throw new Error(`The checkpoint failed with ${response.status}: ${await response.text()}`);
+    }
   }
 
   /** Kills the process; the data directory stays, so {@link run} can bring it back. */
