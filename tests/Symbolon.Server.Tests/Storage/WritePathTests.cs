@@ -132,19 +132,6 @@ public sealed class WritePathTests
     }
 
     [Fact]
-    public async Task Concurrent_uses_of_one_read_proof_succeed_once()
-    {
-        using var app = new SymbolonApp();
-        using var client = await app.NewClient().SignUpAsync();
-        var proof = client.Proof(HttpMethod.Get, "/v1/units", client.AccessToken);
-
-        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => client.SendAsync(HttpMethod.Get, "/v1/units", proof: proof)));
-
-        Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.OK));
-        Assert.Equal(7, responses.Count(r => r.StatusCode == HttpStatusCode.Unauthorized));
-    }
-
-    [Fact]
     public async Task A_read_within_the_use_record_interval_does_not_store_the_session_use()
     {
         using var app = new SymbolonApp();
