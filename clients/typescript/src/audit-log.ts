@@ -20,7 +20,13 @@ export async function checkAuditLog(
   const key = await api.auditKey();
   const pinned = pinnedOf(vault.state, server);
   requireSameKey(pinned, key, server);
-  const listed = await checkReceipts(receipts, key, records);
+  let auditKey: CryptoKey;
+  try {
+    auditKey = await importAuditKey(key);
+  } catch {
+    throw new ProtocolError("The key server's audit key is malformed: receipts cannot be checked against it.");
+  }
+  const listed = await checkReceipts(receipts, auditKey, records);
   const missing = new Set(listed.missing);
   const unproven = receipts.filter((receipt) => !missing.has(receipt.sequence));
 
@@ -41,12 +47,6 @@ export async function checkAuditLog(
     return result(vault, receipts.length, listed.missing, 0, unproven, undefined);
   }
 
-  let auditKey: CryptoKey;
-  try {
-    auditKey = await importAuditKey(key);
-  } catch {
-    throw new ProtocolError("The key server's audit key is malformed: its checkpoints cannot be checked against it.");
-  }
   if (!(await verifyCheckpoint(auditKey, latest))) {
     throw new AuditLogError(`The key server at ${server} published an audit checkpoint of ${latest.treeSize} records that its audit key did not sign.`);
   }
@@ -128,14 +128,8 @@ function pinnedOf(state: VaultState, server: string): PinnedAuditLog | undefined
  * hash) still holds its record. A receipt that does not verify means the server (or this store) is not what it
  * claims, and is an error rather than a finding.
  */
-async function checkReceipts(receipts: readonly StoredReceipt[], key: AuditKeyView, log: ReadonlyMap<number, string>): Promise<AuditCheckResult> {
+async function checkReceipts(receipts: readonly StoredReceipt[], auditKey: CryptoKey, log: ReadonlyMap<number, string>): Promise<AuditCheckResult> {
   const missing: number[] = [];
-  let auditKey: CryptoKey;
-  try {
-    auditKey = await importAuditKey(key);
-  } catch {
-    throw new ProtocolError("The key server's audit key is malformed: receipts cannot be checked against it.");
-  }
   for (const receipt of receipts) {
     if (!(await verifyReceipt(auditKey, receipt))) {
       throw new ProtocolError(`The receipt for record ${receipt.sequence} does not verify against the server's audit key.`);
