@@ -1,6 +1,7 @@
 // A device's public ES256 key as a JWK (RFC 7517 §4, RFC 7518 §6.2.1: kty "EC", crv "P-256", x and y 32 bytes each)
 // and its JWK SHA-256 thumbprint (RFC 7638 §3: SHA-256 over the required members in lexicographic order, no
 // whitespace), which RFC 9449 §6.1 uses as "jkt" and Symbolon uses to name an enrolled device.
+using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
@@ -17,15 +18,26 @@ public sealed class DevicePublicKey
     /// <summary>Size of each coordinate in bytes.</summary>
     internal const int CoordinateSize = 32;
 
+    /// <summary>At most this many imported keys are kept; past it the cache starts again empty.</summary>
+    private const int MaximumImported = 10_000;
+
+    /// <summary>
+    /// Validated OpenSSL keys by canonical JWK. Importing a point (parsing it and checking it lies on the curve) costs
+    /// several times what one ES256 verification does, and a server sees the same few device keys on every request.
+    /// </summary>
+    private static readonly ConcurrentDictionary<string, ECDsa> Imported = new(StringComparer.Ordinal);
+
     private readonly byte[] _x;
     private readonly byte[] _y;
     private readonly string _canonicalJson;
+    private readonly ECDsa _verifier;
 
-    private DevicePublicKey(byte[] x, byte[] y)
+    private DevicePublicKey(byte[] x, byte[] y, string canonicalJson, ECDsa verifier)
     {
         _x = x;
         _y = y;
-        _canonicalJson = $$"""{"crv":"P-256","kty":"EC","x":"{{Base64UrlStrict.Encode(x)}}","y":"{{Base64UrlStrict.Encode(y)}}"}""";
+        _canonicalJson = canonicalJson;
+        _verifier = verifier;
         Thumbprint = Base64UrlStrict.Encode(SHA256.HashData(Encoding.UTF8.GetBytes(_canonicalJson)));
     }
 
@@ -75,14 +87,13 @@ public sealed class DevicePublicKey
 
         if (kty != "EC" || crv != "P-256" || x is null || y is null
             || !Base64UrlStrict.TryDecode(x, out var xBytes) || xBytes.Length != CoordinateSize
-            || !Base64UrlStrict.TryDecode(y, out var yBytes) || yBytes.Length != CoordinateSize
-            || !IsOnCurve(xBytes, yBytes))
+            || !Base64UrlStrict.TryDecode(y, out var yBytes) || yBytes.Length != CoordinateSize)
         {
             return false;
         }
 
-        key = new DevicePublicKey(xBytes, yBytes);
-        return true;
+        key = Create(xBytes, yBytes);
+        return key is not null;
     }
 
     /// <summary>
@@ -95,7 +106,7 @@ public sealed class DevicePublicKey
     public override string ToString() => $"DevicePublicKey({Thumbprint})";
 
     internal static DevicePublicKey FromParameters(ECParameters parameters) =>
-        new(parameters.Q.X!.ToArray(), parameters.Q.Y!.ToArray());
+        Create(parameters.Q.X!.ToArray(), parameters.Q.Y!.ToArray()) ?? throw new CryptographicException("The key is not a P-256 point.");
 
     internal void WriteJwk(Utf8JsonWriter writer)
     {
@@ -115,8 +126,38 @@ public sealed class DevicePublicKey
             return false;
         }
 
-        using var ecdsa = ECDsa.Create(Parameters(_x, _y));
-        return ecdsa.VerifyData(data, signature, HashAlgorithmName.SHA256);
+        // One verification at a time per key object: the type does not promise that concurrent calls are safe.
+        lock (_verifier)
+        {
+            return _verifier.VerifyData(data, signature, HashAlgorithmName.SHA256);
+        }
+    }
+
+    /// <summary>The key of this point, or null when it is not on the curve.</summary>
+    private static DevicePublicKey? Create(byte[] x, byte[] y)
+    {
+        var canonicalJson = $$"""{"crv":"P-256","kty":"EC","x":"{{Base64UrlStrict.Encode(x)}}","y":"{{Base64UrlStrict.Encode(y)}}"}""";
+        if (!Imported.TryGetValue(canonicalJson, out var verifier))
+        {
+            if (Import(x, y) is not { } imported)
+            {
+                return null;
+            }
+
+            if (Imported.Count >= MaximumImported)
+            {
+                // Keys still in use elsewhere stay valid: they are only dropped from the cache, never disposed here.
+                Imported.Clear();
+            }
+
+            verifier = Imported.GetOrAdd(canonicalJson, imported);
+            if (!ReferenceEquals(verifier, imported))
+            {
+                imported.Dispose();
+            }
+        }
+
+        return new DevicePublicKey(x, y, canonicalJson, verifier);
     }
 
     private static bool TryTakeString(JsonElement value, ref string? slot)
@@ -130,18 +171,17 @@ public sealed class DevicePublicKey
         return true;
     }
 
-    private static bool IsOnCurve(byte[] x, byte[] y)
+    private static ECDsa? Import(byte[] x, byte[] y)
     {
         try
         {
             // Import validates the point (on the curve, coordinates below p); an invalid-curve point would
             // otherwise let a forged key pass for a real one.
-            using var ecdsa = ECDsa.Create(Parameters(x, y));
-            return true;
+            return ECDsa.Create(Parameters(x, y));
         }
         catch (CryptographicException)
         {
-            return false;
+            return null;
         }
     }
 

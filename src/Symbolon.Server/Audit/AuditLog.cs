@@ -27,6 +27,11 @@ public sealed class AuditLog(TimeProvider time)
             throw new InvalidOperationException("Audit records are appended inside the transaction of the change they record.");
         }
 
+        if (db.Database.IsNpgsql())
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({WriteTransactions.PostgresLockKey})", cancellationToken);
+        }
+
         var head = await db.AuditHeads.SingleAsync(h => h.Id == HeadId, cancellationToken);
         var record = new AuditRecord
         {
@@ -45,6 +50,54 @@ public sealed class AuditLog(TimeProvider time)
         head.Hash = record.Hash;
         db.AuditRecords.Add(record);
         return record;
+    }
+
+    /// <summary>Appends <paramref name="draft"/> (its time, event, ids and detail) in a plain-SQL write set; returns the record.</summary>
+    public static async Task<AuditRecord> AppendAsync(SqlSet set, AuditRecord draft, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentNullException.ThrowIfNull(draft);
+        if (set.Postgres)
+        {
+            await set.ExecuteAsync("SELECT pg_advisory_xact_lock(@key)", cancellationToken, ("key", WriteTransactions.PostgresLockKey));
+        }
+
+        var command = set.Command("SELECT \"Sequence\", \"Hash\" FROM \"AuditHeads\" WHERE \"Id\" = 1");
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            draft.Sequence = reader.GetInt64(0) + 1;
+            draft.PreviousHash = (byte[])reader.GetValue(1);
+        }
+        finally
+        {
+            set.Release(command);
+        }
+
+        draft.Hash = AuditChain.ComputeHash(draft.PreviousHash, draft);
+        await set.ExecuteAsync(
+            """
+            INSERT INTO "AuditRecords" ("Sequence", "Time", "Event", "UserId", "DeviceId", "UnitId", "UnitVersion", "Detail", "PreviousHash", "Hash")
+            VALUES (@sequence, @time, @event, @user, @device, @unit, @version, @detail, @previous, @hash)
+            """,
+            cancellationToken,
+            ("sequence", draft.Sequence),
+            ("time", SqlSet.Time(draft.Time)),
+            ("event", draft.Event),
+            ("user", set.Id(draft.UserId)),
+            ("device", set.Id(draft.DeviceId)),
+            ("unit", set.Id(draft.UnitId)),
+            ("version", draft.UnitVersion),
+            ("detail", draft.Detail),
+            ("previous", draft.PreviousHash),
+            ("hash", draft.Hash));
+        await set.ExecuteAsync(
+            "UPDATE \"AuditHeads\" SET \"Sequence\" = @sequence, \"Hash\" = @hash WHERE \"Id\" = 1",
+            cancellationToken,
+            ("sequence", draft.Sequence),
+            ("hash", draft.Hash));
+        return draft;
     }
 }
 

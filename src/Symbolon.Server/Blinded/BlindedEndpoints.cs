@@ -28,7 +28,7 @@ public static class BlindedEndpoints
         blinded.MapGet(Routes.OprfKey, KeyAsync).WithName("OprfKey").ProducesProblems(ProblemTypes.NotFound, ProblemTypes.KeyDamaged);
         blinded.MapPost(Routes.OprfRotate, RotateAsync).WithName("RotateOprfKey").ProducesProblems(ProblemTypes.KeyDamaged);
         blinded.MapPost(Routes.OprfConfirm, ConfirmAsync).WithName("ConfirmOprfKey").ProducesProblems(ProblemTypes.NotFound);
-        blinded.MapPost(Routes.UnitEvaluate, EvaluateAsync).WithName("EvaluateUnit").ProducesProblems(UnitUse.ProblemSlugs(UnitUseMode.Evaluate));
+        blinded.MapPost(Routes.UnitEvaluate, EvaluateAsync).RunsOwnWriteSet().WithName("EvaluateUnit").ProducesProblems(UnitUse.ProblemSlugs(UnitUseMode.Evaluate));
         return routes;
     }
 
@@ -120,14 +120,20 @@ public static class BlindedEndpoints
             (_, epoch) => OprfKeys.FindActiveAsync(session, epoch),
             key =>
             {
-                using var privateKey = keys.Open(key);
+                // Unwrapped before the write set; evaluated only once the use's record has committed, so a refused use
+                // costs no evaluation. The key is disposed (wiped) with the response, whichever way it ends.
+                var privateKey = keys.Open(key);
                 if (privateKey is null)
                 {
                     return null;
                 }
 
-                var evaluation = OprfServer.BlindEvaluate(privateKey, request.BlindedElement, BlindedShare.Info(id));
-                return receipt => new EvaluateResponse(id, key.Epoch, evaluation.EvaluatedElements[0], evaluation.Proof.ToArray(), receipt);
+                session.Http.Response.RegisterForDispose(privateKey);
+                return receipt =>
+                {
+                    var evaluation = OprfServer.BlindEvaluate(privateKey, request.BlindedElement, BlindedShare.Info(id));
+                    return new EvaluateResponse(id, key.Epoch, evaluation.EvaluatedElements[0], evaluation.Proof.ToArray(), receipt);
+                };
             });
     }
 

@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Symbolon.Protocol;
 using Symbolon.Server.Audit;
@@ -20,52 +19,111 @@ public sealed class ReleaseLimiter(IOptions<ServerOptions> options, TimeProvider
 {
     public static readonly TimeSpan QuotaWindow = TimeSpan.FromHours(1);
 
-    /// <summary>Takes one token from both buckets, or none and returns a denial. Runs inside the release transaction.</summary>
-    public async Task<ReleaseDenial?> TryAcquireAsync(SymbolonDbContext db, Caller caller, Guid unitId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes one token from both buckets and counts the unit against the quota, or changes nothing (but the device's lock
+    /// on a quota breach) and returns a denial. A step of the use's write set, under the account's lock.
+    /// </summary>
+    public async Task<ReleaseDenial?> TryAcquireAsync(SqlSet set, Caller caller, Guid unitId, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentNullException.ThrowIfNull(caller);
         var limits = options.Value.Limits;
         var now = time.GetUtcNow();
-        var device = await Refill(db, "device:" + caller.Device.Id, limits.DeviceBurst, limits.DeviceRefillPerMinute, now, cancellationToken);
-        var user = await Refill(db, "user:" + caller.UserId, limits.UserBurst, limits.UserRefillPerMinute, now, cancellationToken);
-        foreach (var (bucket, refillPerMinute, scope) in new[] { (device, limits.DeviceRefillPerMinute, "device"), (user, limits.UserRefillPerMinute, "user") })
+        var deviceKey = "device:" + caller.Device.Id;
+        var userKey = "user:" + caller.UserId;
+        var stored = await ReadBucketsAsync(set, deviceKey, userKey, cancellationToken);
+        var device = Refill(stored.GetValueOrDefault(deviceKey), limits.DeviceBurst, limits.DeviceRefillPerMinute, now);
+        var user = Refill(stored.GetValueOrDefault(userKey), limits.UserBurst, limits.UserRefillPerMinute, now);
+        foreach (var (tokens, refillPerMinute, scope) in new[] { (device, limits.DeviceRefillPerMinute, "device"), (user, limits.UserRefillPerMinute, "user") })
         {
-            if (bucket.Tokens < 1)
+            if (tokens < 1)
             {
-                return new ReleaseDenial(ProblemTypes.RateLimited, TimeSpan.FromMinutes((1 - bucket.Tokens) / refillPerMinute), $"The {scope} release rate limit was reached.");
+                return new ReleaseDenial(ProblemTypes.RateLimited, TimeSpan.FromMinutes((1 - tokens) / refillPerMinute), $"The {scope} release rate limit was reached.");
             }
         }
 
-        var since = now - QuotaWindow;
-        var recentUnits = await db.AuditRecords
-            .Where(r => r.UserId == caller.UserId && (r.Event == AuditEvents.UnitReleased || r.Event == AuditEvents.UnitEvaluated) && r.Time > since)
-            .Select(r => r.UnitId)
-            .Distinct()
-            .ToListAsync(cancellationToken);
-        if (!recentUnits.Contains(unitId) && recentUnits.Count + 1 > limits.DistinctUnitsPerHour)
+        if (!await CountUnitAsync(set, caller.UserId, unitId, now, limits.DistinctUnitsPerHour, cancellationToken))
         {
-            caller.Device.LockedAt = now;
+            await set.ExecuteAsync(
+                "UPDATE \"Devices\" SET \"LockedAt\" = @now WHERE \"Id\" = @id", cancellationToken, ("now", SqlSet.Time(now)), ("id", set.Id(caller.Device.Id)));
             return new ReleaseDenial(ProblemTypes.QuotaExceeded, QuotaWindow,
                 $"More than {limits.DistinctUnitsPerHour} distinct units in an hour: this device is locked until you log in again.");
         }
 
-        device.Tokens -= 1;
-        user.Tokens -= 1;
+        await StoreBucketAsync(set, deviceKey, device - 1, now, cancellationToken);
+        await StoreBucketAsync(set, userKey, user - 1, now, cancellationToken);
         return null;
     }
 
-    private static async Task<RateBucket> Refill(SymbolonDbContext db, string key, int burst, double refillPerMinute, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Whether using <paramref name="unitId"/> keeps the user within the distinct-unit quota of the rolling hour.</summary>
+    private static async Task<bool> CountUnitAsync(SqlSet set, Guid userId, Guid unitId, DateTimeOffset now, int quota, CancellationToken cancellationToken)
     {
-        var bucket = await db.RateBuckets.FindAsync([key], cancellationToken);
-        if (bucket is null)
+        var command = set.Command(
+            """
+            SELECT COUNT(DISTINCT "UnitId"), COALESCE(MAX(CASE WHEN "UnitId" = @unit THEN 1 ELSE 0 END), 0) FROM "AuditRecords"
+            WHERE "UserId" = @user AND "Event" IN (@released, @evaluated) AND "Time" > @since
+            """,
+            ("unit", set.Id(unitId)),
+            ("user", set.Id(userId)),
+            ("released", AuditEvents.UnitReleased),
+            ("evaluated", AuditEvents.UnitEvaluated),
+            ("since", SqlSet.Time(now - QuotaWindow)));
+        try
         {
-            bucket = new RateBucket { Key = key, Tokens = burst, UpdatedAt = now };
-            db.RateBuckets.Add(bucket);
-            return bucket;
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            var distinct = reader.GetInt64(0);
+            var seen = Convert.ToInt64(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture) == 1;
+            return seen || distinct + 1 <= quota;
+        }
+        finally
+        {
+            set.Release(command);
+        }
+    }
+
+    private static async Task<Dictionary<string, (double Tokens, DateTimeOffset UpdatedAt)>> ReadBucketsAsync(
+        SqlSet set, string deviceKey, string userKey, CancellationToken cancellationToken)
+    {
+        var buckets = new Dictionary<string, (double, DateTimeOffset)>(2, StringComparer.Ordinal);
+        var command = set.Command(
+            "SELECT \"Key\", \"Tokens\", \"UpdatedAt\" FROM \"RateBuckets\" WHERE \"Key\" IN (@device, @user)", ("device", deviceKey), ("user", userKey));
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                buckets[reader.GetString(0)] = (reader.GetDouble(1), SqlValues.ReadTime(reader, 2)!.Value);
+            }
+        }
+        finally
+        {
+            set.Release(command);
         }
 
-        var elapsedMinutes = Math.Max(0, (now - bucket.UpdatedAt).TotalMinutes);
-        bucket.Tokens = Math.Min(burst, bucket.Tokens + (elapsedMinutes * refillPerMinute));
-        bucket.UpdatedAt = now;
-        return bucket;
+        return buckets;
+    }
+
+    private static Task<int> StoreBucketAsync(SqlSet set, string key, double tokens, DateTimeOffset now, CancellationToken cancellationToken) =>
+        set.ExecuteAsync(
+            """
+            INSERT INTO "RateBuckets" ("Key", "Tokens", "UpdatedAt") VALUES (@key, @tokens, @now)
+            ON CONFLICT ("Key") DO UPDATE SET "Tokens" = excluded."Tokens", "UpdatedAt" = excluded."UpdatedAt"
+            """,
+            cancellationToken,
+            ("key", key),
+            ("tokens", tokens),
+            ("now", SqlSet.Time(now)));
+
+    /// <summary>The bucket's tokens now: a missing bucket is full, a stored one refilled for the time since it was stored.</summary>
+    private static double Refill((double Tokens, DateTimeOffset UpdatedAt) stored, int burst, double refillPerMinute, DateTimeOffset now)
+    {
+        if (stored.UpdatedAt == default)
+        {
+            return burst;
+        }
+
+        var elapsedMinutes = Math.Max(0, (now - stored.UpdatedAt).TotalMinutes);
+        return Math.Min(burst, stored.Tokens + (elapsedMinutes * refillPerMinute));
     }
 }

@@ -65,19 +65,26 @@ public sealed partial class DpopVerifier(IOptions<ServerOptions> options, TimePr
     }
 
     /// <summary>
-    /// Adds this proof's id for a later relaxed write to store. A proof id seen before makes that write fail on the
-    /// table's primary key: the replay check is one atomic unique insert, on every node at once.
+    /// Stores this proof's id in a plain-SQL write set, or returns false (and logs a replay) when it was seen before:
+    /// one atomic insert on the table's primary key, which refuses a replay on every node at once.
     /// </summary>
-    public void Remember(SymbolonDbContext db, DpopValidationResult result)
+    public async Task<bool> RememberAsync(SqlSet set, DpopValidationResult result, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(set);
         ArgumentNullException.ThrowIfNull(result);
         var settings = options.Value.Dpop;
-        db.SeenProofs.Add(new SeenProof { Key = result.Thumbprint + ":" + result.Jti, ExpiresAt = result.IssuedAt + settings.MaxAge + settings.ClockSkew });
-    }
+        var inserted = await set.ExecuteAsync(
+            "INSERT INTO \"SeenProofs\" (\"Key\", \"ExpiresAt\") VALUES (@key, @expires) ON CONFLICT DO NOTHING",
+            cancellationToken,
+            ("key", result.Thumbprint + ":" + result.Jti),
+            ("expires", SqlSet.Time(result.IssuedAt + settings.MaxAge + settings.ClockSkew)));
+        if (inserted == 0)
+        {
+            LogRejected(logger, "replayed jti");
+        }
 
-    /// <summary>Logs that a proof id was refused as seen before (by kind only, never the id).</summary>
-    public void LogReplay() => LogRejected(logger, "replayed jti");
+        return inserted == 1;
+    }
 
     /// <summary>The URI the client addressed: the configured public base URL when behind a proxy, else this request's.</summary>
     private Uri RequestUri(HttpContext http)

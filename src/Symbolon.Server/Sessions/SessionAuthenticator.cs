@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using Symbolon.Protocol;
 using Symbolon.Server.Hosting;
@@ -40,78 +41,159 @@ public sealed class SessionAuthenticator(DpopVerifier dpop, IOptions<ServerOptio
 
     /// <summary>
     /// The checks against the session's and device's stored state, inside a write transaction: the proof id is recorded
-    /// (refused if seen) in the same transaction as the request's own changes.
+    /// (refused if seen) in the same transaction as the request's own changes, and the session's use when it is due.
     /// </summary>
     public async Task<(Caller? Caller, ProblemHttpResult? Failure)> AuthenticateAsync(
         HttpContext http, SymbolonDbContext db, PresentedCredentials presented, CancellationToken cancellationToken)
     {
-        var (session, device) = await FindAsync(db, presented, cancellationToken);
-        if (session is null || device is null || await dpop.RecordAsync(db, presented.Proof, cancellationToken) is null)
+        var hash = Tokens.Hash(presented.AccessToken);
+        var session = await db.Sessions.SingleOrDefaultAsync(s => s.AccessTokenHash == hash, cancellationToken);
+        var device = session is null ? null : await db.Devices.SingleAsync(d => d.Id == session.DeviceId, cancellationToken);
+        if (session is null || device is null || !IsProofKey(presented, device) || await dpop.RecordAsync(db, presented.Proof, cancellationToken) is null)
         {
             return Fail(http);
         }
 
-        return Check(http, session, device);
-    }
-
-    /// <summary>
-    /// The same checks for a pure read, which takes no deployment-wide lock and forces no durable write: the session and
-    /// device are read as committed, then the proof id (and, when it is due, the session's use) is stored by one atomic
-    /// relaxed write whose unique key refuses a replay on every node.
-    /// </summary>
-    public async Task<(Caller? Caller, ProblemHttpResult? Failure)> AuthenticateReadAsync(
-        HttpContext http, SymbolonDbContext db, WriteTransactions transactions, PresentedCredentials presented, CancellationToken cancellationToken)
-    {
-        var (session, device) = await FindAsync(db, presented, cancellationToken);
-        if (session is null || device is null)
+        var (caller, failure, useDue) = Check(http, session, device);
+        if (useDue)
         {
-            return Fail(http);
-        }
-
-        var (caller, failure) = Check(http, session, device);
-        if (caller is null && device.RevokedAt is null)
-        {
-            return (null, failure);
-        }
-
-        try
-        {
-            await transactions.RunRelaxedAsync(() =>
-            {
-                dpop.Remember(db, presented.Proof);
-                return Task.FromResult(true);
-            }, cancellationToken);
-        }
-        catch (DbUpdateException)
-        {
-            dpop.LogReplay();
-            return Fail(http);
+            session.LastUsedAt = time.GetUtcNow();
         }
 
         return (caller, failure);
     }
 
-    /// <summary>The session of the access token and the device it is bound to, when the proof's key is that device's.</summary>
-    private static async Task<(Session? Session, Device? Device)> FindAsync(SymbolonDbContext db, PresentedCredentials presented, CancellationToken cancellationToken)
+    /// <summary>
+    /// The same checks against committed state, outside any transaction, storing nothing: the caller of a request whose
+    /// own write set (or relaxed write, for a pure read) will record the proof id and the session's use. The entities
+    /// are not tracked.
+    /// </summary>
+    public async Task<(Caller? Caller, ProblemHttpResult? Failure, bool UseDue)> AuthenticateOutsideAsync(
+        HttpContext http, SymbolonDbContext db, PresentedCredentials presented, CancellationToken cancellationToken)
     {
-        var hash = Tokens.Hash(presented.AccessToken);
-        var session = await db.Sessions.SingleOrDefaultAsync(s => s.AccessTokenHash == hash, cancellationToken);
-        if (session is null)
-        {
-            return (null, null);
-        }
-
-        var device = await db.Devices.SingleAsync(d => d.Id == session.DeviceId, cancellationToken);
-        return string.Equals(presented.Proof.Thumbprint, device.Thumbprint, StringComparison.Ordinal) ? (session, device) : (null, null);
+        var (session, device) = await FindAsync(db, presented, cancellationToken);
+        return session is null || device is null || !IsProofKey(presented, device) ? (null, Problems.Unauthorized(http), false) : Check(http, session, device);
     }
 
-    private (Caller? Caller, ProblemHttpResult? Failure) Check(HttpContext http, Session session, Device device)
+    /// <summary>
+    /// The checks for a pure read, which takes no lock and forces no durable write: <see cref="AuthenticateOutsideAsync"/>,
+    /// then the proof id (and, when it is due, the session's use) stored by one relaxed write whose unique key refuses a
+    /// replay on every node.
+    /// </summary>
+    public async Task<(Caller? Caller, ProblemHttpResult? Failure)> AuthenticateReadAsync(
+        HttpContext http, SymbolonDbContext db, WriteTransactions transactions, PresentedCredentials presented, CancellationToken cancellationToken)
+    {
+        var (caller, failure, useDue) = await AuthenticateOutsideAsync(http, db, presented, cancellationToken);
+        if (caller is null)
+        {
+            return (null, failure);
+        }
+
+        var recorded = await transactions.RunSqlAsync(
+            caller.UserId, set => RecordUseAsync(set, caller, presented, useDue, cancellationToken), durable: false, cancellationToken);
+        return recorded ? (caller, null) : Fail(http);
+    }
+
+    /// <summary>
+    /// Stores the proof id, refusing one seen before (false, logged), and the session's use when it is due; a plain-SQL
+    /// step of a write set.
+    /// </summary>
+    public async Task<bool> RecordUseAsync(SqlSet set, Caller caller, PresentedCredentials presented, bool useDue, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(presented);
+        if (!await dpop.RememberAsync(set, presented.Proof, cancellationToken))
+        {
+            return false;
+        }
+
+        if (useDue)
+        {
+            await set.ExecuteAsync(
+                "UPDATE \"Sessions\" SET \"LastUsedAt\" = @now WHERE \"Id\" = @id AND \"LastUsedAt\" < @now",
+                cancellationToken,
+                ("now", SqlSet.Time(time.GetUtcNow())),
+                ("id", set.Id(caller.Session.Id)));
+        }
+
+        return true;
+    }
+
+    /// <summary>The session of the access token and the device it is bound to, read in one query and not tracked.</summary>
+    private static async Task<(Session? Session, Device? Device)> FindAsync(SymbolonDbContext db, PresentedCredentials presented, CancellationToken cancellationToken)
+    {
+        var database = db.Database;
+        var opened = database.GetDbConnection().State != System.Data.ConnectionState.Open;
+        if (opened)
+        {
+            await database.OpenConnectionAsync(cancellationToken);
+        }
+
+        try
+        {
+            await using var command = database.GetDbConnection().CreateCommand();
+            command.CommandText = FindSql;
+            command.Transaction = database.CurrentTransaction?.GetDbTransaction();
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = "hash";
+            parameter.Value = Tokens.Hash(presented.AccessToken);
+            command.Parameters.Add(parameter);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return (null, null);
+            }
+
+            var session = new Session
+            {
+                Id = SqlValues.ReadId(reader, 0),
+                UserId = SqlValues.ReadId(reader, 1),
+                DeviceId = SqlValues.ReadId(reader, 2),
+                AccessExpiresAt = SqlValues.ReadTime(reader, 3)!.Value,
+                CreatedAt = SqlValues.ReadTime(reader, 4)!.Value,
+                LastUsedAt = SqlValues.ReadTime(reader, 5)!.Value,
+                RevokedAt = SqlValues.ReadTime(reader, 6),
+            };
+            var device = new Device
+            {
+                Id = session.DeviceId,
+                UserId = SqlValues.ReadId(reader, 7),
+                Name = reader.GetString(8),
+                Thumbprint = reader.GetString(9),
+                CreatedAt = SqlValues.ReadTime(reader, 10)!.Value,
+                RevokedAt = SqlValues.ReadTime(reader, 11),
+                LockedAt = SqlValues.ReadTime(reader, 12),
+            };
+            return (session, device);
+        }
+        finally
+        {
+            if (opened)
+            {
+                await database.CloseConnectionAsync();
+            }
+        }
+    }
+
+    private const string FindSql = """
+        SELECT s."Id", s."UserId", s."DeviceId", s."AccessExpiresAt", s."CreatedAt", s."LastUsedAt", s."RevokedAt",
+               d."UserId", d."Name", d."Thumbprint", d."CreatedAt", d."RevokedAt", d."LockedAt"
+        FROM "Sessions" AS s JOIN "Devices" AS d ON d."Id" = s."DeviceId"
+        WHERE s."AccessTokenHash" = @hash
+        """;
+
+    private static bool IsProofKey(PresentedCredentials presented, Device device) =>
+        string.Equals(presented.Proof.Thumbprint, device.Thumbprint, StringComparison.Ordinal);
+
+    /// <summary>The caller, or why not; and whether the session's use is due to be stored (it is stored coarsely).</summary>
+    private (Caller? Caller, ProblemHttpResult? Failure, bool UseDue) Check(HttpContext http, Session session, Device device)
     {
         // Checked before the session's own state: revoking a device also revokes its sessions, and the device's
         // holder (proven by the proof) must learn that only a new device key helps, not another login.
         if (device.RevokedAt is not null)
         {
-            return (null, Problems.DeviceRevoked());
+            return (null, Problems.DeviceRevoked(), false);
         }
 
         var now = time.GetUtcNow();
@@ -121,17 +203,12 @@ public sealed class SessionAuthenticator(DpopVerifier dpop, IOptions<ServerOptio
             || session.LastUsedAt + lifetimes.IdleTimeout <= now
             || session.CreatedAt + lifetimes.AbsoluteLifetime <= now)
         {
-            return Fail(http);
+            return (null, Problems.Unauthorized(http), false);
         }
 
         // Use is recorded at a coarse granularity: the idle timeout needs seconds, not a write per request. The recorded
         // use lags the real one by less than UseRecordInterval, so an idle session can only end earlier, never later.
-        if (now - session.LastUsedAt >= lifetimes.UseRecordInterval)
-        {
-            session.LastUsedAt = now;
-        }
-
-        return (new Caller(session, device), null);
+        return (new Caller(session, device), null, now - session.LastUsedAt >= lifetimes.UseRecordInterval);
     }
 
     private static (Caller?, ProblemHttpResult?) Fail(HttpContext http) => (null, Problems.Unauthorized(http));
@@ -158,6 +235,12 @@ public sealed class AfterCommitActions
 /// <summary>The metadata of an endpoint that <see cref="SessionEndpointFilter.ReadsOnly"/> marked.</summary>
 public sealed class ReadOnlySession;
 
+/// <summary>The metadata of an endpoint that <see cref="SessionEndpointFilter.RunsOwnWriteSet"/> marked.</summary>
+public sealed class OwnWriteSet;
+
+/// <summary>What an <see cref="OwnWriteSet"/> endpoint's write set must still store: the proof id, and the session's use when due.</summary>
+public sealed record UnrecordedUse(PresentedCredentials Presented, bool SessionUseDue);
+
 /// <summary>
 /// Puts an endpoint (or every endpoint of a group) behind session authentication, inside one write transaction that
 /// also holds the handler's changes and audit records, committed before the response is written; an endpoint marked
@@ -181,16 +264,50 @@ public static class SessionEndpointFilter
             }
 
             var transactions = services.GetRequiredService<WriteTransactions>();
-            if (http.GetEndpoint()?.Metadata.GetMetadata<ReadOnlySession>() is not null)
+            var metadata = http.GetEndpoint()?.Metadata;
+            if (metadata?.GetMetadata<ReadOnlySession>() is not null)
             {
-                var (reader, readFailure) = await authenticator.AuthenticateReadAsync(http, db, transactions, presented, http.RequestAborted);
-                if (reader is null)
+                // One connection for all of the request's reads: an SQLite connection's open runs pragmas and registers
+                // functions, which costs more than a read's queries.
+                await db.Database.OpenConnectionAsync(http.RequestAborted);
+                try
                 {
-                    return readFailure;
-                }
+                    var (reader, readFailure) = await authenticator.AuthenticateReadAsync(http, db, transactions, presented, http.RequestAborted);
+                    if (reader is null)
+                    {
+                        return readFailure;
+                    }
 
-                http.Features.Set(reader);
-                return await next(context);
+                    http.Features.Set(reader);
+                    return await next(context);
+                }
+                finally
+                {
+                    await db.Database.CloseConnectionAsync();
+                }
+            }
+
+            // Committed state first, outside any transaction: a request that cannot be authenticated costs no write,
+            // and the caller's account names the lock its writes take.
+            var (known, unknown, useDue) = await authenticator.AuthenticateOutsideAsync(http, db, presented, http.RequestAborted);
+            if (known is null)
+            {
+                return unknown;
+            }
+
+            if (metadata?.GetMetadata<OwnWriteSet>() is not null)
+            {
+                http.Features.Set(known);
+                http.Features.Set(new UnrecordedUse(presented, useDue));
+                await db.Database.OpenConnectionAsync(http.RequestAborted);
+                try
+                {
+                    return await next(context);
+                }
+                finally
+                {
+                    await db.Database.CloseConnectionAsync();
+                }
             }
 
             var result = await transactions.RunAsync(async () =>
@@ -204,7 +321,7 @@ public static class SessionEndpointFilter
 
                 http.Features.Set(caller);
                 return await next(context);
-            }, http.RequestAborted);
+            }, http.RequestAborted, known.UserId);
             http.Features.Get<AfterCommitActions>()?.Run();
             return result;
         });
@@ -219,6 +336,18 @@ public static class SessionEndpointFilter
         where TBuilder : IEndpointConventionBuilder
     {
         builder.WithMetadata(new ReadOnlySession());
+        return builder;
+    }
+
+    /// <summary>
+    /// Marks a session endpoint whose handler writes its own plain-SQL write set (a unit's use): the filter only checks
+    /// the session against committed state and leaves storing the proof id and the session's use to that set
+    /// (<see cref="UnrecordedUse"/>), which re-checks the state under the account's lock.
+    /// </summary>
+    public static TBuilder RunsOwnWriteSet<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        builder.WithMetadata(new OwnWriteSet());
         return builder;
     }
 

@@ -46,11 +46,54 @@ public sealed class SqliteGroupCommit : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(work);
-        EnsureStarted();
-        var set = new WriteSet<T>(db, work, durable, cancellationToken);
-        ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(set), this);
+        return Enqueue<T>((connection, transaction, _) => RunOnContextAsync(db, work, connection, transaction), durable, cancellationToken);
+    }
 
+    /// <summary>
+    /// Queues a write set in plain SQL to run on the writer's connection inside the next batch (its commands prepared
+    /// once per connection), and completes once that batch has committed (durably when <paramref name="durable"/>).
+    /// </summary>
+    public Task<T> RunSqlAsync<T>(Func<SqlSet, Task<T>> work, bool durable, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        return Enqueue<T>((connection, transaction, prepared) => work(new SqlSet(connection, transaction, postgres: false, prepared)), durable, cancellationToken);
+    }
+
+    private Task<T> Enqueue<T>(Func<DbConnection, DbTransaction, Dictionary<string, DbCommand>, Task<T>> work, bool durable, CancellationToken cancellationToken)
+    {
+        EnsureStarted();
+        var set = new WriteSet<T>(work, durable, cancellationToken);
+        ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(set), this);
         return set.Completion.Task;
+    }
+
+    /// <summary>Runs EF Core work on the request's own context, pointed at the writer's connection and transaction meanwhile.</summary>
+    private static async Task<T> RunOnContextAsync<T>(SymbolonDbContext db, Func<Task<T>> work, DbConnection connection, DbTransaction transaction)
+    {
+        var database = db.Database;
+        var connectionString = database.GetConnectionString();
+
+        database.SetDbConnection(connection, contextOwnsConnection: false);
+
+        // The set's own savepoint already undoes a failed SaveChanges; EF Core's automatic one would add two statements.
+        database.AutoSavepointsEnabled = false;
+        try
+        {
+            await database.UseTransactionAsync(transaction).ConfigureAwait(false);
+            return await work().ConfigureAwait(false);
+        }
+        catch
+        {
+            db.ChangeTracker.Clear();
+            throw;
+        }
+        finally
+        {
+            // Back to a connection of the request's own before anyone else can touch the context.
+            database.UseTransaction(null);
+            database.AutoSavepointsEnabled = true;
+            database.SetDbConnection(new SqliteConnection(connectionString), contextOwnsConnection: true);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -120,7 +163,7 @@ public sealed class SqliteGroupCommit : IAsyncDisposable
                 {
                     var started = Stopwatch.GetTimestamp();
                     await writer.ExecuteAsync("SAVEPOINT write_set").ConfigureAwait(false);
-                    if (await set.RunAsync(connection, dbTransaction).ConfigureAwait(false))
+                    if (await set.RunAsync(connection, dbTransaction, writer.Prepared).ConfigureAwait(false))
                     {
                         await writer.ExecuteAsync("RELEASE write_set").ConfigureAwait(false);
                         committed.Add((set, Stopwatch.GetTimestamp() - started));
@@ -178,6 +221,9 @@ public sealed class SqliteGroupCommit : IAsyncDisposable
     {
         public SymbolonDbContext Db => db;
 
+        /// <summary>Commands of plain-SQL write sets, prepared once on this connection.</summary>
+        public Dictionary<string, DbCommand> Prepared { get; } = new(StringComparer.Ordinal);
+
         public static async Task<Writer> OpenAsync(IServiceScopeFactory scopes)
         {
             var scope = scopes.CreateAsyncScope();
@@ -188,59 +234,48 @@ public sealed class SqliteGroupCommit : IAsyncDisposable
 
         public async Task ExecuteAsync(string sql)
         {
-            await using var command = db.Database.GetDbConnection().CreateCommand();
-            command.CommandText = sql;
+            if (!Prepared.TryGetValue(sql, out var command))
+            {
+                command = db.Database.GetDbConnection().CreateCommand();
+                command.CommandText = sql;
+                Prepared.Add(sql, command);
+            }
+
             command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
             await command.ExecuteNonQueryAsync().ConfigureAwait(false);
         }
 
         public async ValueTask DisposeAsync()
         {
+            foreach (var command in Prepared.Values)
+            {
+                await command.DisposeAsync().ConfigureAwait(false);
+            }
+
             await db.Database.CloseConnectionAsync().ConfigureAwait(false);
             await scope.DisposeAsync().ConfigureAwait(false);
         }
     }
 
-    private abstract class WriteSet(SymbolonDbContext db, bool durable, CancellationToken cancellationToken)
+    private abstract class WriteSet(bool durable, CancellationToken cancellationToken)
     {
         public bool Durable => durable;
 
         public CancellationToken CancellationToken => cancellationToken;
 
         /// <summary>Runs the set on the writer's connection and transaction; false when it threw (and must be rolled back).</summary>
-        public async Task<bool> RunAsync(DbConnection connection, DbTransaction transaction)
+        public async Task<bool> RunAsync(DbConnection connection, DbTransaction transaction, Dictionary<string, DbCommand> prepared)
         {
-            var database = db.Database;
-            var connectionString = database.GetConnectionString();
-            Exception? failure = null;
-            database.SetDbConnection(connection, contextOwnsConnection: false);
-
-            // The set's own savepoint already undoes a failed SaveChanges; EF Core's automatic one would add two statements.
-            database.AutoSavepointsEnabled = false;
             try
             {
-                await database.UseTransactionAsync(transaction).ConfigureAwait(false);
-                await RunWorkAsync().ConfigureAwait(false);
+                await RunWorkAsync(connection, transaction, prepared).ConfigureAwait(false);
+                return true;
             }
             catch (Exception exception)
             {
-                db.ChangeTracker.Clear();
-                failure = exception;
+                Fail(exception);
+                return false;
             }
-            finally
-            {
-                // Back to a connection of the request's own before anyone else can touch the context.
-                database.UseTransaction(null);
-                database.AutoSavepointsEnabled = true;
-                database.SetDbConnection(new SqliteConnection(connectionString), contextOwnsConnection: true);
-            }
-
-            if (failure is not null)
-            {
-                Fail(failure);
-            }
-
-            return failure is null;
         }
 
         public abstract void Complete();
@@ -249,11 +284,12 @@ public sealed class SqliteGroupCommit : IAsyncDisposable
 
         public abstract void Cancel();
 
-        protected abstract Task RunWorkAsync();
+        protected abstract Task RunWorkAsync(DbConnection connection, DbTransaction transaction, Dictionary<string, DbCommand> prepared);
     }
 
-    private sealed class WriteSet<T>(SymbolonDbContext db, Func<Task<T>> work, bool durable, CancellationToken cancellationToken)
-        : WriteSet(db, durable, cancellationToken)
+    private sealed class WriteSet<T>(
+        Func<DbConnection, DbTransaction, Dictionary<string, DbCommand>, Task<T>> work, bool durable, CancellationToken cancellationToken)
+        : WriteSet(durable, cancellationToken)
     {
         private T? _result;
 
@@ -265,6 +301,7 @@ public sealed class SqliteGroupCommit : IAsyncDisposable
 
         public override void Cancel() => Completion.TrySetCanceled(CancellationToken);
 
-        protected override async Task RunWorkAsync() => _result = await work().ConfigureAwait(false);
+        protected override async Task RunWorkAsync(DbConnection connection, DbTransaction transaction, Dictionary<string, DbCommand> prepared) =>
+            _result = await work(connection, transaction, prepared).ConfigureAwait(false);
     }
 }

@@ -28,8 +28,12 @@ public sealed class WriteTransactions(SymbolonDbContext db, ServerMetrics metric
 
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
 
-    /// <summary>Runs <paramref name="work"/> and saves its changes in one durable, serialised write transaction.</summary>
-    public async Task<T> RunAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="work"/> and saves its changes in one durable, serialised write transaction: serialised
+    /// with every other write of the deployment, or, given the <paramref name="account"/> whose state alone it changes
+    /// (a session's request), only with that account's writes.
+    /// </summary>
+    public async Task<T> RunAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken, Guid? account = null)
     {
         ArgumentNullException.ThrowIfNull(work);
         if (!db.Database.IsNpgsql())
@@ -37,19 +41,28 @@ public sealed class WriteTransactions(SymbolonDbContext db, ServerMetrics metric
             return await SqliteAsync(work, durable: true, cancellationToken);
         }
 
-        var gate = Gates.GetOrAdd(db.Database.GetConnectionString() ?? "", _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken);
+        var lockKey = account is { } id ? AccountLockKey(id) : PostgresLockKey;
+        var gate = account is null ? Gates.GetOrAdd(db.Database.GetConnectionString() ?? "", _ => new SemaphoreSlim(1, 1)) : null;
+        if (gate is not null)
+        {
+            await gate.WaitAsync(cancellationToken);
+        }
+
         try
         {
             // READ COMMITTED whatever the server's default: each statement after the lock must see what the previous
             // holder committed (under REPEATABLE READ the snapshot would predate the lock wait).
             await using var transaction = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, cancellationToken);
-            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({PostgresLockKey})", cancellationToken);
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({lockKey})", cancellationToken);
             var locked = Stopwatch.GetTimestamp();
             var result = await work();
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
-            metrics.WriteLockHeld(Stopwatch.GetElapsedTime(locked), durable: true);
+            if (account is null)
+            {
+                metrics.WriteLockHeld(Stopwatch.GetElapsedTime(locked), durable: true);
+            }
+
             return result;
         }
         catch
@@ -59,9 +72,56 @@ public sealed class WriteTransactions(SymbolonDbContext db, ServerMetrics metric
         }
         finally
         {
-            gate.Release();
+            gate?.Release();
         }
     }
+
+    /// <summary>
+    /// Runs a write set in plain SQL (<see cref="SqlSet"/>) that changes only <paramref name="account"/>'s state and
+    /// shared keyed rows (proof ids), and completes once it has committed (durably when <paramref name="durable"/>).
+    /// SQLite: a set of the group commit. PostgreSQL: its own READ COMMITTED transaction under the account's advisory
+    /// lock, so writes for different accounts run in parallel on every node; not durable means synchronous_commit off.
+    /// </summary>
+    public async Task<T> RunSqlAsync<T>(Guid account, Func<SqlSet, Task<T>> work, bool durable, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        if (!db.Database.IsNpgsql())
+        {
+            var writer = groupCommit ?? throw new InvalidOperationException("SQLite storage needs the group commit writer.");
+            return await writer.RunSqlAsync(work, durable, cancellationToken);
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, cancellationToken);
+        var set = new SqlSet(db.Database.GetDbConnection(), transaction.GetDbTransaction(), postgres: true);
+        if (durable)
+        {
+            await set.ExecuteAsync("SELECT pg_advisory_xact_lock(@key)", cancellationToken, ("key", AccountLockKey(account)));
+        }
+        else
+        {
+            await set.ExecuteAsync("SET LOCAL synchronous_commit = off", cancellationToken);
+        }
+
+        var result = await work(set);
+        await transaction.CommitAsync(cancellationToken);
+        return result;
+    }
+
+    /// <summary>
+    /// The PostgreSQL advisory lock key of one account: the first 8 bytes of SHA-256 over a label and the id, kept clear
+    /// of <see cref="PostgresLockKey"/> (which fits in 32 bits) by setting bit 62.
+    /// </summary>
+    public static long AccountLockKey(Guid account)
+    {
+        Span<byte> input = stackalloc byte[16 + AccountLockLabel.Length];
+        AccountLockLabel.CopyTo(input);
+        account.TryWriteBytes(input[AccountLockLabel.Length..], bigEndian: true, out _);
+        Span<byte> digest = stackalloc byte[32];
+        System.Security.Cryptography.SHA256.HashData(input, digest);
+        return System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(digest) | (1L << 62);
+    }
+
+    private static ReadOnlySpan<byte> AccountLockLabel => "symbolon.dev/account-lock"u8;
 
     /// <summary>
     /// Runs <paramref name="work"/> and saves its changes atomically without the deployment-wide lock and without waiting

@@ -20,7 +20,7 @@ public static class UnitEndpoints
         var units = routes.MapGroup("").WithTags("Units").RequireSession();
         units.MapGet(Routes.Units, ListAsync).ReadsOnly().WithName("ListUnits");
         units.MapPost(Routes.Units, CreateAsync).WithName("CreateUnit");
-        units.MapPost(Routes.UnitRelease, ReleaseAsync).WithName("ReleaseShare").ProducesProblems(UnitUse.ProblemSlugs(UnitUseMode.Release));
+        units.MapPost(Routes.UnitRelease, ReleaseAsync).RunsOwnWriteSet().WithName("ReleaseShare").ProducesProblems(UnitUse.ProblemSlugs(UnitUseMode.Release));
         units.MapPost(Routes.UnitRotate, RotateAsync).WithName("RotateUnit").ProducesProblems(ProblemTypes.NotFound);
         units.MapPost(Routes.UnitConfirm, ConfirmAsync).WithName("ConfirmRotation").ProducesProblems(ProblemTypes.NotFound);
         units.MapDelete(Routes.Unit, ShredAsync).WithName("ShredUnit").ProducesProblems(ProblemTypes.NotFound);
@@ -92,7 +92,7 @@ public static class UnitEndpoints
             id,
             UnitUseMode.Release,
             request?.Version,
-            (unit, version) => UnitShares.FindActiveAsync(session.Db, unit, version, session.CancellationToken),
+            (unit, version) => UnitShares.FindActiveAsync(session.Db, unit, version, session.CancellationToken, tracked: false),
             version =>
             {
                 var opened = shares.TryOpen(session.Caller.UserId, version, out var share);

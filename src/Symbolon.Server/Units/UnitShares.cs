@@ -32,8 +32,9 @@ public sealed partial class UnitShares(ShareProtector protector, ILogger<UnitSha
     }
 
     /// <summary>The active version <paramref name="version"/> of <paramref name="unit"/>, or null.</summary>
-    public static Task<UnitVersion?> FindActiveAsync(SymbolonDbContext db, Unit unit, int version, CancellationToken cancellationToken) =>
-        db.UnitVersions.SingleOrDefaultAsync(v => v.UnitId == unit.Id && v.Version == version && v.State == UnitVersionState.Active, cancellationToken);
+    public static Task<UnitVersion?> FindActiveAsync(SymbolonDbContext db, Unit unit, int version, CancellationToken cancellationToken, bool tracked = true) =>
+        (tracked ? db.UnitVersions : db.UnitVersions.AsNoTracking())
+            .SingleOrDefaultAsync(v => v.UnitId == unit.Id && v.Version == version && v.State == UnitVersionState.Active, cancellationToken);
 
     /// <summary>Opens a stored share; false (and an error logged) if the row was altered, moved or sealed under another KEK.</summary>
     public bool TryOpen(Guid userId, UnitVersion version, out byte[] share)

@@ -17,34 +17,48 @@ namespace Symbolon.Server.Units;
 /// <param name="UsedEvent">The audit event of a use.</param>
 /// <param name="DamagedDetail">The audit detail of a use refused because the stored secret failed its integrity check.</param>
 /// <param name="DamagedSlug">The problem type of that refusal (<see cref="Problems.Damaged"/> builds it).</param>
-public sealed record UnitUseMode(UnitKind Kind, string UsedEvent, string DamagedDetail, string DamagedSlug)
+/// <param name="StillActiveSql">
+/// SQL that is true while the unit (@unit, the user's @user, not shredded) still has the secret of @version active: the
+/// write set's re-check of what was read before it.
+/// </param>
+public sealed record UnitUseMode(UnitKind Kind, string UsedEvent, string DamagedDetail, string DamagedSlug, string StillActiveSql)
 {
     /// <summary>A share release: the version's share, unwrapped under the KEK.</summary>
     public static UnitUseMode Release { get; } =
-        new(UnitKind.Share, AuditEvents.UnitReleased, "stored share failed its integrity check", ProblemTypes.ShareDamaged);
+        new(UnitKind.Share, AuditEvents.UnitReleased, "stored share failed its integrity check", ProblemTypes.ShareDamaged, """
+            EXISTS (SELECT 1 FROM "Units" AS u JOIN "UnitVersions" AS v ON v."UnitId" = u."Id"
+                    WHERE u."Id" = @unit AND u."UserId" = @user AND u."ShreddedAt" IS NULL AND v."Version" = @version AND v."State" = 0)
+            """);
 
     /// <summary>A blinded evaluation: the account's POPRF key of the epoch, evaluated on the client's blinded element.</summary>
     public static UnitUseMode Evaluate { get; } =
-        new(UnitKind.Blinded, AuditEvents.UnitEvaluated, "stored key failed its integrity check", ProblemTypes.KeyDamaged);
+        new(UnitKind.Blinded, AuditEvents.UnitEvaluated, "stored key failed its integrity check", ProblemTypes.KeyDamaged, """
+            EXISTS (SELECT 1 FROM "Units" AS u JOIN "OprfKeys" AS k ON k."UserId" = u."UserId"
+                    WHERE u."Id" = @unit AND u."UserId" = @user AND u."ShreddedAt" IS NULL AND k."Epoch" = @version AND k."State" = 0)
+            """);
 }
 
 /// <summary>
-/// Every use of a unit's server secret (a share release, a blinded evaluation) takes this one path: the caller's live unit
-/// and the version (or key epoch) asked for; the device lock, the rate limits and the distinct-unit quota; the secret
-/// step; then the audit record, in the session's transaction, which commits (durably) before the answer is written, so
-/// no secret leaves without its record; the metrics; and the signed receipt. Every refusal is audited and counted.
+/// Every use of a unit's server secret (a share release, a blinded evaluation) takes this one path. Before any lock,
+/// against committed state: the caller's live unit and the version (or key epoch) asked for, and the secret step's
+/// preparation (the share or key unwrapped under the KEK). Then one plain-SQL write set under the account's lock only
+/// (on SQLite, one set of the group commit): the proof id, a re-check of the session, device and secret, the rate limits
+/// and distinct-unit quota, the audit record and the session's use, committed durably before the answer is written, so
+/// no secret leaves without its record. After the commit, outside every lock: the metrics, the receipt's signature and
+/// the answer (for an evaluation, the evaluation itself). Every refusal is audited and counted.
 /// </summary>
-public sealed class UnitUse(ReleaseLimiter limiter, AuditSigner signer, ServerMetrics metrics)
+public sealed class UnitUse(
+    ReleaseLimiter limiter, SessionAuthenticator authenticator, AuditSigner signer, ServerMetrics metrics, TimeProvider time)
 {
     /// <summary>Runs one use of a unit.</summary>
-    /// <param name="session">The caller's request, inside its session's write transaction.</param>
+    /// <param name="session">The caller's request, behind <see cref="SessionEndpointFilter.RunsOwnWriteSet"/>.</param>
     /// <param name="unitId">The unit, as the route names it.</param>
     /// <param name="mode">Release or evaluate.</param>
     /// <param name="version">The version (or key epoch) asked for; null for the unit's current version.</param>
     /// <param name="findAsync">The active stored secret of that version of the unit, or null.</param>
     /// <param name="open">
-    /// The secret step (unwrap the share, evaluate the key): how to answer once the use has its receipt, or null when the
-    /// stored secret failed its integrity check.
+    /// The secret step (unwrap the share, the key): how to answer once the use has its receipt, or null when the stored
+    /// secret failed its integrity check. The answer runs after the commit.
     /// </param>
     public async Task<Results<Ok<TResponse>, ProblemHttpResult>> RunAsync<TSecret, TResponse>(
         SessionContext session,
@@ -60,41 +74,37 @@ public sealed class UnitUse(ReleaseLimiter limiter, AuditSigner signer, ServerMe
         ArgumentNullException.ThrowIfNull(findAsync);
         ArgumentNullException.ThrowIfNull(open);
         var started = Stopwatch.GetTimestamp();
-        var (http, db, audit, _, cancellationToken) = session;
+        var http = session.Http;
         var caller = session.Caller;
-        var unit = await FindUnitAsync(session, unitId, mode.Kind);
+        var unrecorded = http.Features.Get<UnrecordedUse>()
+            ?? throw new InvalidOperationException("A unit's use runs behind RunsOwnWriteSet.");
+        var unit = await FindUnitAsync(session, unitId, mode.Kind, tracked: false);
         var used = version ?? unit?.CurrentVersion;
         var secret = unit is null || used is not { } number ? null : await findAsync(unit, number);
-        if (secret is null)
+        Func<ReceiptView, TResponse>? answer = null;
+        var refusal = secret is null ? Refusal.NotFound
+            : caller.Device.LockedAt is not null ? Refusal.DeviceLocked
+            : (answer = open(secret)) is null ? Refusal.Damaged(mode)
+            : null;
+
+        var transactions = http.RequestServices.GetRequiredService<WriteTransactions>();
+        var outcome = await transactions.RunSqlAsync(
+            caller.UserId,
+            set => WriteAsync(set, caller, unrecorded, unitId, mode, used, refusal, session.CancellationToken),
+            durable: true,
+            session.CancellationToken);
+        switch (outcome)
         {
-            return await DenyAsync(session, unitId, used, AuditEvents.UnitDenied, "not found", ProblemTypes.NotFound, Problems.NotFound());
+            case { Record: { } record } when answer is not null:
+                metrics.Released(Stopwatch.GetElapsedTime(started));
+                var receipt = new ReleaseReceipt(record.Sequence, record.Hash, unitId, caller.Device.Id, record.Time);
+                return TypedResults.Ok(answer(new ReceiptView(receipt.Sequence, receipt.ChainHash, receipt.UnitId, receipt.DeviceId, receipt.Time, signer.Sign(receipt))));
+            case { Refused: { } refused }:
+                metrics.Denied(refused.Slug);
+                return refused.Problem(http);
+            default:
+                return outcome.Failure ?? Problems.Unauthorized(http);
         }
-
-        if (caller.Device.LockedAt is not null)
-        {
-            return await DenyAsync(session, unitId, used, AuditEvents.UnitDenied, "device locked", ProblemTypes.DeviceLocked, Problems.DeviceLocked());
-        }
-
-        if (await limiter.TryAcquireAsync(db, caller, unitId, cancellationToken) is { } denial)
-        {
-            var deniedEvent = denial.Kind == ProblemTypes.QuotaExceeded ? AuditEvents.DeviceLocked : AuditEvents.RateLimited;
-            return await DenyAsync(session, unitId, used, deniedEvent, denial.Kind, denial.Kind, Problems.ReleaseDenied(http, denial));
-        }
-
-        if (open(secret) is not { } answer)
-        {
-            return await DenyAsync(session, unitId, used, AuditEvents.UnitDenied, mode.DamagedDetail, mode.DamagedSlug, Problems.Damaged(mode.DamagedSlug));
-        }
-
-        var record = await audit.AppendAsync(db, mode.UsedEvent, caller.UserId, caller.Device.Id, unitId, used, cancellationToken: cancellationToken);
-        metrics.Released(Stopwatch.GetElapsedTime(started));
-        var receipt = new ReleaseReceipt(record.Sequence, record.Hash, unitId, caller.Device.Id, record.Time);
-
-        // Signed once the record has committed, outside the write lock: the signature is filled in before the answer is
-        // written, and a failed commit answers no receipt (nor secret) at all.
-        var signature = new byte[AuditSigner.SignatureSize];
-        http.AfterCommit(() => signer.Sign(receipt).CopyTo(signature, 0));
-        return TypedResults.Ok(answer(new ReceiptView(receipt.Sequence, receipt.ChainHash, receipt.UnitId, receipt.DeviceId, receipt.Time, signature)));
     }
 
     /// <summary>Every problem a use of <paramref name="mode"/> can answer with (for the OpenAPI document).</summary>
@@ -105,21 +115,102 @@ public sealed class UnitUse(ReleaseLimiter limiter, AuditSigner signer, ServerMe
     }
 
     /// <summary>The caller's live unit with this id (of this kind, when given), or null: others' units look the same as none.</summary>
-    public static Task<Unit?> FindUnitAsync(SessionContext session, Guid unitId, UnitKind? kind = null)
+    public static Task<Unit?> FindUnitAsync(SessionContext session, Guid unitId, UnitKind? kind = null, bool tracked = true)
     {
         ArgumentNullException.ThrowIfNull(session);
         var userId = session.Caller.UserId;
-        return session.Db.Units.SingleOrDefaultAsync(
+        return (tracked ? session.Db.Units : session.Db.Units.AsNoTracking()).SingleOrDefaultAsync(
             u => u.Id == unitId && u.UserId == userId && u.ShreddedAt == null && (kind == null || u.Kind == kind), session.CancellationToken);
     }
 
-    /// <summary>Audits a refused use (<paramref name="auditEvent"/>, <paramref name="detail"/>), counts it under <paramref name="slug"/>, and answers the problem.</summary>
-    private async Task<ProblemHttpResult> DenyAsync(
-        SessionContext session, Guid unitId, int? version, string auditEvent, string detail, string slug, ProblemHttpResult problem)
+    /// <summary>The use's write set: everything it stores, and the outcome.</summary>
+    private async Task<Outcome> WriteAsync(
+        SqlSet set, Caller caller, UnrecordedUse unrecorded, Guid unitId, UnitUseMode mode, int? version, Refusal? refusal, CancellationToken cancellationToken)
     {
-        var caller = session.Caller;
-        await session.Audit.AppendAsync(session.Db, auditEvent, caller.UserId, caller.Device.Id, unitId, version, detail, session.CancellationToken);
-        metrics.Denied(slug);
-        return problem;
+        if (!await authenticator.RecordUseAsync(set, caller, unrecorded.Presented, unrecorded.SessionUseDue, cancellationToken))
+        {
+            return new Outcome(null, null, null);
+        }
+
+        if (refusal is null)
+        {
+            var (sessionLive, deviceRevoked, deviceLocked, secretActive) = await ReadStateAsync(set, caller, unitId, mode, version, cancellationToken);
+            if (deviceRevoked)
+            {
+                return new Outcome(null, null, Problems.DeviceRevoked());
+            }
+
+            if (!sessionLive)
+            {
+                return new Outcome(null, null, null);
+            }
+
+            refusal = !secretActive ? Refusal.NotFound
+                : deviceLocked ? Refusal.DeviceLocked
+                : await limiter.TryAcquireAsync(set, caller, unitId, cancellationToken) is { } denial ? Refusal.Limited(denial)
+                : null;
+        }
+
+        var record = await AuditLog.AppendAsync(
+            set,
+            new AuditRecord
+            {
+                Time = time.GetUtcNow(),
+                Event = refusal?.Event ?? mode.UsedEvent,
+                UserId = caller.UserId,
+                DeviceId = caller.Device.Id,
+                UnitId = unitId,
+                UnitVersion = version,
+                Detail = refusal?.Detail ?? "",
+            },
+            cancellationToken);
+        return refusal is null ? new Outcome(record, null, null) : new Outcome(null, refusal, null);
+    }
+
+    /// <summary>The session, device and secret as committed now, under the account's lock.</summary>
+    private static async Task<(bool SessionLive, bool DeviceRevoked, bool DeviceLocked, bool SecretActive)> ReadStateAsync(
+        SqlSet set, Caller caller, Guid unitId, UnitUseMode mode, int? version, CancellationToken cancellationToken)
+    {
+        var command = set.Command(
+            $"""
+            SELECT s."RevokedAt", d."RevokedAt", d."LockedAt", {mode.StillActiveSql}
+            FROM "Sessions" AS s JOIN "Devices" AS d ON d."Id" = s."DeviceId" WHERE s."Id" = @session
+            """,
+            ("session", set.Id(caller.Session.Id)),
+            ("unit", set.Id(unitId)),
+            ("user", set.Id(caller.UserId)),
+            ("version", version ?? 0));
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return (false, false, false, false);
+            }
+
+            return (reader.IsDBNull(0), !reader.IsDBNull(1), !reader.IsDBNull(2), Convert.ToBoolean(reader.GetValue(3), System.Globalization.CultureInfo.InvariantCulture));
+        }
+        finally
+        {
+            set.Release(command);
+        }
+    }
+
+    /// <summary>The write set's outcome: the use's record, or the refusal that was audited, or a failure that was not.</summary>
+    private sealed record Outcome(AuditRecord? Record, Refusal? Refused, ProblemHttpResult? Failure);
+
+    /// <summary>A refused use: its audit event and detail, the metric's reason, and the problem it answers.</summary>
+    private sealed record Refusal(string Event, string Detail, string Slug, Func<HttpContext, ProblemHttpResult> Problem)
+    {
+        public static Refusal NotFound { get; } = new(AuditEvents.UnitDenied, "not found", ProblemTypes.NotFound, _ => Problems.NotFound());
+
+        public static Refusal DeviceLocked { get; } = new(AuditEvents.UnitDenied, "device locked", ProblemTypes.DeviceLocked, _ => Problems.DeviceLocked());
+
+        public static Refusal Damaged(UnitUseMode mode) =>
+            new(AuditEvents.UnitDenied, mode.DamagedDetail, mode.DamagedSlug, _ => Problems.Damaged(mode.DamagedSlug));
+
+        public static Refusal Limited(ReleaseDenial denial) =>
+            new(denial.Kind == ProblemTypes.QuotaExceeded ? AuditEvents.DeviceLocked : AuditEvents.RateLimited, denial.Kind, denial.Kind,
+                http => Problems.ReleaseDenied(http, denial));
     }
 }

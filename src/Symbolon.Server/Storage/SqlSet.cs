@@ -1,0 +1,91 @@
+using System.Data.Common;
+
+namespace Symbolon.Server.Storage;
+
+/// <summary>
+/// A write set in plain SQL on a connection and transaction it does not own: the hot paths (a release's write set, a
+/// read's proof record) skip EF Core's change tracking, which costs more than the statements themselves. Values are
+/// bound in the form EF Core stores them, so both see the same rows: UTC ticks for times, and on SQLite EF Core's
+/// upper-case text for GUIDs. The SQL must be valid on SQLite and PostgreSQL alike (quoted identifiers, ON CONFLICT,
+/// RETURNING).
+/// </summary>
+public sealed class SqlSet(DbConnection connection, DbTransaction transaction, bool postgres, Dictionary<string, DbCommand>? prepared = null)
+{
+    public DbConnection Connection => connection;
+
+    public DbTransaction Transaction => transaction;
+
+    public bool Postgres => postgres;
+
+    /// <summary>A command for <paramref name="sql"/> with these parameters; on the SQLite writer's connection, prepared once and reused.</summary>
+    public DbCommand Command(string sql, params ReadOnlySpan<(string Name, object? Value)> parameters)
+    {
+        DbCommand? command = null;
+        if (prepared is not null && prepared.TryGetValue(sql, out command))
+        {
+            command.Parameters.Clear();
+        }
+        else
+        {
+            command = connection.CreateCommand();
+            command.CommandText = sql;
+            prepared?.Add(sql, command);
+        }
+
+        command.Transaction = transaction;
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value ?? DBNull.Value;
+            command.Parameters.Add(parameter);
+        }
+
+        return command;
+    }
+
+    public async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        var command = Command(sql, parameters);
+        try
+        {
+            return await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        finally
+        {
+            Release(command);
+        }
+    }
+
+    /// <summary>Disposes a command this set does not keep prepared.</summary>
+    public void Release(DbCommand command)
+    {
+        if (prepared is null)
+        {
+            command.Dispose();
+        }
+    }
+
+    /// <summary>A GUID as its column holds it.</summary>
+    public object Id(Guid value) => SqlValues.Id(value, postgres);
+
+    /// <summary>A nullable GUID as its column holds it.</summary>
+    public object? Id(Guid? value) => value is { } id ? Id(id) : null;
+
+    public static long Time(DateTimeOffset value) => value.UtcTicks;
+}
+
+/// <summary>Values in the form EF Core stores them, for SQL written by hand.</summary>
+public static class SqlValues
+{
+    /// <summary>PostgreSQL: a uuid. SQLite: EF Core's text form of a GUID (upper case).</summary>
+    public static object Id(Guid value, bool postgres) => postgres ? value : value.ToString().ToUpperInvariant();
+
+    /// <summary>A GUID read back from a column.</summary>
+    public static Guid ReadId(DbDataReader reader, int ordinal) =>
+        reader.GetFieldType(ordinal) == typeof(Guid) ? reader.GetGuid(ordinal) : Guid.Parse(reader.GetString(ordinal));
+
+    /// <summary>A time stored as UTC ticks (null when the column is).</summary>
+    public static DateTimeOffset? ReadTime(DbDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : new DateTimeOffset(reader.GetInt64(ordinal), TimeSpan.Zero);
+}
