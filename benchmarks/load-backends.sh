@@ -52,7 +52,7 @@ echo "Results in $results"
 echo
 node -e '
 const fs = require("fs");
-const rows = [], notes = [];
+const rows = [], notes = [], releases = {};
 const args = process.argv.slice(1);
 const fixed = (x, digits) => typeof x === "number" ? x.toFixed(digits) : String(x);
 // Half to even, as the harness'"'"'s own report rounds ("N0"), so the two show the same figures.
@@ -69,15 +69,21 @@ for (let i = 0; i < args.length; i += 4) {
   const noop = phase("noop"), release = phase("release");
   const label = run.context.backend === "sqlite" ? "SQLite" : `PostgreSQL ${String(run.context.backendVersion).split(".")[0]}`;
   const errors = run.phases.reduce((sum, p) => sum + p.errorCount, 0);
+  const lock = release.writeLockPerRequestMicroseconds;
   rows.push([label, String(run.context.nodes), rate(noop.requestsPerSecond), rate(release.requestsPerSecond),
-    fixed(run.ratios.releaseToNoop, 3), fixed(release.latencyMilliseconds.p99, 2), String(errors)]);
+    fixed(run.ratios.releaseToNoop, 3), fixed(run.ratios.authToNoop, 3), fixed(release.latencyMilliseconds.p99, 2),
+    typeof lock === "number" ? fixed(lock, 0) : "–", String(errors)]);
+  releases[`${run.context.backend} ${run.context.nodes}`] = release.requestsPerSecond;
   for (const p of run.phases.filter(p => p.firstFailure)) {
     notes.push(`- ${label}, ${run.context.nodes} node(s), ${p.name}: ${p.errorCount} failed; first: ${p.firstFailure}`);
   }
 }
-console.log("| backend | nodes | noop req/s | release req/s | release/noop | release p99 ms | errors |");
-console.log("|---|---:|---:|---:|---:|---:|---:|");
+console.log("| backend | nodes | noop req/s | release req/s | release/noop | auth-only/noop | release p99 ms | deployment-wide lock µs per release | errors |");
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
 for (const row of rows) console.log(`| ${row.join(" | ")} |`);
+if (releases["postgres 1"] && releases["postgres 2"]) {
+  console.log(`\nPostgreSQL release throughput, 2 nodes / 1 node: ${fixed(releases["postgres 2"] / releases["postgres 1"], 2)}`);
+}
 if (notes.length) console.log("\n" + notes.join("\n"));
 ' "${summary_args[@]}"
 exit "$status"

@@ -72,7 +72,8 @@ internal sealed class PhaseRunner(Deployment deployment, NodeClients clients, IR
             serverMean,
             outcomes.Select(o => o.FirstFailure).FirstOrDefault(f => f is not null),
             Mean(lockBefore, lockAfter) * 1_000_000,
-            Mean(batchBefore, batchAfter));
+            Mean(batchBefore, batchAfter),
+            latencies.Length > 0 ? (lockAfter.Sum - lockBefore.Sum) / latencies.Length * 1_000_000 : null);
     }
 
     private static async Task<WorkerOutcome> LoopAsync(LoadWorker worker, PhaseDefinition phase, long measureFrom, long measureTo)
@@ -247,7 +248,8 @@ internal sealed record PhaseResult(
     double? ServerHistogramMeanMilliseconds,
     string? FirstFailure,
     double? WriteLockMeanMicroseconds = null,
-    double? WriteBatchMean = null)
+    double? WriteBatchMean = null,
+    double? WriteLockPerRequestMicroseconds = null)
 {
     public long ErrorCount => Errors.Values.Sum();
 

@@ -116,8 +116,11 @@ public static class BlindedEndpoints
             session,
             id,
             UnitUseMode.Evaluate,
-            request.Epoch,
-            (_, epoch) => OprfKeys.FindActiveAsync(session, epoch),
+            async () =>
+            {
+                var unit = await UnitUse.FindUnitAsync(session, id, UnitKind.Blinded, tracked: false);
+                return (request.Epoch, unit is null ? null : await OprfKeys.FindActiveAsync(session, request.Epoch));
+            },
             key =>
             {
                 // Unwrapped before the write set; evaluated only once the use's record has committed, so a refused use

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
 
 namespace Symbolon.Server.Storage;
 
@@ -9,11 +10,14 @@ namespace Symbolon.Server.Storage;
 /// upper-case text for GUIDs. The SQL must be valid on SQLite and PostgreSQL alike (quoted identifiers, ON CONFLICT,
 /// RETURNING).
 /// </summary>
-public sealed class SqlSet(DbConnection connection, DbTransaction transaction, bool postgres, Dictionary<string, DbCommand>? prepared = null)
+public sealed class SqlSet(DbConnection connection, DbTransaction? transaction, bool postgres, Dictionary<string, DbCommand>? prepared = null)
 {
-    public DbConnection Connection => connection;
-
-    public DbTransaction Transaction => transaction;
+    /// <summary>Reads in plain SQL on the request's own open connection, outside any transaction.</summary>
+    public static SqlSet Reads(SymbolonDbContext db)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        return new SqlSet(db.Database.GetDbConnection(), null, db.Database.IsNpgsql());
+    }
 
     public bool Postgres => postgres;
 

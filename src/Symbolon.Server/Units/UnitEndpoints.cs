@@ -91,8 +91,7 @@ public static class UnitEndpoints
             session,
             id,
             UnitUseMode.Release,
-            request?.Version,
-            (unit, version) => UnitShares.FindActiveAsync(session.Db, unit, version, session.CancellationToken, tracked: false),
+            () => UnitShares.FindForReleaseAsync(session.Db, session.Caller.UserId, id, request?.Version, session.CancellationToken),
             version =>
             {
                 var opened = shares.TryOpen(session.Caller.UserId, version, out var share);

@@ -31,10 +31,50 @@ public sealed partial class UnitShares(ShareProtector protector, ILogger<UnitSha
         return share;
     }
 
+    /// <summary>
+    /// The caller's live share unit's active version <paramref name="version"/> (or its current one), in one query on
+    /// the request's open connection, not tracked: the version used (the one asked for, without such a unit) and its
+    /// row (null without such a unit or active version).
+    /// </summary>
+    public static async Task<(int? Used, UnitVersion? Version)> FindForReleaseAsync(
+        SymbolonDbContext db, Guid userId, Guid unitId, int? version, CancellationToken cancellationToken)
+    {
+        var reads = SqlSet.Reads(db);
+        var command = reads.Command(
+            """
+            SELECT u."CurrentVersion", v."Version", v."SealedShare", v."KekId"
+            FROM "Units" AS u
+            LEFT JOIN "UnitVersions" AS v ON v."UnitId" = u."Id" AND v."Version" = COALESCE(@version, u."CurrentVersion") AND v."State" = 0
+            WHERE u."Id" = @unit AND u."UserId" = @user AND u."ShreddedAt" IS NULL AND u."Kind" = 0
+            """,
+            ("version", version),
+            ("unit", reads.Id(unitId)),
+            ("user", reads.Id(userId)));
+        await using (command)
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return (version, null);
+            }
+
+            var used = version ?? reader.GetInt32(0);
+            return reader.IsDBNull(1)
+                ? (used, null)
+                : (used, new UnitVersion
+                {
+                    UnitId = unitId,
+                    Version = reader.GetInt32(1),
+                    SealedShare = (byte[])reader.GetValue(2),
+                    KekId = reader.GetString(3),
+                    State = UnitVersionState.Active,
+                });
+        }
+    }
+
     /// <summary>The active version <paramref name="version"/> of <paramref name="unit"/>, or null.</summary>
-    public static Task<UnitVersion?> FindActiveAsync(SymbolonDbContext db, Unit unit, int version, CancellationToken cancellationToken, bool tracked = true) =>
-        (tracked ? db.UnitVersions : db.UnitVersions.AsNoTracking())
-            .SingleOrDefaultAsync(v => v.UnitId == unit.Id && v.Version == version && v.State == UnitVersionState.Active, cancellationToken);
+    public static Task<UnitVersion?> FindActiveAsync(SymbolonDbContext db, Unit unit, int version, CancellationToken cancellationToken) =>
+        db.UnitVersions.SingleOrDefaultAsync(v => v.UnitId == unit.Id && v.Version == version && v.State == UnitVersionState.Active, cancellationToken);
 
     /// <summary>Opens a stored share; false (and an error logged) if the row was altered, moved or sealed under another KEK.</summary>
     public bool TryOpen(Guid userId, UnitVersion version, out byte[] share)

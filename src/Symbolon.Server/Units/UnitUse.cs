@@ -54,8 +54,10 @@ public sealed class UnitUse(
     /// <param name="session">The caller's request, behind <see cref="SessionEndpointFilter.RunsOwnWriteSet"/>.</param>
     /// <param name="unitId">The unit, as the route names it.</param>
     /// <param name="mode">Release or evaluate.</param>
-    /// <param name="version">The version (or key epoch) asked for; null for the unit's current version.</param>
-    /// <param name="findAsync">The active stored secret of that version of the unit, or null.</param>
+    /// <param name="findAsync">
+    /// The caller's live unit's version (or key epoch) to use, null without such a unit, and its active stored secret,
+    /// null without one; read against committed state, before the write set.
+    /// </param>
     /// <param name="open">
     /// The secret step (unwrap the share, the key): how to answer once the use has its receipt, or null when the stored
     /// secret failed its integrity check. The answer runs after the commit.
@@ -64,8 +66,7 @@ public sealed class UnitUse(
         SessionContext session,
         Guid unitId,
         UnitUseMode mode,
-        int? version,
-        Func<Unit, int, Task<TSecret?>> findAsync,
+        Func<Task<(int? Used, TSecret? Secret)>> findAsync,
         Func<TSecret, Func<ReceiptView, TResponse>?> open)
         where TSecret : class
     {
@@ -78,9 +79,7 @@ public sealed class UnitUse(
         var caller = session.Caller;
         var unrecorded = http.Features.Get<UnrecordedUse>()
             ?? throw new InvalidOperationException("A unit's use runs behind RunsOwnWriteSet.");
-        var unit = await FindUnitAsync(session, unitId, mode.Kind, tracked: false);
-        var used = version ?? unit?.CurrentVersion;
-        var secret = unit is null || used is not { } number ? null : await findAsync(unit, number);
+        var (used, secret) = await findAsync();
         Func<ReceiptView, TResponse>? answer = null;
         var refusal = secret is null ? Refusal.NotFound
             : caller.Device.LockedAt is not null ? Refusal.DeviceLocked
