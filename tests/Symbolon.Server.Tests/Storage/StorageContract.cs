@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Symbolon.Crypto.Transparency;
 using Symbolon.Server.Audit;
@@ -327,6 +328,100 @@ public abstract class StorageContract : IDisposable
         Assert.Equal(publicKeys[0], publicKeys[1]);
         Assert.Equal(1, a.WithDatabase(db => db.OprfKeys.Count()));
         Assert.Equal(fromA, fromB);
+    }
+
+    [Fact]
+    public async Task A_database_upgraded_from_the_global_chain_verifies_and_extends_its_log()
+    {
+        // The schema and data as the last release before per-account chains left them: five v1 records on the one
+        // chain, the first three in the Merkle tree under a checkpoint signed with the deployment's audit key.
+        _database = await NewDatabaseAsync();
+        var legacy = await WriteLegacyLogAsync(_database);
+        var (a, b) = await StartNodesAsync(sameDatabase: true);
+
+        Assert.Equal(5, (await AssertChainVerifiesAsync(a)).GetProperty("records").GetInt64());
+        Assert.All(a.WithDatabase(db => db.AuditRecords.ToList()), r =>
+        {
+            Assert.Equal((AuditRecordFormat.GlobalChain, Guid.Empty, r.Sequence), (r.Format, r.ChainId, r.ChainSequence));
+        });
+        Assert.Equal([4L, 5L], a.WithDatabase(db => db.AuditPending.OrderBy(p => p.Sequence).Select(p => p.Sequence).ToList()));
+
+        // New records: the user's own chain from its genesis; the deployment chain continues from the legacy head.
+        var client = Own(await Balanced(a, b).SignUpAsync());
+        Assert.Equal(HttpStatusCode.OK, (await client.ReleaseAsync((await client.CreateUnitAsync()).Id)).StatusCode);
+        AuditRecord deployment;
+        await using (var scope = a.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<SymbolonDbContext>();
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            deployment = await scope.ServiceProvider.GetRequiredService<AuditLog>().AppendAsync(db, AuditEvents.KekRotated, detail: "after the upgrade");
+            await transaction.CommitAsync();
+        }
+
+        Assert.Equal((Guid.Empty, 6L, AuditRecordFormat.AccountChain), (deployment.ChainId, deployment.ChainSequence, deployment.Format));
+        Assert.Equal(legacy.HeadHash, deployment.PreviousHash);
+        var own = a.WithDatabase(db => db.AuditRecords.Where(r => r.UserId == client.UserId).OrderBy(r => r.Sequence).ToList());
+        Assert.All(own, r => Assert.True(r.Sequence > 5 && r.ChainId == client.UserId && r.Format == AuditRecordFormat.AccountChain));
+        Assert.Equal(Enumerable.Range(1, own.Count).Select(i => (long)i), own.Select(r => r.ChainSequence));
+
+        // The tree only grows: the old checkpoint is a prefix of the new one.
+        Assert.Equal(a.WithDatabase(db => db.AuditRecords.LongCount()), await CheckpointAsync(b));
+        var latest = a.WithDatabase(db => db.AuditCheckpoints.OrderByDescending(c => c.TreeSize).First());
+        var consistency = await (await client.Http.GetAsync(Protocol.Routes.AuditConsistencyProofOf(3, latest.TreeSize)))
+            .Content.ReadFromJsonAsync(Protocol.ProtocolJsonContext.Default.ConsistencyProofView);
+        Assert.True(MerkleTree.VerifyConsistency(3, latest.TreeSize, legacy.CheckpointRoot, latest.RootHash, consistency!.Proof));
+        Assert.Equal(2, (await AssertChainVerifiesAsync(b)).GetProperty("checkpoints").GetInt64());
+        Assert.Equal(0, await AuditTests.RunCommandAsync(a, "verify-audit"));
+    }
+
+    /// <summary>Migrates to AuditLogTree (the schema before per-account chains) and writes its log as that release did.</summary>
+    private async Task<(byte[] HeadHash, byte[] CheckpointRoot)> WriteLegacyLogAsync(Dictionary<string, string?> database)
+    {
+        var connectionString = database["Symbolon:Database:ConnectionString"];
+        await using SymbolonDbContext db = database.GetValueOrDefault("Symbolon:Database:Provider") == "PostgreSql"
+            ? new PostgresDbContext(new DbContextOptionsBuilder<PostgresDbContext>().UseNpgsql(connectionString).Options)
+            : new SymbolonDbContext(new DbContextOptionsBuilder<SymbolonDbContext>().UseSqlite(connectionString).Options);
+        await db.Database.GetInfrastructure().GetRequiredService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>().MigrateAsync("AuditLogTree");
+
+        var time = new DateTimeOffset(2026, 11, 1, 9, 0, 0, TimeSpan.Zero);
+        var user = Guid.NewGuid();
+        var previous = AuditChain.Genesis;
+        var records = new List<AuditRecord>();
+        for (var sequence = 1L; sequence <= 5; sequence++)
+        {
+            var record = new AuditRecord
+            {
+                Format = AuditRecordFormat.GlobalChain, Sequence = sequence, Time = time.AddMinutes(sequence),
+                Event = sequence == 3 ? AuditEvents.LoginFailed : AuditEvents.UnitReleased, UserId = sequence == 3 ? null : user,
+                UnitId = sequence == 3 ? null : Guid.NewGuid(), UnitVersion = sequence == 3 ? null : 1, Detail = sequence == 3 ? "198.51.100.4" : "",
+                PreviousHash = previous,
+            };
+            record.Hash = previous = AuditChain.ComputeHash(previous, record);
+            records.Add(record);
+            await db.Database.ExecuteSqlAsync($"""
+                INSERT INTO "AuditRecords" ("Sequence", "Time", "Event", "UserId", "DeviceId", "UnitId", "UnitVersion", "Detail", "PreviousHash", "Hash")
+                VALUES ({record.Sequence}, {record.Time.UtcTicks}, {record.Event}, {record.UserId}, {record.DeviceId}, {record.UnitId}, {record.UnitVersion}, {record.Detail}, {record.PreviousHash}, {record.Hash})
+                """);
+        }
+
+        await db.Database.ExecuteSqlAsync($"""UPDATE "AuditHeads" SET "Sequence" = 5, "Hash" = {previous} WHERE "Id" = 1""");
+
+        var frontier = new List<(PerfectSubtree Subtree, byte[] Hash)>();
+        foreach (var (record, index) in records.Take(3).Select((record, index) => (record, (long)index)))
+        {
+            var leafHash = AuditLogLeaf.Hash(record.Sequence, record.Hash);
+            db.AuditLeaves.Add(new AuditLeaf { LeafIndex = index, Sequence = record.Sequence, Hash = leafHash });
+            db.AuditNodes.AddRange(AuditTree.Append(frontier, index, leafHash).Select(node => new AuditNode { FlatIndex = node.Subtree.FlatIndex, Hash = node.Hash }));
+        }
+
+        var checkpoint = new AuditCheckpoint(3, AuditTree.Root(frontier), time.AddHours(1));
+        using (var signer = new AuditSigner(new Hosting.DataDirectory(new Hosting.ServerOptions { DataDirectory = _dataDirectory })))
+        {
+            db.AuditCheckpoints.Add(new AuditCheckpointRow { TreeSize = 3, RootHash = checkpoint.RootHash, Time = checkpoint.Time, Signature = signer.Sign(checkpoint) });
+        }
+
+        await db.SaveChangesAsync();
+        return (previous, checkpoint.RootHash);
     }
 
     [Fact]
