@@ -113,7 +113,7 @@ public sealed class AuditLog(TimeProvider time)
         SqlValues.Add(write, "user", SqlValues.Id(record.UserId, postgres));
         SqlValues.Add(write, "device", SqlValues.Id(record.DeviceId, postgres));
         SqlValues.Add(write, "unit", SqlValues.Id(record.UnitId, postgres));
-        SqlValues.Add(write, "unitVersion", SqlValues.Nullable(record.UnitVersion));
+        SqlValues.Add(write, "unitVersion", SqlValues.OrNull(record.UnitVersion));
         SqlValues.Add(write, "detail", record.Detail);
         SqlValues.Add(write, "previousHash", record.PreviousHash);
         SqlValues.Add(write, "hash", record.Hash);

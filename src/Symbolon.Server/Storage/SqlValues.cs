@@ -15,7 +15,7 @@ public static class SqlValues
 
     public static long Time(DateTimeOffset value) => value.UtcTicks;
 
-    public static object Nullable<T>(T? value)
+    public static object OrNull<T>(T? value)
         where T : struct => value is { } present ? present : DBNull.Value;
 
     /// <summary>Adds the parameter <paramref name="name"/> (written "@name" in the command text) to <paramref name="command"/>.</summary>
