@@ -19,8 +19,11 @@ public static class Labels
     /// <summary>SHA-256 prefix for the public fingerprint that names a key-encryption key.</summary>
     public const string KeyEncryptionKeyId = "symbolon.dev/v1/kek-id";
 
-    /// <summary>SHA-256 prefix of every link of the key server's audit hash chain.</summary>
-    public const string AuditChain = "symbolon.dev/v1/audit-chain";
+    /// <summary>SHA-256 prefix of every link of the key server's per-account audit hash chains.</summary>
+    public const string AuditChain = "symbolon.dev/v2/audit-chain";
+
+    /// <summary>SHA-256 prefix of the links of the deployment-wide audit chain that preceded per-account chains (still verified).</summary>
+    public const string AuditGlobalChain = "symbolon.dev/v1/audit-chain";
 
     /// <summary>Prefix of the bytes the key server's audit key signs in a release receipt.</summary>
     internal const string AuditReceipt = "symbolon.dev/v1/audit-receipt";

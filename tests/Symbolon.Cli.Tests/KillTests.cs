@@ -38,7 +38,7 @@ public sealed class KillTests
         await server.StopAsync();
         var verify = await KeyServer.RunCommandAsync(server.DataDirectory, "verify-audit");
         Assert.True(verify.ExitCode == 0, verify.Output);
-        Assert.Contains("audit chain intact", verify.Output, StringComparison.Ordinal);
+        Assert.Contains("audit chains intact", verify.Output, StringComparison.Ordinal);
     }
 }
 
@@ -76,7 +76,7 @@ public sealed class MultiNodeKillTests(PostgresFixture postgres) : IClassFixture
         await KillRun.AssertEveryAnswerAuditedAsync(load, minimumFailures: 1);
         var verify = await KeyServer.RunCommandAsync(keys.Path, ["verify-audit", .. database]);
         Assert.True(verify.ExitCode == 0, verify.Output);
-        Assert.Contains("audit chain intact", verify.Output, StringComparison.Ordinal);
+        Assert.Contains("audit chains intact", verify.Output, StringComparison.Ordinal);
     }
 }
 

@@ -63,7 +63,7 @@ public sealed class MultiNodeTests(PostgresFixture postgres) : IClassFixture<Pos
 
         var verify = await KeyServer.RunCommandAsync(keys.Path, ["verify-audit", .. database]);
         Assert.True(verify.ExitCode == 0, verify.Output);
-        Assert.Contains("audit chain intact", verify.Output, StringComparison.Ordinal);
+        Assert.Contains("audit chains intact", verify.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -54,7 +54,8 @@ public sealed class AuditTests
         Assert.Equal(app.WithDatabase(db => db.AuditRecords.LongCount()), result.GetProperty("records").GetInt64());
     }
 
-    public static TheoryData<string> Tamperings() => ["modify", "delete-middle", "insert", "reorder", "truncate-tail"];
+    public static TheoryData<string> Tamperings() =>
+        ["modify", "delete-middle", "insert", "reorder", "move-to-another-chain", "truncate-tail", "rewind-head-after-checkpoint", "delete-pending"];
 
     [Theory]
     [MemberData(nameof(Tamperings))]
@@ -62,11 +63,18 @@ public sealed class AuditTests
     {
         using var app = new SymbolonApp();
         using var client = await app.NewClient().SignUpAsync();
+        using var other = await app.NewClient().SignUpAsync();
         var unit = await client.CreateUnitAsync();
         await client.ReleaseAsync(unit.Id);
         await client.ReleaseAsync(unit.Id);
+        if (tampering == "rewind-head-after-checkpoint")
+        {
+            await app.Services.GetRequiredService<AuditCheckpointer>().CheckpointAsync(CancellationToken.None);
+        }
 
-        app.WithDatabase(db => Tamper(db, tampering));
+        var before = await VerifyAsync(app, client);
+        Assert.True((await before.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("valid").GetBoolean());
+        app.WithDatabase(db => Tamper(db, tampering, client.UserId));
         var response = await VerifyAsync(app, client);
         var result = await response.Content.ReadFromJsonAsync<JsonElement>();
 
@@ -102,10 +110,12 @@ public sealed class AuditTests
         Assert.Equal(releasesBefore, app.WithDatabase(db => db.AuditRecords.Count(r => r.Event == AuditEvents.UnitReleased)));
     }
 
-    private static int Tamper(SymbolonDbContext db, string tampering)
+    /// <summary>Tampers with the account chain of <paramref name="userId"/> (records 1 to n, n at least 5).</summary>
+    private static int Tamper(SymbolonDbContext db, string tampering, Guid userId)
     {
-        var records = db.AuditRecords.OrderBy(r => r.Sequence).ToList();
-        var middle = records[records.Count / 2];
+        var chain = db.AuditRecords.Where(r => r.ChainId == userId).OrderBy(r => r.ChainSequence).ToList();
+        var middle = chain[chain.Count / 2];
+        var last = chain[^1];
         switch (tampering)
         {
             case "modify":
@@ -115,21 +125,39 @@ public sealed class AuditTests
                 db.AuditRecords.Remove(middle);
                 break;
             case "insert":
-                // A forged record given the next sequence and a correctly computed hash: only the head row catches it.
-                var last = records[^1];
-                var forged = new AuditRecord { Sequence = last.Sequence + 1, Time = last.Time, Event = AuditEvents.UnitReleased, PreviousHash = last.Hash };
+                // A forged record in the next position with a correctly computed hash: only the head row catches it.
+                var forged = new AuditRecord
+                {
+                    ChainId = userId, ChainSequence = last.ChainSequence + 1, Format = AuditRecordFormat.AccountChain, UserId = userId,
+                    Time = last.Time, Event = AuditEvents.UnitReleased, PreviousHash = last.Hash,
+                };
                 forged.Hash = AuditChain.ComputeHash(last.Hash, forged);
                 db.AuditRecords.Add(forged);
                 break;
             case "reorder":
-                var (first, second) = (records[1], records[2]);
-                db.Database.ExecuteSql($"UPDATE \"AuditRecords\" SET \"Sequence\" = -1 WHERE \"Sequence\" = {first.Sequence}");
-                db.Database.ExecuteSql($"UPDATE \"AuditRecords\" SET \"Sequence\" = {first.Sequence} WHERE \"Sequence\" = {second.Sequence}");
-                db.Database.ExecuteSql($"UPDATE \"AuditRecords\" SET \"Sequence\" = {second.Sequence} WHERE \"Sequence\" = -1");
+                var (first, second) = (chain[1].Sequence, chain[2].Sequence);
+                db.Database.ExecuteSql($"UPDATE \"AuditRecords\" SET \"ChainSequence\" = -1 WHERE \"Sequence\" = {first}");
+                db.Database.ExecuteSql($"UPDATE \"AuditRecords\" SET \"ChainSequence\" = 2 WHERE \"Sequence\" = {second}");
+                db.Database.ExecuteSql($"UPDATE \"AuditRecords\" SET \"ChainSequence\" = 3 WHERE \"Sequence\" = {first}");
                 return 3;
+            case "move-to-another-chain":
+                // The whole chain moved under another id with its own head: every link holds, but the hashes name the user's chain.
+                db.Database.ExecuteSql($"UPDATE \"AuditRecords\" SET \"ChainId\" = {Guid.NewGuid()} WHERE \"ChainId\" = {userId}");
+                Storage.StorageContract.RewindHeads(db);
+                return chain.Count;
             case "truncate-tail":
-                db.AuditRecords.Remove(records[^1]);
+                db.AuditRecords.Remove(last);
                 break;
+            case "rewind-head-after-checkpoint":
+                // A careful writer: the newest record and its pending mark gone, the head rewound; its leaf remains.
+                db.AuditRecords.Remove(last);
+                db.AuditPending.Where(p => p.Sequence == last.Sequence).ExecuteDelete();
+                db.SaveChanges();
+                Storage.StorageContract.RewindHeads(db);
+                return 1;
+            case "delete-pending":
+                // The record stays, but the checkpointer would never log it.
+                return db.AuditPending.Where(p => p.Sequence == middle.Sequence).ExecuteDelete();
             default:
                 throw new ArgumentOutOfRangeException(nameof(tampering));
         }

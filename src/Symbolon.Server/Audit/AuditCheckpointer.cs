@@ -8,8 +8,9 @@ namespace Symbolon.Server.Audit;
 
 /// <summary>
 /// Appends committed audit records to the audit log's Merkle tree and signs a checkpoint of the new size: every
-/// <see cref="AuditOptions.CheckpointInterval"/>, and on demand. It reads only committed records and writes only its own
-/// tables in one short transaction, so releases never wait for it. On PostgreSQL one node appends at a time (a
+/// <see cref="AuditOptions.CheckpointInterval"/>, and on demand. It takes the pending records (AuditPending) in sequence
+/// order, appends their leaves and deletes their pending rows in one short transaction, so releases never wait for it.
+/// Records can commit out of sequence order on PostgreSQL; one that commits late is simply in a later checkpoint. On PostgreSQL one node appends at a time (a
 /// transaction-scoped advisory lock that the others do not wait for); on SQLite there is one node, and one append at
 /// a time in it. A conflicting append (two writers on one leaf index) fails on the primary key and is retried.
 /// </summary>
@@ -24,7 +25,7 @@ public sealed partial class AuditCheckpointer(
 
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    /// <summary>Appends every committed record not yet logged, signing a checkpoint after each batch. Returns the log's size.</summary>
+    /// <summary>Appends every committed pending record, signing a checkpoint after each batch. Returns the log's size.</summary>
     public async Task<long> CheckpointAsync(CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
@@ -79,12 +80,10 @@ public sealed partial class AuditCheckpointer(
 
         var size = await AuditTree.SizeAsync(db, cancellationToken);
         var startSize = size;
-        var lastSequence = size == 0 ? 0 : await db.AuditLeaves.Where(l => l.LeafIndex == size - 1).Select(l => l.Sequence).SingleAsync(cancellationToken);
-        var records = await db.AuditRecords.AsNoTracking()
-            .Where(r => r.Sequence > lastSequence)
+        var records = await db.AuditPending.AsNoTracking()
+            .Join(db.AuditRecords, pending => pending.Sequence, record => record.Sequence, (pending, record) => new { record.Sequence, record.Hash })
             .OrderBy(r => r.Sequence)
             .Take(BatchSize)
-            .Select(r => new { r.Sequence, r.Hash })
             .ToListAsync(cancellationToken);
         var checkpointed = await db.AuditCheckpoints.AnyAsync(c => c.TreeSize == size, cancellationToken);
         if (records.Count == 0 && (checkpointed || size == 0))
@@ -112,6 +111,8 @@ public sealed partial class AuditCheckpointer(
             size++;
         }
 
+        db.AuditPending.RemoveRange(records.Select(record => new AuditPending { Sequence = record.Sequence }));
+
         var checkpoint = new AuditCheckpoint(size, AuditTree.Root(frontier), time.GetUtcNow());
         db.AuditCheckpoints.Add(new AuditCheckpointRow
         {
@@ -127,7 +128,8 @@ public sealed partial class AuditCheckpointer(
         }
         catch (DbUpdateException)
         {
-            // Another writer (a second process on one SQLite file) appended the same leaves first: its tree stands.
+            // Another writer (a second process on one SQLite file) appended the same leaves, or took the same pending
+            // records, first: its tree stands.
             if (!await AppendedElsewhereAsync(startSize, cancellationToken))
             {
                 throw;

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Symbolon.Crypto.Transparency;
 using Symbolon.Protocol;
@@ -139,19 +140,52 @@ public static class AuditEndpoints
         return TypedResults.Ok(await VerifyChainAsync(db, signer, cancellationToken));
     }
 
-    /// <summary>The chain (docs/spec.md §7), then the log's leaves, stored subtrees and every checkpoint (§7.1).</summary>
-    public static async Task<AuditVerification> VerifyChainAsync(SymbolonDbContext db, AuditSigner signer, CancellationToken cancellationToken)
-    {
-        var head = await db.AuditHeads.AsNoTracking().SingleAsync(h => h.Id == AuditLog.HeadId, cancellationToken);
-        var records = await db.AuditRecords.AsNoTracking().OrderBy(r => r.Sequence).ToListAsync(cancellationToken);
-        var chain = AuditChain.Verify(records, head);
-        if (!chain.Valid)
+    /// <summary>
+    /// Every chain (docs/spec.md §7), then the log's leaves, pending records, stored subtrees and every checkpoint (§7.1),
+    /// all read from one snapshot, so appends and checkpoints committing meanwhile cannot look like tampering.
+    /// </summary>
+    public static Task<AuditVerification> VerifyChainAsync(SymbolonDbContext db, AuditSigner signer, CancellationToken cancellationToken) =>
+        InSnapshotAsync(db, async () =>
         {
-            return chain;
+            var heads = await db.AuditHeads.AsNoTracking().ToListAsync(cancellationToken);
+            var records = await db.AuditRecords.AsNoTracking().OrderBy(r => r.ChainId).ThenBy(r => r.ChainSequence).ToListAsync(cancellationToken);
+            var chain = AuditChain.Verify(records, heads);
+            if (!chain.Valid)
+            {
+                return chain;
+            }
+
+            var (problem, leaves, checkpoints) = await AuditTree.VerifyAsync(db, records.ToDictionary(r => r.Sequence, r => r.Hash), signer.Verify, cancellationToken);
+            return chain with { Valid = problem is null, Problem = problem, HeadHash = problem is null ? chain.HeadHash : null, LogLeaves = leaves, Checkpoints = problem is null ? checkpoints : 0 };
+        }, cancellationToken);
+
+    private static async Task<T> InSnapshotAsync<T>(SymbolonDbContext db, Func<Task<T>> read, CancellationToken cancellationToken)
+    {
+        if (db.Database.IsNpgsql())
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+            return await read();
         }
 
-        var (problem, leaves, checkpoints) = await AuditTree.VerifyAsync(db, records.ToDictionary(r => r.Sequence, r => r.Hash), signer.Verify, cancellationToken);
-        return chain with { Valid = problem is null, Problem = problem, HeadHash = problem is null ? chain.HeadHash : null, LogLeaves = leaves, Checkpoints = problem is null ? checkpoints : 0 };
+        // SQLite: a deferred transaction reads one WAL snapshot and takes no write lock (EF's own would be IMMEDIATE).
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using var transaction = ((SqliteConnection)db.Database.GetDbConnection()).BeginTransaction(deferred: true);
+            await db.Database.UseTransactionAsync(transaction, cancellationToken);
+            try
+            {
+                return await read();
+            }
+            finally
+            {
+                await db.Database.UseTransactionAsync(null, cancellationToken);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
 
     private static Ok<AuditKeyView> PublicKey(AuditSigner signer) => TypedResults.Ok(new AuditKeyView(

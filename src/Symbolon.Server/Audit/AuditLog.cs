@@ -1,16 +1,39 @@
+using System.Buffers.Binary;
+using System.Data.Common;
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Symbolon.Server.Storage;
 
 namespace Symbolon.Server.Audit;
 
 /// <summary>
-/// Appends to the hash chain inside the caller's transaction, so a change and its record commit together or not at
-/// all. The head row is the lock point: appends from any number of nodes serialise on it.
+/// Appends to the record's chain (its user's, or the deployment chain) inside the caller's transaction, so a change and
+/// its record commit together or not at all. The chain's head row is its lock point: appends to one chain serialise,
+/// appends to different chains do not wait for each other. Raw commands on the caller's connection, not EF change
+/// tracking: the record's global sequence is known as soon as this returns, and nothing is left for SaveChanges.
 /// </summary>
 public sealed class AuditLog(TimeProvider time)
 {
-    public const int HeadId = 1;
+    /// <summary>
+    /// The high 32 bits of every chain's PostgreSQL advisory lock key ("symc"); the low 32 bits come from the chain id.
+    /// Apart from the write lock (0x53594D42, high bits zero) and the checkpointer's ("symb…"). Two chains whose ids fold
+    /// to the same low bits share a lock, which only serialises them.
+    /// </summary>
+    public const long ChainLockNamespace = 0x73796D63L << 32;
+
+    private const string ReadHead = """SELECT "ChainSequence", "Hash" FROM "AuditHeads" WHERE "ChainId" = @chain""";
+
+    private const string InsertRecord = """
+        INSERT INTO "AuditRecords" ("ChainId", "ChainSequence", "Format", "Time", "Event", "UserId", "DeviceId", "UnitId", "UnitVersion", "Detail", "PreviousHash", "Hash")
+        VALUES (@chain, @chainSequence, @format, @time, @event, @user, @device, @unit, @unitVersion, @detail, @previousHash, @hash)
+        RETURNING "Sequence"
+        """;
+
+    private const string UpsertHead = """
+        INSERT INTO "AuditHeads" ("ChainId", "ChainSequence", "Hash") VALUES (@chain, @chainSequence, @hash)
+        ON CONFLICT ("ChainId") DO UPDATE SET "ChainSequence" = excluded."ChainSequence", "Hash" = excluded."Hash"
+        """;
 
     public async Task<AuditRecord> AppendAsync(
         SymbolonDbContext db,
@@ -22,20 +45,11 @@ public sealed class AuditLog(TimeProvider time)
         string detail = "",
         CancellationToken cancellationToken = default)
     {
-        if (db.Database.CurrentTransaction is null)
+        ArgumentNullException.ThrowIfNull(db);
+        var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
+            ?? throw new InvalidOperationException("Audit records are appended inside the transaction of the change they record.");
+        var draft = new AuditRecord
         {
-            throw new InvalidOperationException("Audit records are appended inside the transaction of the change they record.");
-        }
-
-        if (db.Database.IsNpgsql())
-        {
-            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({WriteTransactions.PostgresLockKey})", cancellationToken);
-        }
-
-        var head = await db.AuditHeads.SingleAsync(h => h.Id == HeadId, cancellationToken);
-        var record = new AuditRecord
-        {
-            Sequence = head.Sequence + 1,
             Time = time.GetUtcNow(),
             Event = auditEvent,
             UserId = userId,
@@ -43,61 +57,94 @@ public sealed class AuditLog(TimeProvider time)
             UnitId = unitId,
             UnitVersion = unitVersion,
             Detail = detail,
-            PreviousHash = head.Hash,
         };
-        record.Hash = AuditChain.ComputeHash(head.Hash, record);
-        head.Sequence = record.Sequence;
-        head.Hash = record.Hash;
-        db.AuditRecords.Add(record);
-        return record;
+        return await AppendAsync(new SqlSet(db.Database.GetDbConnection(), transaction, db.Database.IsNpgsql()), draft, cancellationToken);
     }
 
-    /// <summary>Appends <paramref name="draft"/> (its time, event, ids and detail) in a plain-SQL write set; returns the record.</summary>
+    /// <summary>
+    /// Appends <paramref name="draft"/> (its time, event, ids, unit version and detail) to its chain in
+    /// the write set's transaction, which on PostgreSQL must be READ COMMITTED (the head is read after the chain's lock
+    /// is taken, and must see what the lock's previous holder committed). Fills in the chain, the positions and the
+    /// hashes, marks the record pending for the checkpointer, and returns it.
+    /// </summary>
     public static async Task<AuditRecord> AppendAsync(SqlSet set, AuditRecord draft, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(set);
         ArgumentNullException.ThrowIfNull(draft);
-        if (set.Postgres)
-        {
-            await set.ExecuteAsync("SELECT pg_advisory_xact_lock(@key)", cancellationToken, ("key", WriteTransactions.PostgresLockKey));
-        }
+        var record = draft;
+        record.Format = AuditRecordFormat.AccountChain;
+        record.ChainId = AuditChain.ChainOf(record.UserId);
+        var chain = set.Id(record.ChainId);
+        var postgres = set.Postgres;
 
-        var command = set.Command("SELECT \"Sequence\", \"Hash\" FROM \"AuditHeads\" WHERE \"Id\" = 1");
+        var read = postgres
+            ? set.Command($"SELECT pg_advisory_xact_lock(@lock); {ReadHead}", ("lock", LockKey(record.ChainId)), ("chain", chain))
+            : set.Command(ReadHead, ("chain", chain));
         try
         {
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            await reader.ReadAsync(cancellationToken);
-            draft.Sequence = reader.GetInt64(0) + 1;
-            draft.PreviousHash = (byte[])reader.GetValue(1);
+            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+            if (postgres)
+            {
+                await reader.NextResultAsync(cancellationToken);
+            }
+
+            (record.ChainSequence, record.PreviousHash) = await reader.ReadAsync(cancellationToken)
+                ? (reader.GetInt64(0) + 1, (byte[])reader.GetValue(1))
+                : (1, AuditChain.Genesis);
         }
         finally
         {
-            set.Release(command);
+            set.Release(read);
         }
 
-        draft.Hash = AuditChain.ComputeHash(draft.PreviousHash, draft);
-        await set.ExecuteAsync(
-            """
-            INSERT INTO "AuditRecords" ("Sequence", "Time", "Event", "UserId", "DeviceId", "UnitId", "UnitVersion", "Detail", "PreviousHash", "Hash")
-            VALUES (@sequence, @time, @event, @user, @device, @unit, @version, @detail, @previous, @hash)
-            """,
-            cancellationToken,
-            ("sequence", draft.Sequence),
-            ("time", SqlSet.Time(draft.Time)),
-            ("event", draft.Event),
-            ("user", set.Id(draft.UserId)),
-            ("device", set.Id(draft.DeviceId)),
-            ("unit", set.Id(draft.UnitId)),
-            ("version", draft.UnitVersion),
-            ("detail", draft.Detail),
-            ("previous", draft.PreviousHash),
-            ("hash", draft.Hash));
-        await set.ExecuteAsync(
-            "UPDATE \"AuditHeads\" SET \"Sequence\" = @sequence, \"Hash\" = @hash WHERE \"Id\" = 1",
-            cancellationToken,
-            ("sequence", draft.Sequence),
-            ("hash", draft.Hash));
-        return draft;
+        record.Hash = AuditChain.ComputeHash(record.PreviousHash, record);
+        var write = set.Command(
+            postgres
+                ? $"""WITH inserted AS ({InsertRecord}), pending AS (INSERT INTO "AuditPending" ("Sequence") SELECT "Sequence" FROM inserted) SELECT "Sequence" FROM inserted; {UpsertHead}"""
+                : $"""{InsertRecord}; INSERT INTO "AuditPending" ("Sequence") VALUES (last_insert_rowid()); {UpsertHead}""",
+            ("chain", chain),
+            ("chainSequence", record.ChainSequence),
+            ("format", (int)record.Format),
+            ("time", SqlValues.Time(record.Time)),
+            ("event", record.Event),
+            ("user", set.Id(record.UserId)),
+            ("device", set.Id(record.DeviceId)),
+            ("unit", set.Id(record.UnitId)),
+            ("unitVersion", record.UnitVersion),
+            ("detail", record.Detail),
+            ("previousHash", record.PreviousHash),
+            ("hash", record.Hash));
+        try
+        {
+            await using var reader = await write.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                throw new InvalidOperationException("The database assigned the audit record no sequence.");
+            }
+
+            record.Sequence = reader.GetInt64(0);
+
+            // The pending mark and the head's update follow the insert in the same command.
+            while (await reader.NextResultAsync(cancellationToken))
+            {
+            }
+        }
+        finally
+        {
+            set.Release(write);
+        }
+
+        return record;
+    }
+
+    /// <summary>The chain's advisory lock key: <see cref="ChainLockNamespace"/> and the chain id folded to 32 bits.</summary>
+    public static long LockKey(Guid chainId)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        chainId.TryWriteBytes(bytes, bigEndian: true, out _);
+        var folded = BinaryPrimitives.ReadUInt32BigEndian(bytes) ^ BinaryPrimitives.ReadUInt32BigEndian(bytes[4..])
+            ^ BinaryPrimitives.ReadUInt32BigEndian(bytes[8..]) ^ BinaryPrimitives.ReadUInt32BigEndian(bytes[12..]);
+        return ChainLockNamespace | folded;
     }
 }
 

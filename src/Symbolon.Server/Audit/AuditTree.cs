@@ -38,12 +38,14 @@ public static class AuditTree
 
     /// <summary>
     /// Checks the stored tree against the records and every checkpoint: each leaf names an existing record with the right
-    /// hash and no record twice, every stored subtree hash is right, and each checkpoint's root (at its size) and
-    /// signature hold. Returns the problem, or null.
+    /// hash and no record twice, every record is either in a leaf or pending (never both, never neither), every stored
+    /// subtree hash is right, and each checkpoint's root (at its size) and signature hold. Returns the problem, or null.
     /// </summary>
     public static async Task<(string? Problem, long Leaves, long Checkpoints)> VerifyAsync(
         SymbolonDbContext db, IReadOnlyDictionary<long, byte[]> recordHashes, Func<AuditCheckpoint, byte[], bool> verifySignature, CancellationToken cancellationToken)
     {
+        var pending = await db.AuditPending.AsNoTracking().Select(p => p.Sequence).ToListAsync(cancellationToken);
+        var logged = new HashSet<long>(pending);
         var leaves = await db.AuditLeaves.AsNoTracking().OrderBy(leaf => leaf.LeafIndex).ToListAsync(cancellationToken);
         var stored = await db.AuditNodes.AsNoTracking().ToDictionaryAsync(node => node.FlatIndex, node => node.Hash, cancellationToken);
         var checkpoints = await db.AuditCheckpoints.AsNoTracking().OrderBy(c => c.TreeSize).ToListAsync(cancellationToken);
@@ -85,6 +87,11 @@ public static class AuditTree
                 return ($"leaf {size} does not match record {leaf.Sequence}", leaves.Count, checkpoints.Count);
             }
 
+            if (!logged.Add(leaf.Sequence))
+            {
+                return ($"record {leaf.Sequence} is in leaf {size} and also in an earlier leaf or pending", leaves.Count, checkpoints.Count);
+            }
+
             foreach (var (subtree, hash) in Append(frontier, size, leaf.Hash))
             {
                 computedNodes++;
@@ -98,6 +105,16 @@ public static class AuditTree
         if (checkpointIndex < checkpoints.Count)
         {
             return ($"a checkpoint names tree size {checkpoints[checkpointIndex].TreeSize} but the log holds {leaves.Count} leaves", leaves.Count, checkpoints.Count);
+        }
+
+        if (pending.FirstOrDefault(sequence => !recordHashes.ContainsKey(sequence)) is var ghost and > 0)
+        {
+            return ($"pending record {ghost} does not exist", leaves.Count, checkpoints.Count);
+        }
+
+        if (recordHashes.Keys.FirstOrDefault(sequence => !logged.Contains(sequence)) is var unlogged and > 0)
+        {
+            return ($"record {unlogged} is neither in the log's tree nor pending", leaves.Count, checkpoints.Count);
         }
 
         return computedNodes != stored.Count

@@ -13,7 +13,8 @@ public sealed record ReleaseDenial(string Kind, TimeSpan RetryAfter, string Deta
 /// <summary>
 /// The defence against bulk export by a rogue logged-in client: per-device and per-user token buckets, and a per-user
 /// quota of distinct units per rolling hour whose breach locks the device until its user logs in again. All state is in
-/// the database (buckets as rows, the quota counted from the audit log), so limits hold across nodes.
+/// the database (buckets as rows; each unit's last use as a row of RecentUnitUses), changed only under the account's
+/// lock, so limits hold exactly across nodes.
 /// </summary>
 public sealed class ReleaseLimiter(IOptions<ServerOptions> options, TimeProvider time)
 {
@@ -55,31 +56,49 @@ public sealed class ReleaseLimiter(IOptions<ServerOptions> options, TimeProvider
         return null;
     }
 
-    /// <summary>Whether using <paramref name="unitId"/> keeps the user within the distinct-unit quota of the rolling hour.</summary>
+    /// <summary>
+    /// Whether using <paramref name="unitId"/> keeps the user within the distinct-unit quota of the rolling hour, counted
+    /// from the user's rows of RecentUnitUses (one per unit, with its last use); when it does, the unit's use is stored.
+    /// </summary>
     private static async Task<bool> CountUnitAsync(SqlSet set, Guid userId, Guid unitId, DateTimeOffset now, int quota, CancellationToken cancellationToken)
     {
+        var user = set.Id(userId);
+        var unit = set.Id(unitId);
         var command = set.Command(
             """
-            SELECT COUNT(DISTINCT "UnitId"), COALESCE(MAX(CASE WHEN "UnitId" = @unit THEN 1 ELSE 0 END), 0) FROM "AuditRecords"
-            WHERE "UserId" = @user AND "Event" IN (@released, @evaluated) AND "Time" > @since
+            SELECT COUNT(*), COALESCE(MAX(CASE WHEN "UnitId" = @unit THEN 1 ELSE 0 END), 0) FROM "RecentUnitUses"
+            WHERE "UserId" = @user AND "LastUsedAt" > @since
             """,
-            ("unit", set.Id(unitId)),
-            ("user", set.Id(userId)),
-            ("released", AuditEvents.UnitReleased),
-            ("evaluated", AuditEvents.UnitEvaluated),
+            ("unit", unit),
+            ("user", user),
             ("since", SqlSet.Time(now - QuotaWindow)));
+        bool within;
         try
         {
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             await reader.ReadAsync(cancellationToken);
-            var distinct = reader.GetInt64(0);
             var seen = Convert.ToInt64(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture) == 1;
-            return seen || distinct + 1 <= quota;
+            within = seen || reader.GetInt64(0) + 1 <= quota;
         }
         finally
         {
             set.Release(command);
         }
+
+        if (within)
+        {
+            await set.ExecuteAsync(
+                """
+                INSERT INTO "RecentUnitUses" ("UserId", "UnitId", "LastUsedAt") VALUES (@user, @unit, @now)
+                ON CONFLICT ("UserId", "UnitId") DO UPDATE SET "LastUsedAt" = excluded."LastUsedAt"
+                """,
+                cancellationToken,
+                ("user", user),
+                ("unit", unit),
+                ("now", SqlSet.Time(now)));
+        }
+
+        return within;
     }
 
     private static async Task<Dictionary<string, (double Tokens, DateTimeOffset UpdatedAt)>> ReadBucketsAsync(

@@ -4,7 +4,7 @@ using Symbolon.Server.Storage;
 
 namespace Symbolon.Server.Operations;
 
-/// <summary>Deletes DPoP proof ids once their proofs would be stale anyway. Idempotent, so every node may run it.</summary>
+/// <summary>Deletes DPoP proof ids once their proofs would be stale anyway, and unit uses older than the quota window. Idempotent, so every node may run it.</summary>
 public sealed class ExpiredProofSweeper(IServiceScopeFactory scopes, TimeProvider time) : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
@@ -18,6 +18,8 @@ public sealed class ExpiredProofSweeper(IServiceScopeFactory scopes, TimeProvide
             var db = scope.ServiceProvider.GetRequiredService<SymbolonDbContext>();
             var now = time.GetUtcNow();
             await db.SeenProofs.Where(p => p.ExpiresAt < now).ExecuteDeleteAsync(stoppingToken);
+            var quotaStart = now - Limits.ReleaseLimiter.QuotaWindow;
+            await db.RecentUnitUses.Where(u => u.LastUsedAt < quotaStart).ExecuteDeleteAsync(stoppingToken);
         }
     }
 }

@@ -48,7 +48,7 @@ public static class ServerCommands
             case "verify-audit":
                 var result = await AuditEndpoints.VerifyChainAsync(provider.GetRequiredService<SymbolonDbContext>(), provider.GetRequiredService<AuditSigner>(), CancellationToken.None);
                 Console.WriteLine(result.Valid
-                    ? $"symbolon-server: audit chain intact: {result.Records} records, head {result.HeadHash}; the log's {result.LogLeaves} leaves and {result.Checkpoints} checkpoints verify."
+                    ? $"symbolon-server: audit chains intact: {result.Records} records, deployment chain head {result.HeadHash}; the log's {result.LogLeaves} leaves and {result.Checkpoints} checkpoints verify."
                     : result.FirstBadSequence is { } bad
                         ? $"symbolon-server: error: audit chain broken at record {bad}: {result.Problem}."
                         : $"symbolon-server: error: the audit log does not verify: {result.Problem}.");

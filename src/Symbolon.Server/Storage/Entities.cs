@@ -150,10 +150,22 @@ public sealed class OprfKey
     public DateTimeOffset? RetiredAt { get; set; }
 }
 
-/// <summary>One record of the hash-chained audit log. Append-only; see Audit/AuditChain.</summary>
+/// <summary>
+/// One record of the audit log: a link of one hash chain (Audit/AuditChain, docs/spec.md §7) and, once checkpointed, a
+/// leaf of the Merkle tree. Append-only.
+/// </summary>
 public sealed class AuditRecord
 {
+    /// <summary>The record's position in the whole log, assigned by the database: unique and never reused, not gap-free.</summary>
     public long Sequence { get; set; }
+
+    /// <summary>The chain the record links into: its user's id, or <see cref="Guid.Empty"/> (the deployment chain).</summary>
+    public Guid ChainId { get; set; }
+
+    /// <summary>The record's position in its chain, from 1, gap-free.</summary>
+    public long ChainSequence { get; set; }
+
+    public AuditRecordFormat Format { get; set; }
 
     public DateTimeOffset Time { get; set; }
 
@@ -175,14 +187,34 @@ public sealed class AuditRecord
     public byte[] Hash { get; set; } = [];
 }
 
-/// <summary>The single row naming the chain's last record: the lock point that serialises appends.</summary>
+/// <summary>Which record hash a record was written with (docs/spec.md §7).</summary>
+public enum AuditRecordFormat
+{
+    /// <summary>v1: one chain for the whole deployment, hashed over the global sequence. Only records written before the
+    /// upgrade to per-account chains; they form the start of the deployment chain.</summary>
+    GlobalChain = 1,
+
+    /// <summary>v2: one chain per account, hashed over the chain id and the position in the chain.</summary>
+    AccountChain = 2,
+}
+
+/// <summary>The last record of one chain: the chain's lock point. No row means no record yet (the genesis).</summary>
 public sealed class AuditHead
 {
-    public int Id { get; set; }
+    public Guid ChainId { get; set; }
 
-    public long Sequence { get; set; }
+    public long ChainSequence { get; set; }
 
     public byte[] Hash { get; set; } = [];
+}
+
+/// <summary>
+/// A committed record not yet in the Merkle tree. Inserted by each append in its own transaction and deleted by the
+/// checkpointer in the transaction that appends the record's leaf, so a record that commits late is logged later.
+/// </summary>
+public sealed class AuditPending
+{
+    public long Sequence { get; set; }
 }
 
 /// <summary>
@@ -252,4 +284,14 @@ public sealed class SeenProof
     public string Key { get; set; } = "";
 
     public DateTimeOffset ExpiresAt { get; set; }
+}
+
+/// <summary>When a user last used a unit: the rows the distinct-unit quota counts.</summary>
+public sealed class RecentUnitUse
+{
+    public Guid UserId { get; set; }
+
+    public Guid UnitId { get; set; }
+
+    public DateTimeOffset LastUsedAt { get; set; }
 }

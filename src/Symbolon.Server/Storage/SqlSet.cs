@@ -74,22 +74,7 @@ public sealed class SqlSet(DbConnection connection, DbTransaction? transaction, 
     public object Id(Guid value) => SqlValues.Id(value, postgres);
 
     /// <summary>A nullable GUID as its column holds it.</summary>
-    public object? Id(Guid? value) => value is { } id ? Id(id) : null;
+    public object Id(Guid? value) => SqlValues.Id(value, postgres);
 
-    public static long Time(DateTimeOffset value) => value.UtcTicks;
-}
-
-/// <summary>Values in the form EF Core stores them, for SQL written by hand.</summary>
-public static class SqlValues
-{
-    /// <summary>PostgreSQL: a uuid. SQLite: EF Core's text form of a GUID (upper case).</summary>
-    public static object Id(Guid value, bool postgres) => postgres ? value : value.ToString().ToUpperInvariant();
-
-    /// <summary>A GUID read back from a column.</summary>
-    public static Guid ReadId(DbDataReader reader, int ordinal) =>
-        reader.GetFieldType(ordinal) == typeof(Guid) ? reader.GetGuid(ordinal) : Guid.Parse(reader.GetString(ordinal));
-
-    /// <summary>A time stored as UTC ticks (null when the column is).</summary>
-    public static DateTimeOffset? ReadTime(DbDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : new DateTimeOffset(reader.GetInt64(ordinal), TimeSpan.Zero);
+    public static long Time(DateTimeOffset value) => SqlValues.Time(value);
 }

@@ -38,6 +38,8 @@ public class SymbolonDbContext : DbContext
 
     public DbSet<AuditHead> AuditHeads => Set<AuditHead>();
 
+    public DbSet<AuditPending> AuditPending => Set<AuditPending>();
+
     public DbSet<AuditLeaf> AuditLeaves => Set<AuditLeaf>();
 
     public DbSet<AuditNode> AuditNodes => Set<AuditNode>();
@@ -49,6 +51,8 @@ public class SymbolonDbContext : DbContext
     public DbSet<LoginThrottle> LoginThrottles => Set<LoginThrottle>();
 
     public DbSet<SeenProof> SeenProofs => Set<SeenProof>();
+
+    public DbSet<RecentUnitUse> RecentUnitUses => Set<RecentUnitUse>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(SymbolonDbContext).Assembly);
@@ -147,22 +151,28 @@ internal sealed class AuditRecordConfiguration : IEntityTypeConfiguration<AuditR
 {
     public void Configure(EntityTypeBuilder<AuditRecord> builder)
     {
+        // Assigned by the database (SQLite AUTOINCREMENT, PostgreSQL identity): never reused, even after a rollback.
         builder.HasKey(record => record.Sequence);
-        builder.Property(record => record.Sequence).ValueGeneratedNever();
+        builder.Property(record => record.Sequence).ValueGeneratedOnAdd();
         builder.Property(record => record.Event).HasMaxLength(64);
         builder.Property(record => record.Detail).HasMaxLength(256);
+        builder.HasIndex(record => new { record.ChainId, record.ChainSequence }).IsUnique();
         builder.HasIndex(record => new { record.UserId, record.Event, record.Time });
     }
 }
 
 internal sealed class AuditHeadConfiguration : IEntityTypeConfiguration<AuditHead>
 {
-    public void Configure(EntityTypeBuilder<AuditHead> builder)
-    {
-        builder.Property(head => head.Id).ValueGeneratedNever();
+    public void Configure(EntityTypeBuilder<AuditHead> builder) => builder.HasKey(head => head.ChainId);
+}
 
-        // The genesis: no records yet, and hash_0 of docs/spec.md §7 (32 zero bytes).
-        builder.HasData(new AuditHead { Id = 1, Sequence = 0, Hash = new byte[32] });
+internal sealed class AuditPendingConfiguration : IEntityTypeConfiguration<AuditPending>
+{
+    public void Configure(EntityTypeBuilder<AuditPending> builder)
+    {
+        builder.ToTable("AuditPending");
+        builder.HasKey(pending => pending.Sequence);
+        builder.Property(pending => pending.Sequence).ValueGeneratedNever();
     }
 }
 
@@ -222,5 +232,15 @@ internal sealed class SeenProofConfiguration : IEntityTypeConfiguration<SeenProo
         builder.HasKey(proof => proof.Key);
         builder.Property(proof => proof.Key).HasMaxLength(160);
         builder.HasIndex(proof => proof.ExpiresAt);
+    }
+}
+
+internal sealed class RecentUnitUseConfiguration : IEntityTypeConfiguration<RecentUnitUse>
+{
+    public void Configure(EntityTypeBuilder<RecentUnitUse> builder)
+    {
+        builder.ToTable("RecentUnitUses");
+        builder.HasKey(use => new { use.UserId, use.UnitId });
+        builder.HasIndex(use => new { use.UserId, use.LastUsedAt });
     }
 }

@@ -108,20 +108,10 @@ public sealed class WriteTransactions(SymbolonDbContext db, ServerMetrics metric
     }
 
     /// <summary>
-    /// The PostgreSQL advisory lock key of one account: the first 8 bytes of SHA-256 over a label and the id, kept clear
-    /// of <see cref="PostgresLockKey"/> (which fits in 32 bits) by setting bit 62.
+    /// The PostgreSQL advisory lock key of one account: its audit chain's (<see cref="Audit.AuditLog.LockKey"/>), so the
+    /// append at the end of the account's write re-enters the lock the write took first.
     /// </summary>
-    public static long AccountLockKey(Guid account)
-    {
-        Span<byte> input = stackalloc byte[16 + AccountLockLabel.Length];
-        AccountLockLabel.CopyTo(input);
-        account.TryWriteBytes(input[AccountLockLabel.Length..], bigEndian: true, out _);
-        Span<byte> digest = stackalloc byte[32];
-        System.Security.Cryptography.SHA256.HashData(input, digest);
-        return System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(digest) | (1L << 62);
-    }
-
-    private static ReadOnlySpan<byte> AccountLockLabel => "symbolon.dev/account-lock"u8;
+    public static long AccountLockKey(Guid account) => Audit.AuditLog.LockKey(account);
 
     /// <summary>
     /// Runs <paramref name="work"/> and saves its changes atomically without the deployment-wide lock and without waiting

@@ -130,7 +130,15 @@ internal static class AuditLogTampering
         }
 
         Run("""DELETE FROM "AuditRecords" WHERE "Sequence" > $keep""");
-        Run("""UPDATE "AuditHeads" SET "Sequence" = $keep, "Hash" = (SELECT "Hash" FROM "AuditRecords" WHERE "Sequence" = $keep)""");
+        Run("""DELETE FROM "AuditPending" WHERE "Sequence" > $keep""");
+
+        // Every chain's head back to its last remaining record.
+        Run("""DELETE FROM "AuditHeads" """);
+        Run("""
+            INSERT INTO "AuditHeads" ("ChainId", "ChainSequence", "Hash")
+            SELECT r."ChainId", r."ChainSequence", r."Hash" FROM "AuditRecords" r
+            WHERE r."ChainSequence" = (SELECT MAX(o."ChainSequence") FROM "AuditRecords" o WHERE o."ChainId" = r."ChainId" AND $keep = $keep)
+            """);
         Run("""DELETE FROM "AuditLeaves" WHERE "Sequence" > $keep""");
         Run("""DELETE FROM "AuditCheckpoints" WHERE "TreeSize" > (SELECT count(*) FROM "AuditLeaves")""");
 

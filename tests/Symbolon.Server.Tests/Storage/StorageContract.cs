@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Symbolon.Crypto.Transparency;
 using Symbolon.Server.Audit;
@@ -61,7 +62,7 @@ public abstract class StorageContract : IDisposable
     }
 
     [Fact]
-    public async Task Concurrent_appends_from_both_nodes_form_one_gap_free_chain()
+    public async Task Concurrent_appends_from_both_nodes_keep_every_account_chain_gap_free()
     {
         var (a, b) = await StartNodesAsync();
         var clients = new List<TestClient>();
@@ -74,11 +75,20 @@ public abstract class StorageContract : IDisposable
         var releases = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => clients[i % clients.Count].ReleaseAsync(units[i % clients.Count].Id)));
 
         Assert.All(releases, response => Assert.Equal(HttpStatusCode.OK, response.StatusCode));
-        var sequences = a.WithDatabase(db => db.AuditRecords.OrderBy(r => r.Sequence).Select(r => r.Sequence).ToList());
-        Assert.Equal(Enumerable.Range(1, sequences.Count).Select(i => (long)i), sequences);
+        var records = a.WithDatabase(db => db.AuditRecords.Select(r => new { r.Sequence, r.ChainId, r.ChainSequence, r.UserId }).ToList());
+        Assert.Equal(records.Count, records.Select(r => r.Sequence).Distinct().Count());
+        Assert.All(records, r => Assert.Equal(r.UserId ?? Guid.Empty, r.ChainId));
+        Assert.Equal(4, records.Select(r => r.ChainId).Distinct().Count(chain => chain != Guid.Empty));
+        foreach (var chain in records.GroupBy(r => r.ChainId))
+        {
+            // Gap-free in each chain, and in global sequence order there: one account's appends serialise on its head.
+            var ordered = chain.OrderBy(r => r.Sequence).Select(r => r.ChainSequence).ToList();
+            Assert.Equal(Enumerable.Range(1, ordered.Count).Select(i => (long)i), ordered);
+        }
+
         Assert.Equal(40, a.WithDatabase(db => db.AuditRecords.Count(r => r.Event == AuditEvents.UnitReleased)));
         var verified = await AssertChainVerifiesAsync(b);
-        Assert.Equal(sequences.Count, verified.GetProperty("records").GetInt64());
+        Assert.Equal(records.Count, verified.GetProperty("records").GetInt64());
     }
 
     [Fact]
@@ -128,13 +138,24 @@ public abstract class StorageContract : IDisposable
     private static Task<long> CheckpointAsync(SymbolonApp node) =>
         node.Services.GetRequiredService<AuditCheckpointer>().CheckpointAsync(CancellationToken.None);
 
+    /// <summary>Points every chain's head at its last remaining record, as a careful writer would after deleting records.</summary>
+    internal static void RewindHeads(SymbolonDbContext db)
+    {
+        db.AuditHeads.ExecuteDelete();
+        db.Database.ExecuteSqlRaw("""
+            INSERT INTO "AuditHeads" ("ChainId", "ChainSequence", "Hash")
+            SELECT r."ChainId", r."ChainSequence", r."Hash" FROM "AuditRecords" r
+            WHERE r."ChainSequence" = (SELECT MAX(o."ChainSequence") FROM "AuditRecords" o WHERE o."ChainId" = r."ChainId")
+            """);
+    }
+
     /// <summary>Keeps the first <paramref name="keep"/> records and rewinds everything that names the rest.</summary>
     private static int Rewind(SymbolonDbContext db, long keep)
     {
         using var transaction = db.Database.BeginTransaction();
-        var head = db.AuditRecords.Single(r => r.Sequence == keep).Hash;
         db.AuditRecords.Where(r => r.Sequence > keep).ExecuteDelete();
-        db.AuditHeads.ExecuteUpdate(h => h.SetProperty(x => x.Sequence, keep).SetProperty(x => x.Hash, head));
+        db.AuditPending.Where(p => p.Sequence > keep).ExecuteDelete();
+        RewindHeads(db);
         db.AuditLeaves.Where(l => l.Sequence > keep).ExecuteDelete();
         var leaves = db.AuditLeaves.LongCount();
         db.AuditCheckpoints.Where(c => c.TreeSize > leaves).ExecuteDelete();
@@ -310,6 +331,100 @@ public abstract class StorageContract : IDisposable
     }
 
     [Fact]
+    public async Task A_database_upgraded_from_the_global_chain_verifies_and_extends_its_log()
+    {
+        // The schema and data as the last release before per-account chains left them: five v1 records on the one
+        // chain, the first three in the Merkle tree under a checkpoint signed with the deployment's audit key.
+        _database = await NewDatabaseAsync();
+        var legacy = await WriteLegacyLogAsync(_database);
+        var (a, b) = await StartNodesAsync(sameDatabase: true);
+
+        Assert.Equal(5, (await AssertChainVerifiesAsync(a)).GetProperty("records").GetInt64());
+        Assert.All(a.WithDatabase(db => db.AuditRecords.ToList()), r =>
+        {
+            Assert.Equal((AuditRecordFormat.GlobalChain, Guid.Empty, r.Sequence), (r.Format, r.ChainId, r.ChainSequence));
+        });
+        Assert.Equal([4L, 5L], a.WithDatabase(db => db.AuditPending.OrderBy(p => p.Sequence).Select(p => p.Sequence).ToList()));
+
+        // New records: the user's own chain from its genesis; the deployment chain continues from the legacy head.
+        var client = Own(await Balanced(a, b).SignUpAsync());
+        Assert.Equal(HttpStatusCode.OK, (await client.ReleaseAsync((await client.CreateUnitAsync()).Id)).StatusCode);
+        AuditRecord deployment;
+        await using (var scope = a.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<SymbolonDbContext>();
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            deployment = await scope.ServiceProvider.GetRequiredService<AuditLog>().AppendAsync(db, AuditEvents.KekRotated, detail: "after the upgrade");
+            await transaction.CommitAsync();
+        }
+
+        Assert.Equal((Guid.Empty, 6L, AuditRecordFormat.AccountChain), (deployment.ChainId, deployment.ChainSequence, deployment.Format));
+        Assert.Equal(legacy.HeadHash, deployment.PreviousHash);
+        var own = a.WithDatabase(db => db.AuditRecords.Where(r => r.UserId == client.UserId).OrderBy(r => r.Sequence).ToList());
+        Assert.All(own, r => Assert.True(r.Sequence > 5 && r.ChainId == client.UserId && r.Format == AuditRecordFormat.AccountChain));
+        Assert.Equal(Enumerable.Range(1, own.Count).Select(i => (long)i), own.Select(r => r.ChainSequence));
+
+        // The tree only grows: the old checkpoint is a prefix of the new one.
+        Assert.Equal(a.WithDatabase(db => db.AuditRecords.LongCount()), await CheckpointAsync(b));
+        var latest = a.WithDatabase(db => db.AuditCheckpoints.OrderByDescending(c => c.TreeSize).First());
+        var consistency = await (await client.Http.GetAsync(Protocol.Routes.AuditConsistencyProofOf(3, latest.TreeSize)))
+            .Content.ReadFromJsonAsync(Protocol.ProtocolJsonContext.Default.ConsistencyProofView);
+        Assert.True(MerkleTree.VerifyConsistency(3, latest.TreeSize, legacy.CheckpointRoot, latest.RootHash, consistency!.Proof));
+        Assert.Equal(2, (await AssertChainVerifiesAsync(b)).GetProperty("checkpoints").GetInt64());
+        Assert.Equal(0, await AuditTests.RunCommandAsync(a, "verify-audit"));
+    }
+
+    /// <summary>Migrates to AuditLogTree (the schema before per-account chains) and writes its log as that release did.</summary>
+    private async Task<(byte[] HeadHash, byte[] CheckpointRoot)> WriteLegacyLogAsync(Dictionary<string, string?> database)
+    {
+        var connectionString = database["Symbolon:Database:ConnectionString"];
+        await using SymbolonDbContext db = database.GetValueOrDefault("Symbolon:Database:Provider") == "PostgreSql"
+            ? new PostgresDbContext(new DbContextOptionsBuilder<PostgresDbContext>().UseNpgsql(connectionString).Options)
+            : new SymbolonDbContext(new DbContextOptionsBuilder<SymbolonDbContext>().UseSqlite(connectionString).Options);
+        await db.Database.GetInfrastructure().GetRequiredService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>().MigrateAsync("AuditLogTree");
+
+        var time = new DateTimeOffset(2026, 11, 1, 9, 0, 0, TimeSpan.Zero);
+        var user = Guid.NewGuid();
+        var previous = AuditChain.Genesis;
+        var records = new List<AuditRecord>();
+        for (var sequence = 1L; sequence <= 5; sequence++)
+        {
+            var record = new AuditRecord
+            {
+                Format = AuditRecordFormat.GlobalChain, Sequence = sequence, Time = time.AddMinutes(sequence),
+                Event = sequence == 3 ? AuditEvents.LoginFailed : AuditEvents.UnitReleased, UserId = sequence == 3 ? null : user,
+                UnitId = sequence == 3 ? null : Guid.NewGuid(), UnitVersion = sequence == 3 ? null : 1, Detail = sequence == 3 ? "198.51.100.4" : "",
+                PreviousHash = previous,
+            };
+            record.Hash = previous = AuditChain.ComputeHash(previous, record);
+            records.Add(record);
+            await db.Database.ExecuteSqlAsync($"""
+                INSERT INTO "AuditRecords" ("Sequence", "Time", "Event", "UserId", "DeviceId", "UnitId", "UnitVersion", "Detail", "PreviousHash", "Hash")
+                VALUES ({record.Sequence}, {record.Time.UtcTicks}, {record.Event}, {record.UserId}, {record.DeviceId}, {record.UnitId}, {record.UnitVersion}, {record.Detail}, {record.PreviousHash}, {record.Hash})
+                """);
+        }
+
+        await db.Database.ExecuteSqlAsync($"""UPDATE "AuditHeads" SET "Sequence" = 5, "Hash" = {previous} WHERE "Id" = 1""");
+
+        var frontier = new List<(PerfectSubtree Subtree, byte[] Hash)>();
+        foreach (var (record, index) in records.Take(3).Select((record, index) => (record, (long)index)))
+        {
+            var leafHash = AuditLogLeaf.Hash(record.Sequence, record.Hash);
+            db.AuditLeaves.Add(new AuditLeaf { LeafIndex = index, Sequence = record.Sequence, Hash = leafHash });
+            db.AuditNodes.AddRange(AuditTree.Append(frontier, index, leafHash).Select(node => new AuditNode { FlatIndex = node.Subtree.FlatIndex, Hash = node.Hash }));
+        }
+
+        var checkpoint = new AuditCheckpoint(3, AuditTree.Root(frontier), time.AddHours(1));
+        using (var signer = new AuditSigner(new Hosting.DataDirectory(new Hosting.ServerOptions { DataDirectory = _dataDirectory })))
+        {
+            db.AuditCheckpoints.Add(new AuditCheckpointRow { TreeSize = 3, RootHash = checkpoint.RootHash, Time = checkpoint.Time, Signature = signer.Sign(checkpoint) });
+        }
+
+        await db.SaveChangesAsync();
+        return (previous, checkpoint.RootHash);
+    }
+
+    [Fact]
     public async Task Committed_state_survives_a_restart_of_every_node()
     {
         var (a, b) = await StartNodesAsync();
@@ -347,7 +462,7 @@ public abstract class StorageContract : IDisposable
     }
 
     /// <summary>Two started nodes on one new database (or, with <paramref name="sameDatabase"/>, on this test's database again).</summary>
-    private async Task<(SymbolonApp A, SymbolonApp B)> StartNodesAsync(Dictionary<string, string?>? settings = null, bool sameDatabase = false)
+    protected async Task<(SymbolonApp A, SymbolonApp B)> StartNodesAsync(Dictionary<string, string?>? settings = null, bool sameDatabase = false)
     {
         if (!sameDatabase || _database is null)
         {
@@ -367,7 +482,7 @@ public abstract class StorageContract : IDisposable
         return (a, b);
     }
 
-    private T Own<T>(T disposable)
+    protected T Own<T>(T disposable)
         where T : IDisposable
     {
         _owned.Add(disposable);
@@ -416,10 +531,46 @@ public sealed class SqliteStorageContract : StorageContract
 
 public sealed class PostgresStorageContract(PostgresFixture postgres) : StorageContract, IClassFixture<PostgresFixture>
 {
-    protected override async Task<Dictionary<string, string?>> NewDatabaseAsync() => new()
+    private string? _connectionString;
+
+    [Fact]
+    public async Task A_release_waits_for_its_own_accounts_lock_and_never_for_a_deployment_wide_one()
     {
-        ["Symbolon:Database:Provider"] = "PostgreSql",
-        ["Symbolon:Database:ConnectionString"] = await postgres.CreateDatabaseAsync(),
-        ["Symbolon:Database:MigrateAtStart"] = "true",
-    };
+        var (a, b) = await StartNodesAsync();
+        var held = Own(await a.NewClient().SignUpAsync());
+        var free = Own(await b.NewClient().SignUpAsync());
+        var heldUnit = await held.CreateUnitAsync();
+        var freeUnit = await free.CreateUnitAsync();
+
+        // Another session holds the deployment-wide lock and the first account's lock, as a long write would.
+        await using var holder = new Npgsql.NpgsqlConnection(_connectionString);
+        await holder.OpenAsync(TestContext.Current.CancellationToken);
+        await using var transaction = await holder.BeginTransactionAsync(TestContext.Current.CancellationToken);
+        await using (var command = new Npgsql.NpgsqlCommand("SELECT pg_advisory_xact_lock(@deployment), pg_advisory_xact_lock(@account)", holder, transaction))
+        {
+            command.Parameters.AddWithValue("deployment", WriteTransactions.PostgresLockKey);
+            command.Parameters.AddWithValue("account", WriteTransactions.AccountLockKey(held.UserId));
+            await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        }
+
+        var waiting = held.ReleaseAsync(heldUnit.Id);
+        var other = await free.ReleaseAsync(freeUnit.Id).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+        Assert.False(waiting.IsCompleted, "a release must wait while another transaction holds its account's lock");
+        await transaction.CommitAsync(TestContext.Current.CancellationToken);
+        var released = await waiting.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, released.StatusCode);
+    }
+
+    protected override async Task<Dictionary<string, string?>> NewDatabaseAsync()
+    {
+        _connectionString = await postgres.CreateDatabaseAsync();
+        return new()
+        {
+            ["Symbolon:Database:Provider"] = "PostgreSql",
+            ["Symbolon:Database:ConnectionString"] = _connectionString,
+            ["Symbolon:Database:MigrateAtStart"] = "true",
+        };
+    }
 }

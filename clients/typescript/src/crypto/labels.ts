@@ -11,8 +11,10 @@ export const Labels = Object.freeze({
   ServerShareAtRest: 'symbolon.dev/v1/server-share-at-rest',
   /** SHA-256 prefix for the public fingerprint that names a key-encryption key (§6). */
   KeyEncryptionKeyId: 'symbolon.dev/v1/kek-id',
-  /** SHA-256 prefix of every link of the key server's audit hash chain (§7). */
-  AuditChain: 'symbolon.dev/v1/audit-chain',
+  /** SHA-256 prefix of every link of the key server's per-account audit hash chains (§7). */
+  AuditChain: 'symbolon.dev/v2/audit-chain',
+  /** SHA-256 prefix of the links of the deployment-wide audit chain that preceded per-account chains (§7). */
+  AuditGlobalChain: 'symbolon.dev/v1/audit-chain',
   /** Prefix of the bytes the key server's audit key signs in a release receipt (§7). */
   AuditReceipt: 'symbolon.dev/v1/audit-receipt',
   /** Prefix of an audit record's leaf in the audit log's Merkle tree (§7.1). */

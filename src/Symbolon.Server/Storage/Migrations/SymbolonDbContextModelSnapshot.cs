@@ -40,27 +40,20 @@ namespace Symbolon.Server.Storage.Migrations
 
             modelBuilder.Entity("Symbolon.Server.Storage.AuditHead", b =>
                 {
-                    b.Property<int>("Id")
+                    b.Property<Guid>("ChainId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ChainSequence")
                         .HasColumnType("INTEGER");
 
                     b.Property<byte[]>("Hash")
                         .IsRequired()
                         .HasColumnType("BLOB");
 
-                    b.Property<long>("Sequence")
-                        .HasColumnType("INTEGER");
-
-                    b.HasKey("Id");
+                    b.HasKey("ChainId");
 
                     b.ToTable("AuditHeads");
-
-                    b.HasData(
-                        new
-                        {
-                            Id = 1,
-                            Hash = new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
-                            Sequence = 0L
-                        });
                 });
 
             modelBuilder.Entity("Symbolon.Server.Storage.AuditLeaf", b =>
@@ -97,9 +90,26 @@ namespace Symbolon.Server.Storage.Migrations
                     b.ToTable("AuditNodes");
                 });
 
+            modelBuilder.Entity("Symbolon.Server.Storage.AuditPending", b =>
+                {
+                    b.Property<long>("Sequence")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Sequence");
+
+                    b.ToTable("AuditPending", (string)null);
+                });
+
             modelBuilder.Entity("Symbolon.Server.Storage.AuditRecord", b =>
                 {
                     b.Property<long>("Sequence")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ChainId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ChainSequence")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Detail")
@@ -114,6 +124,9 @@ namespace Symbolon.Server.Storage.Migrations
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("Format")
+                        .HasColumnType("INTEGER");
 
                     b.Property<byte[]>("Hash")
                         .IsRequired()
@@ -136,6 +149,9 @@ namespace Symbolon.Server.Storage.Migrations
                         .HasColumnType("TEXT");
 
                     b.HasKey("Sequence");
+
+                    b.HasIndex("ChainId", "ChainSequence")
+                        .IsUnique();
 
                     b.HasIndex("UserId", "Event", "Time");
 
@@ -246,6 +262,24 @@ namespace Symbolon.Server.Storage.Migrations
                     b.HasKey("Key");
 
                     b.ToTable("RateBuckets");
+                });
+
+            modelBuilder.Entity("Symbolon.Server.Storage.RecentUnitUse", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("UnitId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LastUsedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("UserId", "UnitId");
+
+                    b.HasIndex("UserId", "LastUsedAt");
+
+                    b.ToTable("RecentUnitUses", (string)null);
                 });
 
             modelBuilder.Entity("Symbolon.Server.Storage.RefreshToken", b =>

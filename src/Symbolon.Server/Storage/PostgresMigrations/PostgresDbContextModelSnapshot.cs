@@ -45,27 +45,20 @@ namespace Symbolon.Server.Storage.PostgresMigrations
 
             modelBuilder.Entity("Symbolon.Server.Storage.AuditHead", b =>
                 {
-                    b.Property<int>("Id")
-                        .HasColumnType("integer");
+                    b.Property<Guid>("ChainId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("ChainSequence")
+                        .HasColumnType("bigint");
 
                     b.Property<byte[]>("Hash")
                         .IsRequired()
                         .HasColumnType("bytea");
 
-                    b.Property<long>("Sequence")
-                        .HasColumnType("bigint");
-
-                    b.HasKey("Id");
+                    b.HasKey("ChainId");
 
                     b.ToTable("AuditHeads");
-
-                    b.HasData(
-                        new
-                        {
-                            Id = 1,
-                            Hash = new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
-                            Sequence = 0L
-                        });
                 });
 
             modelBuilder.Entity("Symbolon.Server.Storage.AuditLeaf", b =>
@@ -102,9 +95,28 @@ namespace Symbolon.Server.Storage.PostgresMigrations
                     b.ToTable("AuditNodes");
                 });
 
+            modelBuilder.Entity("Symbolon.Server.Storage.AuditPending", b =>
+                {
+                    b.Property<long>("Sequence")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Sequence");
+
+                    b.ToTable("AuditPending", (string)null);
+                });
+
             modelBuilder.Entity("Symbolon.Server.Storage.AuditRecord", b =>
                 {
                     b.Property<long>("Sequence")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Sequence"));
+
+                    b.Property<Guid>("ChainId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("ChainSequence")
                         .HasColumnType("bigint");
 
                     b.Property<string>("Detail")
@@ -119,6 +131,9 @@ namespace Symbolon.Server.Storage.PostgresMigrations
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
+
+                    b.Property<int>("Format")
+                        .HasColumnType("integer");
 
                     b.Property<byte[]>("Hash")
                         .IsRequired()
@@ -141,6 +156,9 @@ namespace Symbolon.Server.Storage.PostgresMigrations
                         .HasColumnType("uuid");
 
                     b.HasKey("Sequence");
+
+                    b.HasIndex("ChainId", "ChainSequence")
+                        .IsUnique();
 
                     b.HasIndex("UserId", "Event", "Time");
 
@@ -251,6 +269,24 @@ namespace Symbolon.Server.Storage.PostgresMigrations
                     b.HasKey("Key");
 
                     b.ToTable("RateBuckets");
+                });
+
+            modelBuilder.Entity("Symbolon.Server.Storage.RecentUnitUse", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("UnitId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("LastUsedAt")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("UserId", "UnitId");
+
+                    b.HasIndex("UserId", "LastUsedAt");
+
+                    b.ToTable("RecentUnitUses", (string)null);
                 });
 
             modelBuilder.Entity("Symbolon.Server.Storage.RefreshToken", b =>
