@@ -34,6 +34,7 @@ public sealed class KillTests
         await load.WhenAnsweredAsync(load.Answered + AnswersPerRound).WaitAsync(KillRun.HangGuard, TestContext.Current.CancellationToken);
         await load.StopAsync();
 
+        await server.CheckpointAuditAsync();
         await KillRun.AssertEveryAnswerAuditedAsync(load, minimumFailures: Kills * load.Devices.Count);
         await server.StopAsync();
         var verify = await KeyServer.RunCommandAsync(server.DataDirectory, "verify-audit");
@@ -73,6 +74,7 @@ public sealed class MultiNodeKillTests(PostgresFixture postgres) : IClassFixture
         await load.WhenAnsweredAsync(load.Answered + AnswersPerRound).WaitAsync(KillRun.HangGuard, TestContext.Current.CancellationToken);
         await load.StopAsync();
 
+        await a.CheckpointAuditAsync();
         await KillRun.AssertEveryAnswerAuditedAsync(load, minimumFailures: 1);
         var verify = await KeyServer.RunCommandAsync(keys.Path, ["verify-audit", .. database]);
         Assert.True(verify.ExitCode == 0, verify.Output);
@@ -121,8 +123,8 @@ internal static class KillRun
 
     /// <summary>
     /// Every device kept exactly one receipt per answer it received, and each receipt's record (sequence and chain hash)
-    /// is in the server's log: the SDK's own check (<c>CheckAuditAsync</c>, as `symbolon audit --check`) and the
-    /// account's audit listing, compared receipt by receipt.
+    /// is in the server's log: the SDK's own check (<c>CheckAuditAsync</c>, as `symbolon audit --check`), which must
+    /// prove every receipt in a checkpoint taken after the load, and the account's audit listing, compared receipt by receipt.
     /// </summary>
     public static async Task AssertEveryAnswerAuditedAsync(ReleaseLoad load, long minimumFailures)
     {
@@ -139,6 +141,9 @@ internal static class KillRun
             var check = await device.Client.CheckAuditAsync(cancellationToken);
             Assert.True(check.Passed, $"records missing from the server's log for {device.Username}: {string.Join(", ", check.Missing)}");
             Assert.Equal(receipts.Count, check.Checked);
+
+            // A checkpoint was taken after the load stopped: every receipt's record is in it, proven by an inclusion proof.
+            Assert.Equal(receipts.Count, check.Included);
 
             var records = (await device.Client.AuditAsync(cancellationToken)).ToDictionary(entry => entry.Sequence, entry => Convert.ToBase64String(entry.Hash));
             var missing = receipts.Where(r => !records.TryGetValue(r.Sequence, out var hash) || hash != r.ChainHash).Select(r => r.Sequence).ToList();

@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Win32.SafeHandles;
 using Symbolon.Server.Operations;
 
 namespace Symbolon.Server.Storage;
@@ -11,14 +12,20 @@ namespace Symbolon.Server.Storage;
 /// <summary>
 /// Group commit on SQLite: one writer loop per server takes the write sets that requests queued, runs them one after
 /// another inside ONE write transaction (BEGIN IMMEDIATE, so the database's single write lock), each in its own
-/// SAVEPOINT, and commits them with one durable flush (WAL, synchronous=FULL). A set that throws is rolled back to its
-/// savepoint and only its request fails; a set's result is handed back only once the whole batch has committed, so no
-/// answer leaves before its write is durable. When the COMMIT fails every set of the batch fails.
+/// SAVEPOINT, and commits them together. A set that throws is rolled back to its savepoint and only its request fails.
 /// <para>
-/// A set runs on its request's own <see cref="SymbolonDbContext"/>, pointed at the writer's open connection and batch
-/// transaction while it runs. A batch of only relaxed sets (<see cref="RunAsync{T}"/> with durable false: the DPoP
-/// replay record and the coarse session use of a read) commits with synchronous=NORMAL: atomic and visible at once,
-/// surviving a process kill (WAL), but not flushed, so a power loss may lose it (docs/operations.md).
+/// The flush is pipelined: the writer's connection commits with synchronous=NORMAL (WAL: the commit is written to the
+/// write-ahead log, atomic and visible at once, but not yet flushed), and a flusher loop then fsyncs the log file and
+/// only then completes the batch's durable sets, while the writer already runs the next batch. So no answer leaves
+/// before its write is durable (after the fsync the commit survives a power loss, as with synchronous=FULL: the log's
+/// frames carry checksums and recovery replays every committed frame), and the write lock is never held across an
+/// fsync. A relaxed set (<see cref="RunAsync{T}"/> with durable false: the DPoP replay record and the coarse session use
+/// of a read) completes at its commit without waiting for a flush (docs/operations.md). When the COMMIT or the flush
+/// fails, every durable set of the batch fails.
+/// </para>
+/// <para>
+/// An EF Core set runs on its request's own <see cref="SymbolonDbContext"/>, pointed at the writer's open connection and
+/// batch transaction while it runs; a plain-SQL set (<see cref="RunSqlAsync{T}"/>) on the writer's connection directly.
 /// </para>
 /// </summary>
 public sealed class SqliteGroupCommit : IAsyncDisposable
@@ -29,8 +36,10 @@ public sealed class SqliteGroupCommit : IAsyncDisposable
     private readonly IServiceScopeFactory _scopes;
     private readonly ServerMetrics _metrics;
     private readonly Channel<WriteSet> _queue = Channel.CreateUnbounded<WriteSet>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<CommittedBatch> _flushes = Channel.CreateUnbounded<CommittedBatch>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly Lock _startLock = new();
     private Task? _loop;
+    private Task? _flusher;
 
     public SqliteGroupCommit(IServiceScopeFactory scopes, ServerMetrics metrics)
     {
@@ -103,6 +112,12 @@ public sealed class SqliteGroupCommit : IAsyncDisposable
         {
             await loop.ConfigureAwait(false);
         }
+
+        _flushes.Writer.TryComplete();
+        if (_flusher is { } flusher)
+        {
+            await flusher.ConfigureAwait(false);
+        }
     }
 
     private void EnsureStarted()
@@ -114,6 +129,7 @@ public sealed class SqliteGroupCommit : IAsyncDisposable
 
         lock (_startLock)
         {
+            _flusher ??= Task.Run(RunFlusherAsync);
             _loop ??= Task.Run(RunLoopAsync);
         }
     }
@@ -123,7 +139,6 @@ public sealed class SqliteGroupCommit : IAsyncDisposable
         var batch = new List<WriteSet>(MaximumBatch);
         var committed = new List<(WriteSet Set, long Ticks)>(MaximumBatch);
         Writer? writer = null;
-        bool? synchronousFull = null;
         while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
             batch.Clear();
@@ -149,13 +164,6 @@ public sealed class SqliteGroupCommit : IAsyncDisposable
             {
                 writer ??= await Writer.OpenAsync(_scopes).ConfigureAwait(false);
                 var durable = batch.Exists(s => s.Durable);
-                if (synchronousFull != durable)
-                {
-                    // Only between transactions: SQLite refuses to change the safety level inside one.
-                    await writer.ExecuteAsync(durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL").ConfigureAwait(false);
-                    synchronousFull = durable;
-                }
-
                 await using var transaction = await writer.Db.Database.BeginTransactionAsync().ConfigureAwait(false);
                 var connection = writer.Db.Database.GetDbConnection();
                 var dbTransaction = transaction.GetDbTransaction();
@@ -178,10 +186,23 @@ public sealed class SqliteGroupCommit : IAsyncDisposable
                 await transaction.CommitAsync().ConfigureAwait(false);
                 var commitShare = committed.Count == 0 ? 0 : (Stopwatch.GetTimestamp() - commitStarted) / committed.Count;
                 _metrics.WriteBatch(batch.Count, durable);
+                var toFlush = new List<WriteSet>(committed.Count);
                 foreach (var (set, ticks) in committed)
                 {
                     _metrics.WriteLockHeld(Stopwatch.GetElapsedTime(0, ticks + commitShare), set.Durable);
-                    set.Complete();
+                    if (set.Durable)
+                    {
+                        toFlush.Add(set);
+                    }
+                    else
+                    {
+                        set.Complete();
+                    }
+                }
+
+                if (toFlush.Count > 0)
+                {
+                    _flushes.Writer.TryWrite(new CommittedBatch(writer.LogPath, toFlush));
                 }
             }
             catch (Exception exception)
@@ -205,7 +226,6 @@ public sealed class SqliteGroupCommit : IAsyncDisposable
                     }
 
                     writer = null;
-                    synchronousFull = null;
                 }
             }
         }
@@ -216,6 +236,70 @@ public sealed class SqliteGroupCommit : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Flushes committed batches: one fsync of the write-ahead log covers every batch committed before it started, then
+    /// their durable sets complete. The log is opened per flush, so a log file SQLite replaced is never the one synced.
+    /// </summary>
+    private async Task RunFlusherAsync()
+    {
+        var pending = new List<CommittedBatch>();
+        while (await _flushes.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            pending.Clear();
+            while (_flushes.Reader.TryRead(out var batch))
+            {
+                pending.Add(batch);
+            }
+
+            Exception? failure = null;
+            try
+            {
+                FlushLog(pending[^1].LogPath);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                failure = exception;
+            }
+
+            foreach (var set in pending.SelectMany(batch => batch.Sets))
+            {
+                if (failure is null)
+                {
+                    set.Complete();
+                }
+                else
+                {
+                    set.Fail(failure);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// fsyncs the write-ahead log. A missing log means SQLite checkpointed it into the database, which it syncs first, and
+    /// removed it: what it held is durable.
+    /// </summary>
+    private static void FlushLog(string logPath)
+    {
+        SafeFileHandle log;
+        try
+        {
+            log = File.OpenHandle(logPath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (FileNotFoundException)
+        {
+            return;
+        }
+
+        using (log)
+        {
+            RandomAccess.FlushToDisk(log);
+        }
+    }
+
+    /// <summary>The durable sets of one committed batch, waiting for the log's flush.</summary>
+    private sealed record CommittedBatch(string LogPath, List<WriteSet> Sets);
+
     /// <summary>The writer's own context: its connection and batch transaction (so EF Core's interceptors see the COMMIT).</summary>
     private sealed class Writer(AsyncServiceScope scope, SymbolonDbContext db) : IAsyncDisposable
     {
@@ -224,12 +308,19 @@ public sealed class SqliteGroupCommit : IAsyncDisposable
         /// <summary>Commands of plain-SQL write sets, prepared once on this connection.</summary>
         public Dictionary<string, DbCommand> Prepared { get; } = new(StringComparer.Ordinal);
 
+        /// <summary>The database's write-ahead log, which the flusher syncs.</summary>
+        public string LogPath { get; } = ((SqliteConnection)db.Database.GetDbConnection()).DataSource + "-wal";
+
         public static async Task<Writer> OpenAsync(IServiceScopeFactory scopes)
         {
             var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<SymbolonDbContext>();
             await db.Database.OpenConnectionAsync().ConfigureAwait(false);
-            return new Writer(scope, db);
+            var writer = new Writer(scope, db);
+
+            // The commit writes the log without syncing it; the flusher syncs it before any durable set is answered.
+            await writer.ExecuteAsync("PRAGMA synchronous=NORMAL").ConfigureAwait(false);
+            return writer;
         }
 
         public async Task ExecuteAsync(string sql)
