@@ -7,19 +7,19 @@ using Symbolon.Server.Operations;
 namespace Symbolon.Server.Storage;
 
 /// <summary>
-/// Runs work in one write transaction that commits durably before the caller answers. Write transactions are
-/// serialised across every node that shares the database, because every one of them may append to the single audit
-/// hash chain and read-modify-write shared state (rate buckets, refresh tokens, proof ids):
+/// Runs work in one write transaction that commits durably before the caller answers, serialised with every write it
+/// could conflict with across every node that shares the database:
 /// <list type="bullet">
 /// <item>SQLite: the server's <see cref="SqliteGroupCommit"/> writer runs it inside its batch transaction (BEGIN
-/// IMMEDIATE takes the database's one write lock), in a savepoint of its own, and one durable commit (WAL,
-/// synchronous=FULL) covers the whole batch.</item>
-/// <item>PostgreSQL: a transaction-scoped advisory lock, taken first; under READ COMMITTED every later statement then
+/// IMMEDIATE takes the database's one write lock), in a savepoint of its own; the batch commits together and is
+/// answered after the flusher's fsync of the write-ahead log.</item>
+/// <item>PostgreSQL: a transaction-scoped advisory lock, taken first — the account's, for a session's writes, which
+/// change only that account's rows; otherwise the deployment-wide one. Under READ COMMITTED every later statement then
 /// sees all that earlier holders committed (synchronous_commit must stay on). A per-database gate queues this process's
-/// writers in memory instead of on pooled connections.</item>
+/// deployment-wide writers in memory instead of on pooled connections.</item>
 /// </list>
-/// <see cref="RunRelaxedAsync{T}"/> is the other kind: a small write that needs atomicity but neither the deployment-wide
-/// lock nor a durable flush (a read's DPoP replay record and coarse session use).
+/// <see cref="RunSqlAsync{T}"/> runs a plain-SQL write set of one account (a unit's use, a read's proof id) under that
+/// account's lock only, durably or not.
 /// </summary>
 public sealed class WriteTransactions(SymbolonDbContext db, ServerMetrics metrics, SqliteGroupCommit? groupCommit = null)
 {
@@ -58,6 +58,7 @@ public sealed class WriteTransactions(SymbolonDbContext db, ServerMetrics metric
             var result = await work();
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
+            ForgetTracked();
             if (account is null)
             {
                 metrics.WriteLockHeld(Stopwatch.GetElapsedTime(locked), durable: true);
@@ -108,52 +109,30 @@ public sealed class WriteTransactions(SymbolonDbContext db, ServerMetrics metric
     }
 
     /// <summary>
+    /// After a commit, the request's context forgets what it tracked: a later write set of the same request (a login
+    /// takes two) must read rows again rather than act on copies that other requests may have changed or deleted since.
+    /// </summary>
+    private void ForgetTracked() => db.ChangeTracker.Clear();
+
+    /// <summary>
     /// The PostgreSQL advisory lock key of one account: its audit chain's (<see cref="Audit.AuditLog.LockKey"/>), so the
     /// append at the end of the account's write re-enters the lock the write took first.
     /// </summary>
     public static long AccountLockKey(Guid account) => Audit.AuditLog.LockKey(account);
-
-    /// <summary>
-    /// Runs <paramref name="work"/> and saves its changes atomically without the deployment-wide lock and without waiting
-    /// for a durable flush: on SQLite a relaxed set of the group commit (synchronous=NORMAL when its batch holds only such
-    /// sets); on PostgreSQL its own transaction with synchronous_commit off. A unique-key conflict throws
-    /// <see cref="DbUpdateException"/>, which is how a replayed proof id is caught on every node.
-    /// </summary>
-    public async Task<T> RunRelaxedAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(work);
-        if (!db.Database.IsNpgsql())
-        {
-            return await SqliteAsync(work, durable: false, cancellationToken);
-        }
-
-        try
-        {
-            await using var transaction = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, cancellationToken);
-            await db.Database.ExecuteSqlRawAsync("SET LOCAL synchronous_commit = off", cancellationToken);
-            var result = await work();
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            return result;
-        }
-        catch
-        {
-            db.ChangeTracker.Clear();
-            throw;
-        }
-    }
 
     private async Task<T> SqliteAsync<T>(Func<Task<T>> work, bool durable, CancellationToken cancellationToken)
     {
         var writer = groupCommit ?? throw new InvalidOperationException("SQLite storage needs the group commit writer.");
         try
         {
-            return await writer.RunAsync(db, async () =>
+            var result = await writer.RunAsync(db, async () =>
             {
                 var result = await work();
                 await db.SaveChangesAsync(cancellationToken);
                 return result;
             }, durable, cancellationToken);
+            ForgetTracked();
+            return result;
         }
         catch
         {

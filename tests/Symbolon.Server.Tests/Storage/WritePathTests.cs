@@ -21,6 +21,25 @@ public sealed class WritePathTests
     private const string Devices = "/v1/devices";
 
     [Fact]
+    public async Task Concurrent_logins_of_new_devices_on_few_accounts_all_succeed()
+    {
+        using var app = new SymbolonApp();
+        var owners = new List<TestClient>();
+        for (var i = 0; i < 4; i++)
+        {
+            owners.Add(await app.NewClient().SignUpAsync());
+        }
+
+        var logins = await Task.WhenAll(Enumerable.Range(0, 16).Select(async i =>
+        {
+            var device = app.NewClient();
+            return await device.LoginAsync(TestClient.Password, owners[i % owners.Count].Username);
+        }));
+
+        Assert.All(logins, login => Assert.Equal(HttpStatusCode.OK, login.StatusCode));
+    }
+
+    [Fact]
     public async Task A_failing_write_set_is_rolled_back_alone_and_the_others_of_its_batch_commit()
     {
         using var app = new SymbolonApp();
