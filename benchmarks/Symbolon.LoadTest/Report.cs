@@ -71,7 +71,7 @@ internal static class Report
         text.AppendLine(c, $"- one request per {string.Join(", ", phases.Select(p => $"{1000 / p.RequestsPerSecond:0.000} ms ({p.Name})"))} at the measured rates (1 / throughput): the service time if requests run one at a time");
         foreach (var phase in phases.Where(p => p.ServerHistogram is not null))
         {
-            text.AppendLine(c, $"- {phase.Name}: the server's own `{phase.ServerHistogram}` (handler work inside the write transaction, before its commit) averaged {phase.ServerHistogramMeanMilliseconds:0.000} ms over the window");
+            text.AppendLine(c, $"- {phase.Name}: the server's own `{phase.ServerHistogram}` (a use from its first read to its durable commit) averaged {phase.ServerHistogramMeanMilliseconds:0.000} ms over the window");
         }
 
         foreach (var phase in phases.Where(p => p.WriteLockPerRequestMicroseconds is not null))

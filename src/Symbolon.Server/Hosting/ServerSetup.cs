@@ -45,7 +45,7 @@ public static class ServerSetup
     private static string? WithPreparedStatements(string? connectionString)
     {
         var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
-        if (builder.MaxAutoPrepare == 0)
+        if (!builder.ContainsKey("Max Auto Prepare"))
         {
             builder.MaxAutoPrepare = 64;
             builder.AutoPrepareMinUsages = 2;

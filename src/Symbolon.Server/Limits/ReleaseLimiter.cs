@@ -46,7 +46,7 @@ public sealed class ReleaseLimiter(IOptions<ServerOptions> options, TimeProvider
         if (!await CountUnitAsync(set, caller.UserId, unitId, now, limits.DistinctUnitsPerHour, cancellationToken))
         {
             await set.ExecuteAsync(
-                "UPDATE \"Devices\" SET \"LockedAt\" = @now WHERE \"Id\" = @id", cancellationToken, ("now", SqlSet.Time(now)), ("id", set.Id(caller.Device.Id)));
+                "UPDATE \"Devices\" SET \"LockedAt\" = @now WHERE \"Id\" = @id", cancellationToken, ("now", SqlValues.Time(now)), ("id", set.Id(caller.Device.Id)));
             return new ReleaseDenial(ProblemTypes.QuotaExceeded, QuotaWindow,
                 $"More than {limits.DistinctUnitsPerHour} distinct units in an hour: this device is locked until you log in again.");
         }
@@ -71,7 +71,7 @@ public sealed class ReleaseLimiter(IOptions<ServerOptions> options, TimeProvider
             """,
             ("unit", unit),
             ("user", user),
-            ("since", SqlSet.Time(now - QuotaWindow)));
+            ("since", SqlValues.Time(now - QuotaWindow)));
         bool within;
         try
         {
@@ -95,7 +95,7 @@ public sealed class ReleaseLimiter(IOptions<ServerOptions> options, TimeProvider
                 cancellationToken,
                 ("user", user),
                 ("unit", unit),
-                ("now", SqlSet.Time(now)));
+                ("now", SqlValues.Time(now)));
         }
 
         return within;
@@ -132,7 +132,7 @@ public sealed class ReleaseLimiter(IOptions<ServerOptions> options, TimeProvider
             cancellationToken,
             ("key", key),
             ("tokens", tokens),
-            ("now", SqlSet.Time(now)));
+            ("now", SqlValues.Time(now)));
 
     /// <summary>The bucket's tokens now: a missing bucket is full, a stored one refilled for the time since it was stored.</summary>
     private static double Refill((double Tokens, DateTimeOffset UpdatedAt) stored, int burst, double refillPerMinute, DateTimeOffset now)

@@ -123,7 +123,7 @@ public static class ServerCommands
 
             await audit.AppendAsync(db, AuditEvents.KekRotated, detail: $"{rows.Count} shares and {oprfKeys.Count} blinded-mode keys to {nextId}");
             return rows.Count + oprfKeys.Count;
-        }, CancellationToken.None);
+        }, account: null, CancellationToken.None, maintenance: true);
         keys.PromoteNextKey();
         return count;
     }

@@ -26,7 +26,7 @@ public sealed class ServerMetrics
         _writeLockDuration = meter.CreateHistogram(
             "symbolon.write.lock.duration",
             unit: "s",
-            description: "Time a write set held the deployment-wide write lock: on SQLite its time in the batch transaction plus its share of the commit; on PostgreSQL from the advisory lock to the commit.",
+            description: "Time a write set held a deployment-wide write lock: on SQLite its time in the batch transaction plus its share of the commit (not the flush after it); on PostgreSQL from the deployment-wide advisory lock to the commit (writes under an account's lock only are not counted).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1] });
         _writeBatchSize = meter.CreateHistogram(
             "symbolon.write.batch.size",

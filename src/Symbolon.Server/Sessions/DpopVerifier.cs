@@ -77,7 +77,7 @@ public sealed partial class DpopVerifier(IOptions<ServerOptions> options, TimePr
             "INSERT INTO \"SeenProofs\" (\"Key\", \"ExpiresAt\") VALUES (@key, @expires) ON CONFLICT DO NOTHING",
             cancellationToken,
             ("key", result.Thumbprint + ":" + result.Jti),
-            ("expires", SqlSet.Time(result.IssuedAt + settings.MaxAge + settings.ClockSkew)));
+            ("expires", SqlValues.Time(result.IssuedAt + settings.MaxAge + settings.ClockSkew)));
         if (inserted == 0)
         {
             LogRejected(logger, "replayed jti");

@@ -90,7 +90,7 @@ public sealed class SessionAuthenticator(DpopVerifier dpop, IOptions<ServerOptio
         }
 
         var recorded = await transactions.RunSqlAsync(
-            caller.UserId, set => RecordUseAsync(set, caller, presented, useDue, cancellationToken), durable: false, cancellationToken);
+            caller.UserId, set => RecordUseAsync(set, caller, presented, useDue, CancellationToken.None), durable: false, cancellationToken);
         return recorded ? (caller, null) : Fail(http);
     }
 
@@ -113,7 +113,7 @@ public sealed class SessionAuthenticator(DpopVerifier dpop, IOptions<ServerOptio
             await set.ExecuteAsync(
                 "UPDATE \"Sessions\" SET \"LastUsedAt\" = @now WHERE \"Id\" = @id AND \"LastUsedAt\" < @now",
                 cancellationToken,
-                ("now", SqlSet.Time(time.GetUtcNow())),
+                ("now", SqlValues.Time(time.GetUtcNow())),
                 ("id", set.Id(caller.Session.Id)));
         }
 
@@ -321,7 +321,7 @@ public static class SessionEndpointFilter
 
                 http.Features.Set(caller);
                 return await next(context);
-            }, http.RequestAborted, known.UserId);
+            }, known.UserId, http.RequestAborted);
             http.Features.Get<AfterCommitActions>()?.Run();
             return result;
         });

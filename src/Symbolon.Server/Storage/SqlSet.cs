@@ -19,6 +19,7 @@ public sealed class SqlSet(DbConnection connection, DbTransaction? transaction, 
         return new SqlSet(db.Database.GetDbConnection(), null, db.Database.IsNpgsql());
     }
 
+    /// <summary>Whether the SQL runs on PostgreSQL (else SQLite).</summary>
     public bool Postgres => postgres;
 
     /// <summary>A command for <paramref name="sql"/> with these parameters; on the SQLite writer's connection, prepared once and reused.</summary>
@@ -48,6 +49,7 @@ public sealed class SqlSet(DbConnection connection, DbTransaction? transaction, 
         return command;
     }
 
+    /// <summary>Executes <paramref name="sql"/> with these parameters; returns the rows it changed.</summary>
     public async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
         var command = Command(sql, parameters);
@@ -76,5 +78,4 @@ public sealed class SqlSet(DbConnection connection, DbTransaction? transaction, 
     /// <summary>A nullable GUID as its column holds it.</summary>
     public object Id(Guid? value) => SqlValues.Id(value, postgres);
 
-    public static long Time(DateTimeOffset value) => SqlValues.Time(value);
 }

@@ -19,7 +19,7 @@ namespace Symbolon.Server.Storage;
 /// only then completes the batch's durable sets, while the writer already runs the next batch. So no answer leaves
 /// before its write is durable (after the fsync the commit survives a power loss, as with synchronous=FULL: the log's
 /// frames carry checksums and recovery replays every committed frame), and the write lock is never held across an
-/// fsync. A relaxed set (<see cref="RunAsync{T}"/> with durable false: the DPoP replay record and the coarse session use
+/// fsync. A relaxed set (<see cref="RunSqlAsync{T}"/> with durable false: the DPoP replay record and the coarse session use
 /// of a read) completes at its commit without waiting for a flush (docs/operations.md). When the COMMIT or the flush
 /// fails, every durable set of the batch fails.
 /// </para>
@@ -28,23 +28,25 @@ namespace Symbolon.Server.Storage;
 /// batch transaction while it runs; a plain-SQL set (<see cref="RunSqlAsync{T}"/>) on the writer's connection directly.
 /// </para>
 /// </summary>
-public sealed class SqliteGroupCommit : IAsyncDisposable
+public sealed partial class SqliteGroupCommit : IAsyncDisposable
 {
     /// <summary>At most this many sets share one commit, so one batch cannot hold the write lock for long.</summary>
     public const int MaximumBatch = 256;
 
     private readonly IServiceScopeFactory _scopes;
     private readonly ServerMetrics _metrics;
+    private readonly ILogger<SqliteGroupCommit> _logger;
     private readonly Channel<WriteSet> _queue = Channel.CreateUnbounded<WriteSet>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Channel<CommittedBatch> _flushes = Channel.CreateUnbounded<CommittedBatch>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly Lock _startLock = new();
     private Task? _loop;
     private Task? _flusher;
 
-    public SqliteGroupCommit(IServiceScopeFactory scopes, ServerMetrics metrics)
+    public SqliteGroupCommit(IServiceScopeFactory scopes, ServerMetrics metrics, ILogger<SqliteGroupCommit> logger)
     {
         _scopes = scopes;
         _metrics = metrics;
+        _logger = logger;
     }
 
     /// <summary>
@@ -200,9 +202,14 @@ public sealed class SqliteGroupCommit : IAsyncDisposable
                     }
                 }
 
-                if (toFlush.Count > 0)
+                if (toFlush.Count > 0 && writer.Pipelined)
                 {
                     _flushes.Writer.TryWrite(new CommittedBatch(writer.LogPath, toFlush));
+                }
+                else
+                {
+                    // Not in WAL mode: the writer kept synchronous=FULL, so the commit itself was durable.
+                    toFlush.ForEach(set => set.Complete());
                 }
             }
             catch (Exception exception)
@@ -243,6 +250,7 @@ public sealed class SqliteGroupCommit : IAsyncDisposable
     private async Task RunFlusherAsync()
     {
         var pending = new List<CommittedBatch>();
+        Exception? broken = null;
         while (await _flushes.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
             pending.Clear();
@@ -251,25 +259,30 @@ public sealed class SqliteGroupCommit : IAsyncDisposable
                 pending.Add(batch);
             }
 
-            Exception? failure = null;
-            try
+            if (broken is null)
             {
-                FlushLog(pending[^1].LogPath);
-            }
-            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-            {
-                failure = exception;
+                try
+                {
+                    FlushLog(pending[^1].LogPath);
+                }
+                catch (Exception exception)
+                {
+                    // After a failed fsync the kernel may have dropped the dirty pages and report the next fsync as a
+                    // success: no later write can be called durable until the server restarts and SQLite recovers.
+                    LogFlushFailed(_logger, exception);
+                    broken = new IOException("Flushing the write-ahead log failed; no write is durable until the server restarts.", exception);
+                }
             }
 
             foreach (var set in pending.SelectMany(batch => batch.Sets))
             {
-                if (failure is null)
+                if (broken is null)
                 {
                     set.Complete();
                 }
                 else
                 {
-                    set.Fail(failure);
+                    set.Fail(broken);
                 }
             }
         }
@@ -308,6 +321,9 @@ public sealed class SqliteGroupCommit : IAsyncDisposable
         /// <summary>Commands of plain-SQL write sets, prepared once on this connection.</summary>
         public Dictionary<string, DbCommand> Prepared { get; } = new(StringComparer.Ordinal);
 
+        /// <summary>Whether commits leave the flush to the flusher (WAL mode), or are durable themselves.</summary>
+        public bool Pipelined { get; private set; }
+
         /// <summary>The database's write-ahead log, which the flusher syncs.</summary>
         public string LogPath { get; } = ((SqliteConnection)db.Database.GetDbConnection()).DataSource + "-wal";
 
@@ -318,8 +334,16 @@ public sealed class SqliteGroupCommit : IAsyncDisposable
             await db.Database.OpenConnectionAsync().ConfigureAwait(false);
             var writer = new Writer(scope, db);
 
-            // The commit writes the log without syncing it; the flusher syncs it before any durable set is answered.
-            await writer.ExecuteAsync("PRAGMA synchronous=NORMAL").ConfigureAwait(false);
+            // In WAL mode the commit writes the log without syncing it, and the flusher syncs it before any durable set
+            // is answered. In any other journal mode there is no log to sync: the commit stays synchronous=FULL.
+            await using var mode = db.Database.GetDbConnection().CreateCommand();
+            mode.CommandText = "PRAGMA journal_mode";
+            writer.Pipelined = string.Equals(await mode.ExecuteScalarAsync().ConfigureAwait(false) as string, "wal", StringComparison.OrdinalIgnoreCase);
+            if (writer.Pipelined)
+            {
+                await writer.ExecuteAsync("PRAGMA synchronous=NORMAL").ConfigureAwait(false);
+            }
+
             return writer;
         }
 
@@ -395,4 +419,7 @@ public sealed class SqliteGroupCommit : IAsyncDisposable
         protected override async Task RunWorkAsync(DbConnection connection, DbTransaction transaction, Dictionary<string, DbCommand> prepared) =>
             _result = await work(connection, transaction, prepared).ConfigureAwait(false);
     }
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Flushing the SQLite write-ahead log failed: every write from now on fails until the server restarts")]
+    private static partial void LogFlushFailed(ILogger logger, Exception exception);
 }

@@ -18,27 +18,34 @@ namespace Symbolon.Server.Storage;
 /// sees all that earlier holders committed (synchronous_commit must stay on). A per-database gate queues this process's
 /// deployment-wide writers in memory instead of on pooled connections.</item>
 /// </list>
-/// <see cref="RunSqlAsync{T}"/> runs a plain-SQL write set of one account (a unit's use, a read's proof id) under that
-/// account's lock only, durably or not.
+/// <see cref="RunSqlAsync{T}"/> runs a plain-SQL write set of one account: a unit's use durably under that account's lock
+/// only, or a read's proof id as one relaxed insert under no lock.
 /// </summary>
 public sealed class WriteTransactions(SymbolonDbContext db, ServerMetrics metrics, SqliteGroupCommit? groupCommit = null)
 {
     /// <summary>The PostgreSQL advisory lock key: "SYMB" read as a 32-bit integer.</summary>
     public const long PostgresLockKey = 0x53594D42;
 
+    /// <summary>
+    /// Taken shared by every durable write on PostgreSQL and exclusively by maintenance (re-sealing under a new KEK), so
+    /// maintenance never interleaves with a write under an account's lock: "SYMM" read as a 32-bit integer.
+    /// </summary>
+    public const long MaintenanceLockKey = 0x53594D4D;
+
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Runs <paramref name="work"/> and saves its changes in one durable, serialised write transaction: serialised
     /// with every other write of the deployment, or, given the <paramref name="account"/> whose state alone it changes
-    /// (a session's request), only with that account's writes.
+    /// (a session's request), only with that account's writes. A <paramref name="maintenance"/> write (re-sealing every
+    /// share under a new KEK) excludes every other write of the deployment, whatever lock that write takes.
     /// </summary>
-    public async Task<T> RunAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken, Guid? account = null)
+    public async Task<T> RunAsync<T>(Func<Task<T>> work, Guid? account, CancellationToken cancellationToken, bool maintenance = false)
     {
         ArgumentNullException.ThrowIfNull(work);
         if (!db.Database.IsNpgsql())
         {
-            return await SqliteAsync(work, durable: true, cancellationToken);
+            return await SqliteAsync(work);
         }
 
         var lockKey = account is { } id ? AccountLockKey(id) : PostgresLockKey;
@@ -53,7 +60,15 @@ public sealed class WriteTransactions(SymbolonDbContext db, ServerMetrics metric
             // READ COMMITTED whatever the server's default: each statement after the lock must see what the previous
             // holder committed (under REPEATABLE READ the snapshot would predate the lock wait).
             await using var transaction = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, cancellationToken);
-            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({lockKey})", cancellationToken);
+            if (maintenance)
+            {
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({MaintenanceLockKey}), pg_advisory_xact_lock({lockKey})", cancellationToken);
+            }
+            else
+            {
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock_shared({MaintenanceLockKey}), pg_advisory_xact_lock({lockKey})", cancellationToken);
+            }
+
             var locked = Stopwatch.GetTimestamp();
             var result = await work();
             await db.SaveChangesAsync(cancellationToken);
@@ -77,11 +92,15 @@ public sealed class WriteTransactions(SymbolonDbContext db, ServerMetrics metric
         }
     }
 
+    /// <summary>Runs <paramref name="work"/> in one durable write transaction serialised with every other write of the deployment.</summary>
+    public Task<T> RunAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken) => RunAsync(work, account: null, cancellationToken);
+
     /// <summary>
     /// Runs a write set in plain SQL (<see cref="SqlSet"/>) that changes only <paramref name="account"/>'s state and
     /// shared keyed rows (proof ids), and completes once it has committed (durably when <paramref name="durable"/>).
-    /// SQLite: a set of the group commit. PostgreSQL: its own READ COMMITTED transaction under the account's advisory
-    /// lock, so writes for different accounts run in parallel on every node; not durable means synchronous_commit off.
+    /// SQLite: a set of the group commit. PostgreSQL: its own READ COMMITTED transaction — a durable one under the
+    /// account's advisory lock (and the maintenance lock, shared), so writes for different accounts run in parallel on
+    /// every node; a relaxed one under no lock with synchronous_commit off, for a single atomic insert.
     /// </summary>
     public async Task<T> RunSqlAsync<T>(Guid account, Func<SqlSet, Task<T>> work, bool durable, CancellationToken cancellationToken)
     {
@@ -96,7 +115,11 @@ public sealed class WriteTransactions(SymbolonDbContext db, ServerMetrics metric
         var set = new SqlSet(db.Database.GetDbConnection(), transaction.GetDbTransaction(), postgres: true);
         if (durable)
         {
-            await set.ExecuteAsync("SELECT pg_advisory_xact_lock(@key)", cancellationToken, ("key", AccountLockKey(account)));
+            await set.ExecuteAsync(
+                "SELECT pg_advisory_xact_lock_shared(@maintenance), pg_advisory_xact_lock(@key)",
+                cancellationToken,
+                ("maintenance", MaintenanceLockKey),
+                ("key", AccountLockKey(account)));
         }
         else
         {
@@ -120,17 +143,19 @@ public sealed class WriteTransactions(SymbolonDbContext db, ServerMetrics metric
     /// </summary>
     public static long AccountLockKey(Guid account) => Audit.AuditLog.LockKey(account);
 
-    private async Task<T> SqliteAsync<T>(Func<Task<T>> work, bool durable, CancellationToken cancellationToken)
+    private async Task<T> SqliteAsync<T>(Func<Task<T>> work)
     {
         var writer = groupCommit ?? throw new InvalidOperationException("SQLite storage needs the group commit writer.");
         try
         {
+            // No request token inside the set: it runs on the writer's shared connection, where an interrupted statement
+            // would roll back the whole batch. A set whose request was cancelled before it started is dropped instead.
             var result = await writer.RunAsync(db, async () =>
             {
                 var result = await work();
-                await db.SaveChangesAsync(cancellationToken);
+                await db.SaveChangesAsync(CancellationToken.None);
                 return result;
-            }, durable, cancellationToken);
+            }, durable: true, CancellationToken.None);
             ForgetTracked();
             return result;
         }

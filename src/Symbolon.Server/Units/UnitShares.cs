@@ -41,16 +41,17 @@ public sealed partial class UnitShares(ShareProtector protector, ILogger<UnitSha
     {
         var reads = SqlSet.Reads(db);
         var command = reads.Command(
-            """
+            $"""
             SELECT u."CurrentVersion", v."Version", v."SealedShare", v."KekId"
             FROM "Units" AS u
-            LEFT JOIN "UnitVersions" AS v ON v."UnitId" = u."Id" AND v."Version" = COALESCE(@version, u."CurrentVersion") AND v."State" = 0
-            WHERE u."Id" = @unit AND u."UserId" = @user AND u."ShreddedAt" IS NULL AND u."Kind" = 0
+            LEFT JOIN "UnitVersions" AS v
+                ON v."UnitId" = u."Id" AND v."Version" = COALESCE(@version, u."CurrentVersion") AND v."State" = {(int)UnitVersionState.Active}
+            WHERE u."Id" = @unit AND u."UserId" = @user AND u."ShreddedAt" IS NULL AND u."Kind" = {(int)UnitKind.Share}
             """,
             ("version", version),
             ("unit", reads.Id(unitId)),
             ("user", reads.Id(userId)));
-        await using (command)
+        try
         {
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             if (!await reader.ReadAsync(cancellationToken))
@@ -69,6 +70,10 @@ public sealed partial class UnitShares(ShareProtector protector, ILogger<UnitSha
                     KekId = reader.GetString(3),
                     State = UnitVersionState.Active,
                 });
+        }
+        finally
+        {
+            reads.Release(command);
         }
     }
 

@@ -25,16 +25,16 @@ public sealed record UnitUseMode(UnitKind Kind, string UsedEvent, string Damaged
 {
     /// <summary>A share release: the version's share, unwrapped under the KEK.</summary>
     public static UnitUseMode Release { get; } =
-        new(UnitKind.Share, AuditEvents.UnitReleased, "stored share failed its integrity check", ProblemTypes.ShareDamaged, """
+        new(UnitKind.Share, AuditEvents.UnitReleased, "stored share failed its integrity check", ProblemTypes.ShareDamaged, $"""
             EXISTS (SELECT 1 FROM "Units" AS u JOIN "UnitVersions" AS v ON v."UnitId" = u."Id"
-                    WHERE u."Id" = @unit AND u."UserId" = @user AND u."ShreddedAt" IS NULL AND v."Version" = @version AND v."State" = 0)
+                    WHERE u."Id" = @unit AND u."UserId" = @user AND u."ShreddedAt" IS NULL AND v."Version" = @version AND v."State" = {(int)UnitVersionState.Active})
             """);
 
     /// <summary>A blinded evaluation: the account's POPRF key of the epoch, evaluated on the client's blinded element.</summary>
     public static UnitUseMode Evaluate { get; } =
-        new(UnitKind.Blinded, AuditEvents.UnitEvaluated, "stored key failed its integrity check", ProblemTypes.KeyDamaged, """
+        new(UnitKind.Blinded, AuditEvents.UnitEvaluated, "stored key failed its integrity check", ProblemTypes.KeyDamaged, $"""
             EXISTS (SELECT 1 FROM "Units" AS u JOIN "OprfKeys" AS k ON k."UserId" = u."UserId"
-                    WHERE u."Id" = @unit AND u."UserId" = @user AND u."ShreddedAt" IS NULL AND k."Epoch" = @version AND k."State" = 0)
+                    WHERE u."Id" = @unit AND u."UserId" = @user AND u."ShreddedAt" IS NULL AND k."Epoch" = @version AND k."State" = {(int)UnitVersionState.Active})
             """);
 }
 
@@ -89,7 +89,8 @@ public sealed class UnitUse(
         var transactions = http.RequestServices.GetRequiredService<WriteTransactions>();
         var outcome = await transactions.RunSqlAsync(
             caller.UserId,
-            set => WriteAsync(set, caller, unrecorded, unitId, mode, used, refusal, session.CancellationToken),
+            // No request token inside the set: on SQLite it shares the writer's connection (see SqliteGroupCommit).
+            set => WriteAsync(set, caller, unrecorded, unitId, mode, used, refusal, CancellationToken.None),
             durable: true,
             session.CancellationToken);
         switch (outcome)

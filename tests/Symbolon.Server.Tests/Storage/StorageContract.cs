@@ -563,6 +563,32 @@ public sealed class PostgresStorageContract(PostgresFixture postgres) : StorageC
         Assert.Equal(HttpStatusCode.OK, released.StatusCode);
     }
 
+    [Fact]
+    public async Task A_release_waits_while_maintenance_re_seals_shares()
+    {
+        var (a, _) = await StartNodesAsync();
+        var client = Own(await a.NewClient().SignUpAsync());
+        var unit = await client.CreateUnitAsync();
+
+        // What rewrap-kek holds while it re-seals every share: no write under an account's lock may interleave.
+        await using var holder = new Npgsql.NpgsqlConnection(_connectionString);
+        await holder.OpenAsync(TestContext.Current.CancellationToken);
+        await using var transaction = await holder.BeginTransactionAsync(TestContext.Current.CancellationToken);
+        await using (var command = new Npgsql.NpgsqlCommand("SELECT pg_advisory_xact_lock(@maintenance)", holder, transaction))
+        {
+            command.Parameters.AddWithValue("maintenance", WriteTransactions.MaintenanceLockKey);
+            await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        }
+
+        var waiting = client.ReleaseAsync(unit.Id);
+        var read = await client.SendAsync(HttpMethod.Get, "/v1/units").WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        Assert.False(waiting.IsCompleted, "a release must wait while maintenance holds its lock");
+        await transaction.CommitAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, (await waiting.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken)).StatusCode);
+    }
+
     protected override async Task<Dictionary<string, string?>> NewDatabaseAsync()
     {
         _connectionString = await postgres.CreateDatabaseAsync();
