@@ -87,6 +87,45 @@ public sealed class LimitTests
     }
 
     [Fact]
+    public async Task A_unit_counts_for_the_hour_after_its_last_use_not_its_first()
+    {
+        using var app = new SymbolonApp(new() { ["Symbolon:Limits:DistinctUnitsPerHour"] = "2" });
+        using var client = await app.NewClient().SignUpAsync();
+        var first = await client.CreateUnitAsync();
+        var second = await client.CreateUnitAsync();
+        var third = await client.CreateUnitAsync();
+        Assert.Equal(HttpStatusCode.OK, (await client.ReleaseAsync(first.Id)).StatusCode);
+
+        app.Time.Advance(TimeSpan.FromMinutes(30));
+        Assert.Equal(HttpStatusCode.OK, (await client.LoginAsync()).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.ReleaseAsync(first.Id)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.ReleaseAsync(second.Id)).StatusCode);
+
+        // 65 minutes after the first unit's first use, 35 after its last: both units still count.
+        app.Time.Advance(TimeSpan.FromMinutes(35));
+        Assert.Equal(HttpStatusCode.OK, (await client.LoginAsync()).StatusCode);
+        var breach = await client.ReleaseAsync(third.Id);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, breach.StatusCode);
+        Assert.Contains("quota-exceeded", await breach.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_unit_still_counts_59_minutes_after_its_use()
+    {
+        using var app = new SymbolonApp(new() { ["Symbolon:Limits:DistinctUnitsPerHour"] = "1" });
+        using var client = await app.NewClient().SignUpAsync();
+        var first = await client.CreateUnitAsync();
+        var second = await client.CreateUnitAsync();
+        Assert.Equal(HttpStatusCode.OK, (await client.ReleaseAsync(first.Id)).StatusCode);
+
+        app.Time.Advance(TimeSpan.FromMinutes(59));
+        Assert.Equal(HttpStatusCode.OK, (await client.LoginAsync()).StatusCode);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await client.ReleaseAsync(second.Id)).StatusCode);
+    }
+
+    [Fact]
     public async Task The_quota_window_rolls()
     {
         using var app = new SymbolonApp(new() { ["Symbolon:Limits:DistinctUnitsPerHour"] = "1" });

@@ -57,49 +57,89 @@ public sealed class ReleaseLimiter(IOptions<ServerOptions> options, TimeProvider
     }
 
     /// <summary>
-    /// Whether using <paramref name="unitId"/> keeps the user within the distinct-unit quota of the rolling hour, counted
-    /// from the user's rows of RecentUnitUses (one per unit, with its last use); when it does, the unit's use is stored.
+    /// Whether using <paramref name="unitId"/> keeps the user within the distinct-unit quota of the rolling hour; when it
+    /// does, the use is stored. A unit counts while its last use fell in one of the last 61 minutes (so for 60 to 61
+    /// minutes, never less than the hour): its row of RecentUnitUses says when, and UnitUseMinutes counts the user's
+    /// units by the minute of their last use, so the check sums at most 61 rows however many units were used.
     /// </summary>
     private static async Task<bool> CountUnitAsync(SqlSet set, Guid userId, Guid unitId, DateTimeOffset now, int quota, CancellationToken cancellationToken)
     {
         var user = set.Id(userId);
         var unit = set.Id(unitId);
-        var command = set.Command(
+        var minute = now.UtcTicks / TimeSpan.TicksPerMinute;
+        var firstCounted = (now - QuotaWindow).UtcTicks / TimeSpan.TicksPerMinute;
+        var lastUse = await ReadLastUseAsync(set, user, unit, cancellationToken);
+        var lastMinute = lastUse is { } last ? last.UtcTicks / TimeSpan.TicksPerMinute : (long?)null;
+        if (lastMinute >= firstCounted)
+        {
+            // Already one of the window's units: it moves to this minute.
+            if (lastMinute != minute)
+            {
+                await set.ExecuteAsync(
+                    """UPDATE "UnitUseMinutes" SET "Units" = "Units" - 1 WHERE "UserId" = @user AND "Minute" = @minute""",
+                    cancellationToken,
+                    ("user", user),
+                    ("minute", lastMinute));
+                await CountInMinuteAsync(set, user, minute, cancellationToken);
+            }
+        }
+        else
+        {
+            var counted = set.Command(
+                """SELECT COALESCE(SUM("Units"), 0) FROM "UnitUseMinutes" WHERE "UserId" = @user AND "Minute" >= @first""",
+                ("user", user),
+                ("first", firstCounted));
+            try
+            {
+                if (Convert.ToInt64(await counted.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) + 1 > quota)
+                {
+                    return false;
+                }
+            }
+            finally
+            {
+                set.Release(counted);
+            }
+
+            await CountInMinuteAsync(set, user, minute, cancellationToken);
+        }
+
+        await set.ExecuteAsync(
             """
-            SELECT COUNT(*), COALESCE(MAX(CASE WHEN "UnitId" = @unit THEN 1 ELSE 0 END), 0) FROM "RecentUnitUses"
-            WHERE "UserId" = @user AND "LastUsedAt" > @since
+            INSERT INTO "RecentUnitUses" ("UserId", "UnitId", "LastUsedAt") VALUES (@user, @unit, @now)
+            ON CONFLICT ("UserId", "UnitId") DO UPDATE SET "LastUsedAt" = excluded."LastUsedAt"
             """,
-            ("unit", unit),
+            cancellationToken,
             ("user", user),
-            ("since", SqlValues.Time(now - QuotaWindow)));
-        bool within;
+            ("unit", unit),
+            ("now", SqlValues.Time(now)));
+        return true;
+    }
+
+    private static async Task<DateTimeOffset?> ReadLastUseAsync(SqlSet set, object user, object unit, CancellationToken cancellationToken)
+    {
+        var command = set.Command(
+            """SELECT "LastUsedAt" FROM "RecentUnitUses" WHERE "UserId" = @user AND "UnitId" = @unit""", ("user", user), ("unit", unit));
         try
         {
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            await reader.ReadAsync(cancellationToken);
-            var seen = Convert.ToInt64(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture) == 1;
-            within = seen || reader.GetInt64(0) + 1 <= quota;
+            return await reader.ReadAsync(cancellationToken) ? SqlValues.ReadTime(reader, 0) : null;
         }
         finally
         {
             set.Release(command);
         }
-
-        if (within)
-        {
-            await set.ExecuteAsync(
-                """
-                INSERT INTO "RecentUnitUses" ("UserId", "UnitId", "LastUsedAt") VALUES (@user, @unit, @now)
-                ON CONFLICT ("UserId", "UnitId") DO UPDATE SET "LastUsedAt" = excluded."LastUsedAt"
-                """,
-                cancellationToken,
-                ("user", user),
-                ("unit", unit),
-                ("now", SqlValues.Time(now)));
-        }
-
-        return within;
     }
+
+    private static Task<int> CountInMinuteAsync(SqlSet set, object user, long minute, CancellationToken cancellationToken) =>
+        set.ExecuteAsync(
+            """
+            INSERT INTO "UnitUseMinutes" ("UserId", "Minute", "Units") VALUES (@user, @minute, 1)
+            ON CONFLICT ("UserId", "Minute") DO UPDATE SET "Units" = "UnitUseMinutes"."Units" + 1
+            """,
+            cancellationToken,
+            ("user", user),
+            ("minute", minute));
 
     private static async Task<Dictionary<string, (double Tokens, DateTimeOffset UpdatedAt)>> ReadBucketsAsync(
         SqlSet set, string deviceKey, string userKey, CancellationToken cancellationToken)

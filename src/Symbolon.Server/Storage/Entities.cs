@@ -295,3 +295,17 @@ public sealed class RecentUnitUse
 
     public DateTimeOffset LastUsedAt { get; set; }
 }
+
+/// <summary>
+/// How many of a user's units had their last use in one minute (UTC ticks ÷ ticks per minute): the distinct-unit quota
+/// sums the user's last 61 minutes instead of counting <see cref="RecentUnitUse"/> rows, so its cost does not grow with
+/// the number of units in the window.
+/// </summary>
+public sealed class UnitUseMinute
+{
+    public Guid UserId { get; set; }
+
+    public long Minute { get; set; }
+
+    public int Units { get; set; }
+}

@@ -54,6 +54,8 @@ public class SymbolonDbContext : DbContext
 
     public DbSet<RecentUnitUse> RecentUnitUses => Set<RecentUnitUse>();
 
+    public DbSet<UnitUseMinute> UnitUseMinutes => Set<UnitUseMinute>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(SymbolonDbContext).Assembly);
 
@@ -232,6 +234,15 @@ internal sealed class SeenProofConfiguration : IEntityTypeConfiguration<SeenProo
         builder.HasKey(proof => proof.Key);
         builder.Property(proof => proof.Key).HasMaxLength(160);
         builder.HasIndex(proof => proof.ExpiresAt);
+    }
+}
+
+internal sealed class UnitUseMinuteConfiguration : IEntityTypeConfiguration<UnitUseMinute>
+{
+    public void Configure(EntityTypeBuilder<UnitUseMinute> builder)
+    {
+        builder.ToTable("UnitUseMinutes");
+        builder.HasKey(minute => new { minute.UserId, minute.Minute });
     }
 }
 

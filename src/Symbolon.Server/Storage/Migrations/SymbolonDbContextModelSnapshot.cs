@@ -390,6 +390,22 @@ namespace Symbolon.Server.Storage.Migrations
                     b.ToTable("Units");
                 });
 
+            modelBuilder.Entity("Symbolon.Server.Storage.UnitUseMinute", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Minute")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Units")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("UserId", "Minute");
+
+                    b.ToTable("UnitUseMinutes", (string)null);
+                });
+
             modelBuilder.Entity("Symbolon.Server.Storage.UnitVersion", b =>
                 {
                     b.Property<Guid>("UnitId")

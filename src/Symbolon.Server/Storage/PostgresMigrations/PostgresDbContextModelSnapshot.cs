@@ -397,6 +397,22 @@ namespace Symbolon.Server.Storage.PostgresMigrations
                     b.ToTable("Units");
                 });
 
+            modelBuilder.Entity("Symbolon.Server.Storage.UnitUseMinute", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("Minute")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Units")
+                        .HasColumnType("integer");
+
+                    b.HasKey("UserId", "Minute");
+
+                    b.ToTable("UnitUseMinutes", (string)null);
+                });
+
             modelBuilder.Entity("Symbolon.Server.Storage.UnitVersion", b =>
                 {
                     b.Property<Guid>("UnitId")
