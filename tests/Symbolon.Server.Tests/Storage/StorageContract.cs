@@ -543,22 +543,14 @@ public sealed class PostgresStorageContract(PostgresFixture postgres) : StorageC
         var freeUnit = await free.CreateUnitAsync();
 
         // Another session holds the deployment-wide lock and the first account's lock, as a long write would.
-        await using var holder = new Npgsql.NpgsqlConnection(_connectionString);
-        await holder.OpenAsync(TestContext.Current.CancellationToken);
-        await using var transaction = await holder.BeginTransactionAsync(TestContext.Current.CancellationToken);
-        await using (var command = new Npgsql.NpgsqlCommand("SELECT pg_advisory_xact_lock(@deployment), pg_advisory_xact_lock(@account)", holder, transaction))
-        {
-            command.Parameters.AddWithValue("deployment", WriteTransactions.PostgresLockKey);
-            command.Parameters.AddWithValue("account", WriteTransactions.AccountLockKey(held.UserId));
-            await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
-        }
+        await using var holder = await HoldLocksAsync(WriteTransactions.PostgresLockKey, WriteTransactions.AccountLockKey(held.UserId));
 
         var waiting = held.ReleaseAsync(heldUnit.Id);
         var other = await free.ReleaseAsync(freeUnit.Id).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, other.StatusCode);
         Assert.False(waiting.IsCompleted, "a release must wait while another transaction holds its account's lock");
-        await transaction.CommitAsync(TestContext.Current.CancellationToken);
+        await holder.ReleaseAsync();
         var released = await waiting.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, released.StatusCode);
     }
@@ -571,22 +563,31 @@ public sealed class PostgresStorageContract(PostgresFixture postgres) : StorageC
         var unit = await client.CreateUnitAsync();
 
         // What rewrap-kek holds while it re-seals every share: no write under an account's lock may interleave.
-        await using var holder = new Npgsql.NpgsqlConnection(_connectionString);
-        await holder.OpenAsync(TestContext.Current.CancellationToken);
-        await using var transaction = await holder.BeginTransactionAsync(TestContext.Current.CancellationToken);
-        await using (var command = new Npgsql.NpgsqlCommand("SELECT pg_advisory_xact_lock(@maintenance)", holder, transaction))
-        {
-            command.Parameters.AddWithValue("maintenance", WriteTransactions.MaintenanceLockKey);
-            await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
-        }
+        await using var holder = await HoldLocksAsync(WriteTransactions.MaintenanceLockKey);
 
         var waiting = client.ReleaseAsync(unit.Id);
         var read = await client.SendAsync(HttpMethod.Get, "/v1/units").WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);
         Assert.False(waiting.IsCompleted, "a release must wait while maintenance holds its lock");
-        await transaction.CommitAsync(TestContext.Current.CancellationToken);
+        await holder.ReleaseAsync();
         Assert.Equal(HttpStatusCode.OK, (await waiting.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken)).StatusCode);
+    }
+
+    /// <summary>Another session's open transaction holding these advisory locks until <see cref="HeldLocks.ReleaseAsync"/>.</summary>
+    private async Task<HeldLocks> HoldLocksAsync(params long[] keys)
+    {
+        var connection = new Npgsql.NpgsqlConnection(_connectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        var transaction = await connection.BeginTransactionAsync(TestContext.Current.CancellationToken);
+        foreach (var key in keys)
+        {
+            await using var command = new Npgsql.NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection, transaction);
+            command.Parameters.AddWithValue("key", key);
+            await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        }
+
+        return new HeldLocks(connection, transaction);
     }
 
     protected override async Task<Dictionary<string, string?>> NewDatabaseAsync()
@@ -598,5 +599,17 @@ public sealed class PostgresStorageContract(PostgresFixture postgres) : StorageC
             ["Symbolon:Database:ConnectionString"] = _connectionString,
             ["Symbolon:Database:MigrateAtStart"] = "true",
         };
+    }
+}
+
+/// <summary>A PostgreSQL transaction of the test's own that holds advisory locks; committing releases them.</summary>
+internal sealed class HeldLocks(Npgsql.NpgsqlConnection connection, Npgsql.NpgsqlTransaction transaction) : IAsyncDisposable
+{
+    public Task ReleaseAsync() => transaction.CommitAsync(TestContext.Current.CancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await transaction.DisposeAsync();
+        await connection.DisposeAsync();
     }
 }
