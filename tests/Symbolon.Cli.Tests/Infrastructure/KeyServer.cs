@@ -13,6 +13,9 @@ internal sealed class KeyServer : IAsyncDisposable
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(30);
     private static readonly HttpClient Probe = new() { Timeout = TimeSpan.FromSeconds(2) };
 
+    /// <summary>For operator requests that do real work (a checkpoint of thousands of records after a load).</summary>
+    private static readonly HttpClient Operator = new() { Timeout = TimeSpan.FromSeconds(60) };
+
     private readonly TempDirectory? _directory;
     private readonly string[] _settings;
     private readonly OutputTail _log = new(200);
@@ -223,7 +226,7 @@ internal sealed class KeyServer : IAsyncDisposable
         using var request = new HttpRequestMessage(HttpMethod.Post, Url + "/v1/audit/checkpoints");
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
             "Bearer", (await File.ReadAllTextAsync(Path.Combine(DataDirectory, "operator.token"))).Trim());
-        using var response = await Probe.SendAsync(request);
+        using var response = await Operator.SendAsync(request);
         Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
         using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return body.RootElement.GetProperty("treeSize").GetInt64();
