@@ -214,24 +214,6 @@ public sealed class SessionAuthenticator(DpopVerifier dpop, IOptions<ServerOptio
     private static (Caller?, ProblemHttpResult?) Fail(HttpContext http) => (null, Problems.Unauthorized(http));
 }
 
-/// <summary>What <see cref="SessionEndpointFilter.AfterCommit"/> queued for after the request's commit.</summary>
-public sealed class AfterCommitActions
-{
-    private readonly List<Action> _actions = [];
-
-    public void Add(Action action) => _actions.Add(action);
-
-    public void Run()
-    {
-        foreach (var action in _actions)
-        {
-            action();
-        }
-
-        _actions.Clear();
-    }
-}
-
 /// <summary>The metadata of an endpoint that <see cref="SessionEndpointFilter.ReadsOnly"/> marked.</summary>
 public sealed class ReadOnlySession;
 
@@ -242,9 +224,10 @@ public sealed class OwnWriteSet;
 public sealed record UnrecordedUse(PresentedCredentials Presented, bool SessionUseDue);
 
 /// <summary>
-/// Puts an endpoint (or every endpoint of a group) behind session authentication, inside one write transaction that
-/// also holds the handler's changes and audit records, committed before the response is written; an endpoint marked
-/// <see cref="ReadsOnly"/> instead runs outside any write transaction.
+/// Puts an endpoint (or every endpoint of a group) behind session authentication, inside one write transaction under
+/// the caller's account's lock that also holds the handler's changes and audit records, committed before the response
+/// is written; an endpoint marked <see cref="ReadsOnly"/> runs outside any write transaction, and one marked
+/// <see cref="RunsOwnWriteSet"/> writes its own set (a unit's use).
 /// </summary>
 public static class SessionEndpointFilter
 {
@@ -310,7 +293,7 @@ public static class SessionEndpointFilter
                 }
             }
 
-            var result = await transactions.RunAsync(async () =>
+            return await transactions.RunAsync(async () =>
             {
                 var (caller, failure) = await authenticator.AuthenticateAsync(http, db, presented, http.RequestAborted);
                 if (caller is null)
@@ -322,8 +305,6 @@ public static class SessionEndpointFilter
                 http.Features.Set(caller);
                 return await next(context);
             }, known.UserId, http.RequestAborted);
-            http.Features.Get<AfterCommitActions>()?.Run();
-            return result;
         });
         return builder.Authenticates(ApiAuthentication.Session);
     }
@@ -349,24 +330,6 @@ public static class SessionEndpointFilter
     {
         builder.WithMetadata(new OwnWriteSet());
         return builder;
-    }
-
-    /// <summary>
-    /// Runs <paramref name="action"/> once the request's write transaction has committed (durably), before the answer is
-    /// written; never when the commit fails. For CPU work that needs no lock, such as signing a committed record's receipt.
-    /// </summary>
-    public static void AfterCommit(this HttpContext http, Action action)
-    {
-        ArgumentNullException.ThrowIfNull(http);
-        ArgumentNullException.ThrowIfNull(action);
-        var actions = http.Features.Get<AfterCommitActions>();
-        if (actions is null)
-        {
-            actions = new AfterCommitActions();
-            http.Features.Set(actions);
-        }
-
-        actions.Add(action);
     }
 
     public static Caller GetCaller(this HttpContext http) =>
