@@ -1,8 +1,5 @@
 using System.Buffers.Binary;
-using System.Data.Common;
 using System.Security.Cryptography;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Symbolon.Server.Storage;
 
 namespace Symbolon.Server.Audit;
@@ -45,9 +42,7 @@ public sealed class AuditLog(TimeProvider time)
         string detail = "",
         CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(db);
-        var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
-            ?? throw new InvalidOperationException("Audit records are appended inside the transaction of the change they record.");
+        var set = SqlSet.InTransaction(db);
         var draft = new AuditRecord
         {
             Time = time.GetUtcNow(),
@@ -58,7 +53,7 @@ public sealed class AuditLog(TimeProvider time)
             UnitVersion = unitVersion,
             Detail = detail,
         };
-        return await AppendAsync(new SqlSet(db.Database.GetDbConnection(), transaction, db.Database.IsNpgsql()), draft, cancellationToken);
+        return await AppendAsync(set, draft, cancellationToken);
     }
 
     /// <summary>

@@ -44,25 +44,14 @@ public sealed partial class DpopVerifier(IOptions<ServerOptions> options, TimePr
         return result;
     }
 
-    /// <summary>Refuses a proof id seen before and remembers this one until the proof would be stale anyway.</summary>
-    public async Task<VerifiedProof?> RecordAsync(SymbolonDbContext db, DpopValidationResult result, CancellationToken cancellationToken)
-    {
-        if (!result.IsValid)
-        {
-            return null;
-        }
-
-        var settings = options.Value.Dpop;
-        var key = result.Thumbprint + ":" + result.Jti;
-        if (await db.SeenProofs.FindAsync([key], cancellationToken) is not null)
-        {
-            LogRejected(logger, "replayed jti");
-            return null;
-        }
-
-        db.SeenProofs.Add(new SeenProof { Key = key, ExpiresAt = result.IssuedAt + settings.MaxAge + settings.ClockSkew });
-        return new VerifiedProof(result.Thumbprint, result.PublicKey);
-    }
+    /// <summary>
+    /// Refuses a proof id seen before and remembers this one until the proof would be stale anyway, in the context's
+    /// current transaction (<see cref="RememberAsync"/>).
+    /// </summary>
+    public async Task<VerifiedProof?> RecordAsync(SymbolonDbContext db, DpopValidationResult result, CancellationToken cancellationToken) =>
+        result.IsValid && await RememberAsync(SqlSet.InTransaction(db), result, cancellationToken)
+            ? new VerifiedProof(result.Thumbprint, result.PublicKey)
+            : null;
 
     /// <summary>
     /// Stores this proof's id in a plain-SQL write set, or returns false (and logs a replay) when it was seen before:

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Symbolon.Server.Storage;
 
@@ -17,6 +18,15 @@ public sealed class SqlSet(DbConnection connection, DbTransaction? transaction, 
     {
         ArgumentNullException.ThrowIfNull(db);
         return new SqlSet(db.Database.GetDbConnection(), null, db.Database.IsNpgsql());
+    }
+
+    /// <summary>Plain SQL inside the context's current transaction, beside its EF Core work (an audit append, a proof id).</summary>
+    public static SqlSet InTransaction(SymbolonDbContext db)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
+            ?? throw new InvalidOperationException("This write belongs inside the transaction of the change it goes with.");
+        return new SqlSet(db.Database.GetDbConnection(), transaction, db.Database.IsNpgsql());
     }
 
     /// <summary>Whether the SQL runs on PostgreSQL (else SQLite).</summary>
@@ -77,5 +87,4 @@ public sealed class SqlSet(DbConnection connection, DbTransaction? transaction, 
 
     /// <summary>A nullable GUID as its column holds it.</summary>
     public object Id(Guid? value) => SqlValues.Id(value, postgres);
-
 }
