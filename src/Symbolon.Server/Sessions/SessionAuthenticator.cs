@@ -76,22 +76,16 @@ public sealed class SessionAuthenticator(DpopVerifier dpop, IOptions<ServerOptio
     }
 
     /// <summary>
-    /// The checks for a pure read, which takes no lock and forces no durable write: <see cref="AuthenticateOutsideAsync"/>,
-    /// then the proof id (and, when it is due, the session's use) stored by one relaxed write whose unique key refuses a
-    /// replay on every node.
+    /// For a pure read, which takes no lock and forces no durable write: stores the proof id (and, when it is due, the
+    /// session's use) by one relaxed write whose unique key refuses a replay on every node; false for a replay.
     /// </summary>
-    public async Task<(Caller? Caller, ProblemHttpResult? Failure)> AuthenticateReadAsync(
-        HttpContext http, SymbolonDbContext db, WriteTransactions transactions, PresentedCredentials presented, CancellationToken cancellationToken)
+    public Task<bool> RecordReadAsync(
+        WriteTransactions transactions, Caller caller, PresentedCredentials presented, bool useDue, CancellationToken cancellationToken)
     {
-        var (caller, failure, useDue) = await AuthenticateOutsideAsync(http, db, presented, cancellationToken);
-        if (caller is null)
-        {
-            return (null, failure);
-        }
-
-        var recorded = await transactions.RunSqlAsync(
+        ArgumentNullException.ThrowIfNull(transactions);
+        ArgumentNullException.ThrowIfNull(caller);
+        return transactions.RunSqlAsync(
             caller.UserId, set => RecordUseAsync(set, caller, presented, useDue, CancellationToken.None), durable: false, cancellationToken);
-        return recorded ? (caller, null) : Fail(http);
     }
 
     /// <summary>
@@ -130,15 +124,10 @@ public sealed class SessionAuthenticator(DpopVerifier dpop, IOptions<ServerOptio
             await database.OpenConnectionAsync(cancellationToken);
         }
 
+        var reads = SqlSet.Reads(db);
+        var command = reads.Command(FindSql, ("hash", Tokens.Hash(presented.AccessToken)));
         try
         {
-            await using var command = database.GetDbConnection().CreateCommand();
-            command.CommandText = FindSql;
-            command.Transaction = database.CurrentTransaction?.GetDbTransaction();
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = "hash";
-            parameter.Value = Tokens.Hash(presented.AccessToken);
-            command.Parameters.Add(parameter);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             if (!await reader.ReadAsync(cancellationToken))
             {
@@ -169,6 +158,7 @@ public sealed class SessionAuthenticator(DpopVerifier dpop, IOptions<ServerOptio
         }
         finally
         {
+            reads.Release(command);
             if (opened)
             {
                 await database.CloseConnectionAsync();
@@ -248,20 +238,30 @@ public static class SessionEndpointFilter
 
             var transactions = services.GetRequiredService<WriteTransactions>();
             var metadata = http.GetEndpoint()?.Metadata;
-            if (metadata?.GetMetadata<ReadOnlySession>() is not null)
+            var readsOnly = metadata?.GetMetadata<ReadOnlySession>() is not null;
+            if (readsOnly || metadata?.GetMetadata<OwnWriteSet>() is not null)
             {
-                // One connection for all of the request's reads: an SQLite connection's open runs pragmas and registers
-                // functions, which costs more than a read's queries.
+                // Outside any transaction, on one connection for all of the request's reads: an SQLite connection's open
+                // runs pragmas and registers functions, which costs more than a read's queries.
                 await db.Database.OpenConnectionAsync(http.RequestAborted);
                 try
                 {
-                    var (reader, readFailure) = await authenticator.AuthenticateReadAsync(http, db, transactions, presented, http.RequestAborted);
-                    if (reader is null)
+                    var (caller, failure, useDue) = await authenticator.AuthenticateOutsideAsync(http, db, presented, http.RequestAborted);
+                    if (caller is null)
                     {
-                        return readFailure;
+                        return failure;
                     }
 
-                    http.Features.Set(reader);
+                    if (!readsOnly)
+                    {
+                        http.Features.Set(new UnrecordedUse(presented, useDue));
+                    }
+                    else if (!await authenticator.RecordReadAsync(transactions, caller, presented, useDue, http.RequestAborted))
+                    {
+                        return Problems.Unauthorized(http);
+                    }
+
+                    http.Features.Set(caller);
                     return await next(context);
                 }
                 finally
@@ -272,25 +272,10 @@ public static class SessionEndpointFilter
 
             // Committed state first, outside any transaction: a request that cannot be authenticated costs no write,
             // and the caller's account names the lock its writes take.
-            var (known, unknown, useDue) = await authenticator.AuthenticateOutsideAsync(http, db, presented, http.RequestAborted);
+            var (known, unknown, _) = await authenticator.AuthenticateOutsideAsync(http, db, presented, http.RequestAborted);
             if (known is null)
             {
                 return unknown;
-            }
-
-            if (metadata?.GetMetadata<OwnWriteSet>() is not null)
-            {
-                http.Features.Set(known);
-                http.Features.Set(new UnrecordedUse(presented, useDue));
-                await db.Database.OpenConnectionAsync(http.RequestAborted);
-                try
-                {
-                    return await next(context);
-                }
-                finally
-                {
-                    await db.Database.CloseConnectionAsync();
-                }
             }
 
             return await transactions.RunAsync(async () =>
