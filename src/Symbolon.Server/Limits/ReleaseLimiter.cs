@@ -20,6 +20,9 @@ public sealed class ReleaseLimiter(IOptions<ServerOptions> options, TimeProvider
 {
     public static readonly TimeSpan QuotaWindow = TimeSpan.FromHours(1);
 
+    /// <summary>The first minute (UTC ticks ÷ ticks per minute) whose units still count against the quota at <paramref name="now"/>.</summary>
+    public static long FirstCountedMinute(DateTimeOffset now) => (now - QuotaWindow).UtcTicks / TimeSpan.TicksPerMinute;
+
     /// <summary>
     /// Takes one token from both buckets and counts the unit against the quota, or changes nothing (but the device's lock
     /// on a quota breach) and returns a denial. A step of the use's write set, under the account's lock.
@@ -67,7 +70,7 @@ public sealed class ReleaseLimiter(IOptions<ServerOptions> options, TimeProvider
         var user = set.Id(userId);
         var unit = set.Id(unitId);
         var minute = now.UtcTicks / TimeSpan.TicksPerMinute;
-        var firstCounted = (now - QuotaWindow).UtcTicks / TimeSpan.TicksPerMinute;
+        var firstCounted = FirstCountedMinute(now);
         var lastUse = await ReadLastUseAsync(set, user, unit, cancellationToken);
         var lastMinute = lastUse is { } last ? last.UtcTicks / TimeSpan.TicksPerMinute : (long?)null;
         if (lastMinute >= firstCounted)

@@ -19,7 +19,7 @@ public sealed class ExpiredProofSweeper(IServiceScopeFactory scopes, TimeProvide
             var now = time.GetUtcNow();
             await db.SeenProofs.Where(p => p.ExpiresAt < now).ExecuteDeleteAsync(stoppingToken);
             // Only what no longer counts: a unit's last use before the first counted minute (ReleaseLimiter).
-            var firstCounted = (now - Limits.ReleaseLimiter.QuotaWindow).UtcTicks / TimeSpan.TicksPerMinute;
+            var firstCounted = Limits.ReleaseLimiter.FirstCountedMinute(now);
             var counted = new DateTimeOffset(firstCounted * TimeSpan.TicksPerMinute, TimeSpan.Zero);
             await db.RecentUnitUses.Where(u => u.LastUsedAt < counted).ExecuteDeleteAsync(stoppingToken);
             await db.UnitUseMinutes.Where(m => m.Minute < firstCounted).ExecuteDeleteAsync(stoppingToken);
