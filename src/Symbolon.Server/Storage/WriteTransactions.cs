@@ -60,14 +60,7 @@ public sealed class WriteTransactions(SymbolonDbContext db, ServerMetrics metric
             // READ COMMITTED whatever the server's default: each statement after the lock must see what the previous
             // holder committed (under REPEATABLE READ the snapshot would predate the lock wait).
             await using var transaction = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, cancellationToken);
-            if (maintenance)
-            {
-                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({MaintenanceLockKey}), pg_advisory_xact_lock({lockKey})", cancellationToken);
-            }
-            else
-            {
-                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock_shared({MaintenanceLockKey}), pg_advisory_xact_lock({lockKey})", cancellationToken);
-            }
+            await LockAsync(SqlSet.InTransaction(db), lockKey, maintenance, cancellationToken);
 
             var locked = Stopwatch.GetTimestamp();
             var result = await work();
@@ -115,11 +108,7 @@ public sealed class WriteTransactions(SymbolonDbContext db, ServerMetrics metric
         var set = new SqlSet(db.Database.GetDbConnection(), transaction.GetDbTransaction(), postgres: true);
         if (durable)
         {
-            await set.ExecuteAsync(
-                "SELECT pg_advisory_xact_lock_shared(@maintenance), pg_advisory_xact_lock(@key)",
-                cancellationToken,
-                ("maintenance", MaintenanceLockKey),
-                ("key", AccountLockKey(account)));
+            await LockAsync(set, AccountLockKey(account), maintenance: false, cancellationToken);
         }
         else
         {
@@ -130,6 +119,19 @@ public sealed class WriteTransactions(SymbolonDbContext db, ServerMetrics metric
         await transaction.CommitAsync(cancellationToken);
         return result;
     }
+
+    /// <summary>
+    /// Takes, for the rest of the transaction, the maintenance lock (exclusively for <paramref name="maintenance"/>, else
+    /// shared) and then <paramref name="key"/>'s lock: always in this order, so two writers never wait on each other in a cycle.
+    /// </summary>
+    private static Task<int> LockAsync(SqlSet set, long key, bool maintenance, CancellationToken cancellationToken) =>
+        set.ExecuteAsync(
+            maintenance
+                ? "SELECT pg_advisory_xact_lock(@maintenance), pg_advisory_xact_lock(@key)"
+                : "SELECT pg_advisory_xact_lock_shared(@maintenance), pg_advisory_xact_lock(@key)",
+            cancellationToken,
+            ("maintenance", MaintenanceLockKey),
+            ("key", key));
 
     /// <summary>
     /// After a commit, the request's context forgets what it tracked: a later write set of the same request (a login
