@@ -48,7 +48,7 @@ internal static class Output
     {
         NotLoggedInException => ExitCodes.NotLoggedIn,
         ServerUnreachableException => ExitCodes.ServerUnreachable,
-        AccessDeniedException => ExitCodes.Denied,
+        AccessDeniedException or ReauthenticationRequiredException => ExitCodes.Denied,
         ItemNotFoundException => ExitCodes.NotFound,
         ItemTamperedException => ExitCodes.Tampered,
         _ => ExitCodes.Failure,
