@@ -205,8 +205,11 @@ internal sealed class ThresholdMode : IItemMode
         vault.RemoveFile(item, now);
         if (missed.Count > 0)
         {
+            var outcome = now
+                ? $"can never open again ({servers.Count - missed.Count} of {servers.Count} shares destroyed)"
+                : $"is removed ({servers.Count - missed.Count} of {servers.Count} shares shredded, destroyed when the grace period ends)";
             vault.Options.Warning?.Invoke(
-                $"'{item.Name}' can never open again ({servers.Count - missed.Count} of {servers.Count} shares destroyed), but these servers still hold theirs: " +
+                $"'{item.Name}' {outcome}, but these servers still hold theirs: " +
                 string.Join("; ", missed.Select(m => $"{m.Server} ({m.Error!.Message})")));
         }
     }
