@@ -13,7 +13,8 @@ internal static class Cli
             var options = Options(parse.GetValue(globals.Home));
             beforeOpen?.Invoke(options);
             using var vault = VaultClient.Open(options);
-            await verb(vault);
+            await RunReauthenticatingAsync(vault, verb);
+            await AnnounceNewDevicesAsync(vault);
             return ExitCodes.Success;
         }
         catch (UsageException exception)
@@ -39,6 +40,44 @@ internal static class Cli
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             return Output.LocalFilesError(exception);
+        }
+    }
+
+    /// <summary>
+    /// Runs the verb; when a key server wants a recent login before destroying something, asks for the password (prompt,
+    /// or a line of standard input), logs in again on this device, and runs the verb once more (per server).
+    /// </summary>
+    private static async Task RunReauthenticatingAsync(VaultClient vault, Func<VaultClient, Task> verb)
+    {
+        var reauthenticated = new HashSet<Uri>();
+        while (true)
+        {
+            try
+            {
+                await verb(vault);
+                return;
+            }
+            catch (ReauthenticationRequiredException exception) when (reauthenticated.Add(exception.Server))
+            {
+                Output.Notice($"{exception.Server} wants a recent login before it destroys anything: log in again as {vault.UsernameOn(exception.Server) ?? "?"}.");
+                await vault.ReauthenticateAsync(exception.Server, Secrets.Read("Password", fromStdin: false));
+            }
+        }
+    }
+
+    /// <summary>After a verb that talked to the default server: each device enrolled since this one, once (best effort).</summary>
+    private static async Task AnnounceNewDevicesAsync(VaultClient vault)
+    {
+        try
+        {
+            foreach (var device in await vault.NewDevicesAsync())
+            {
+                Output.Warning($"a new device \"{Output.Printable(device.Name)}\" ({device.Id}) was enrolled at {device.CreatedAt.UtcDateTime:u}");
+            }
+        }
+        catch (SymbolonException)
+        {
+            // The verb succeeded; the announcement waits for the next command.
         }
     }
 

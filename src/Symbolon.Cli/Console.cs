@@ -17,6 +17,13 @@ internal static class Output
 
     public static void JsonOut<T>(T value) => System.Console.Out.WriteLine(JsonSerializer.Serialize(value, Json));
 
+    /// <summary>A message for the person at the terminal that is neither a result nor a problem (on stderr).</summary>
+    public static void Notice(string message) => System.Console.Error.WriteLine($"symbolon: {message}");
+
+    /// <summary>A server-supplied string with its control characters escaped, so it cannot move the cursor or fake a line.</summary>
+    public static string Printable(string text) =>
+        string.Concat(text.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+
     /// <summary>A problem that did not stop the command (e.g. a threshold server that returned a bad share).</summary>
     public static void Warning(string message) => System.Console.Error.WriteLine($"symbolon: warning: {message}");
 
@@ -41,7 +48,7 @@ internal static class Output
     {
         NotLoggedInException => ExitCodes.NotLoggedIn,
         ServerUnreachableException => ExitCodes.ServerUnreachable,
-        AccessDeniedException => ExitCodes.Denied,
+        AccessDeniedException or ReauthenticationRequiredException => ExitCodes.Denied,
         ItemNotFoundException => ExitCodes.NotFound,
         ItemTamperedException => ExitCodes.Tampered,
         _ => ExitCodes.Failure,

@@ -32,6 +32,17 @@ public sealed class AccessDeniedException(string reason, string message, string?
     public TimeSpan? RetryAfter { get; } = retryAfter;
 }
 
+/// <summary>
+/// The key server wants a recent login before it destroys anything (a shred, a rotation's confirmation, revoking a
+/// device): log in again on this device (<see cref="VaultClient.ReauthenticateAsync"/>) and retry.
+/// </summary>
+public sealed class ReauthenticationRequiredException(Uri server)
+    : SymbolonException($"The key server at {server} destroys data only after a recent login.", $"Run `symbolon login --server {server}`, then retry within a few minutes.")
+{
+    /// <summary>The server that asked.</summary>
+    public Uri Server { get; } = server;
+}
+
 /// <summary>No item (or server unit) by that name or id.</summary>
 public sealed class ItemNotFoundException(string message, string? hint = null) : SymbolonException(message, hint);
 

@@ -38,7 +38,8 @@ public sealed record AuditCheckResult(int Checked, IReadOnlyList<long> Missing, 
 }
 
 /// <summary>An enrolled device of the account.</summary>
-public sealed record DeviceInfo(Guid Id, string Name, string Thumbprint, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, DateTimeOffset? LockedAt, bool Current);
+public sealed record DeviceInfo(
+    Guid Id, string Name, string Thumbprint, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, DateTimeOffset? LockedAt, bool Current, bool PendingApproval = false);
 
 /// <summary>Settings for <see cref="VaultClient"/>.</summary>
 public sealed class VaultClientOptions

@@ -122,14 +122,88 @@ public sealed class VaultClient : IDisposable
         BlindedKeyRotation.RunAsync(_vault, progress, cancellationToken);
 
     /// <summary>
-    /// Crypto-shreds the item's unit on the server (threshold: on enough members that it can never open again), then
-    /// deletes the local file.
+    /// Shreds the item's unit on the server (threshold: on enough members that it can never open again) and moves the
+    /// local file aside. Both stay restorable (<see cref="RestoreAsync"/>) for the server's grace period, after which the
+    /// server destroys the share; with <paramref name="now"/> the share is destroyed at once and the file deleted (also
+    /// for an item removed earlier and not restored). The server wants a recent login for either
+    /// (<see cref="ReauthenticationRequiredException"/>).
     /// </summary>
-    public async Task RemoveAsync(string name, CancellationToken cancellationToken = default)
+    public async Task RemoveAsync(string name, bool now = false, CancellationToken cancellationToken = default)
     {
-        var item = _vault.Items.Find(name);
-        await _vault.Modes.Of(item).RemoveAsync(_vault, item, cancellationToken);
+        var item = now && !_vault.Items.Exists(name) && _vault.Items.FindRemoved(name) is { } removed ? removed : _vault.Items.Find(name);
+        await _vault.Modes.Of(item).RemoveAsync(_vault, item, now, cancellationToken);
     }
+
+    /// <summary>Brings back an item removed within the server's grace period: its units on the server, then its file.</summary>
+    public async Task RestoreAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var item = _vault.Items.FindRemoved(name)
+            ?? throw new ItemNotFoundException($"No removed item named '{name}'.", "Only an item removed without --now, within the server's grace period, can be restored.");
+        if (_vault.Items.Exists(name))
+        {
+            throw new InvalidOperationSymbolonException($"An item named '{name}' already exists.", "Remove or rename it first.");
+        }
+
+        // A threshold item's units are its members'; any other item's is its own on its server.
+        var units = item.Threshold?.Members.Select(m => (m.Server, m.UnitId)).ToList() ?? [(_vault.ServerOf(item), item.UnitId)];
+        foreach (var (server, unitId) in units)
+        {
+            await _vault.Server(server).RestoreUnitAsync(unitId, cancellationToken);
+        }
+
+        _vault.Items.Restore(item);
+    }
+
+    /// <summary>
+    /// Logs in again on <paramref name="server"/> with this device and the account last used there: what a
+    /// <see cref="ReauthenticationRequiredException"/> asks for before a destructive request is retried.
+    /// </summary>
+    public async Task ReauthenticateAsync(Uri server, string password, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        var username = _vault.Sessions.UsernameOn(server)
+            ?? throw new NotLoggedInException($"Not logged in to {server}.", $"Run `symbolon login --server {server}`.");
+        await _vault.Sessions.LoginAsync(_vault.Server(server), username, password, cancellationToken);
+    }
+
+    /// <summary>The account name last logged in with on <paramref name="server"/>, if any.</summary>
+    public string? UsernameOn(Uri server) => _vault.Sessions.UsernameOn(server);
+
+    /// <summary>
+    /// Changes the account's password on <paramref name="server"/> (default: the default server). Every session of the
+    /// account ends on every device; this device continues with the fresh session the server answers with. With
+    /// <paramref name="revokeOtherDevices"/> every other device of the account is revoked too.
+    /// </summary>
+    public async Task ChangePasswordAsync(
+        string currentPassword, string newPassword, bool revokeOtherDevices = false, Uri? server = null, CancellationToken cancellationToken = default)
+    {
+        var url = server ?? _vault.DefaultServer();
+        var response = await _vault.Server(url).ChangePasswordAsync(new ChangePasswordRequest(currentPassword, newPassword, revokeOtherDevices), cancellationToken);
+        _vault.Sessions.Adopt(url, response);
+    }
+
+    /// <summary>Ends every session of the account on the default server, on every device, then forgets this home's sessions.</summary>
+    public async Task LogoutEverywhereAsync(CancellationToken cancellationToken = default)
+    {
+        await _vault.Server(_vault.DefaultServer()).LogoutEverywhereAsync(cancellationToken);
+        await LogoutAsync(cancellationToken);
+    }
+
+    /// <summary>Turns on or off the account option that new devices need approval from an existing one.</summary>
+    public async Task<bool> SetDeviceApprovalAsync(bool required, Uri? server = null, CancellationToken cancellationToken = default) =>
+        (await _vault.Server(server ?? _vault.DefaultServer()).ChangeSettingsAsync(new AccountSettings(required), cancellationToken)).RequireDeviceApproval;
+
+    /// <summary>Approves a device of the account that awaits approval.</summary>
+    public async Task ApproveDeviceAsync(Guid deviceId, Uri? server = null, CancellationToken cancellationToken = default) =>
+        await _vault.Server(server ?? _vault.DefaultServer()).ApproveDeviceAsync(deviceId, cancellationToken);
+
+    /// <summary>
+    /// The account's devices on the default server enrolled after this one that this home has not announced yet, now
+    /// marked announced (in a file per server). Asks the server only when this process already used its session, so
+    /// commands that work offline stay offline.
+    /// </summary>
+    public Task<IReadOnlyList<DeviceInfo>> NewDevicesAsync(CancellationToken cancellationToken = default) =>
+        DeviceAnnouncements.TakeNewAsync(_vault, cancellationToken);
 
     /// <summary>Defines (or redefines) a server set. Log in to each member with <see cref="LoginAsync"/> before adding items.</summary>
     public void DefineSet(string name, int threshold, IReadOnlyList<Uri> servers) => ServerSets.Define(_vault, name, threshold, servers);
@@ -176,7 +250,7 @@ public sealed class VaultClient : IDisposable
     public async Task<IReadOnlyList<DeviceInfo>> DevicesAsync(Uri? server = null, CancellationToken cancellationToken = default)
     {
         var devices = await _vault.Server(server ?? _vault.DefaultServer()).DevicesAsync(cancellationToken);
-        return [.. devices.Select(d => new DeviceInfo(d.Id, d.Name, d.Thumbprint, d.CreatedAt, d.RevokedAt, d.LockedAt, d.Current))];
+        return [.. devices.Select(DeviceAnnouncements.Info)];
     }
 
     /// <summary>Revokes a device of the account on <paramref name="server"/> (default: the default server); its sessions end at once.</summary>

@@ -118,19 +118,35 @@ internal sealed class VaultContext : IDisposable
     public void DeriveBlindedInput(ItemContext context, Span<byte> destination) =>
         _rootKey.DeriveBlindedInput(context.VaultId, context.UnitId, destination);
 
-    /// <summary>Shreds the unit on the item's server (already gone counts as done), then deletes the item's file.</summary>
-    public async Task ShredAndDeleteAsync(StoredItem item, CancellationToken cancellationToken)
+    /// <summary>
+    /// Shreds the unit on the item's server (already gone counts as done), then moves the item's file aside
+    /// (restorable for the server's grace period), or deletes it when <paramref name="now"/>.
+    /// </summary>
+    public async Task ShredAndDeleteAsync(StoredItem item, bool now, CancellationToken cancellationToken)
     {
         try
         {
-            await Server(ServerOf(item)).ShredUnitAsync(item.UnitId, cancellationToken);
+            await Server(ServerOf(item)).ShredUnitAsync(item.UnitId, now, cancellationToken);
         }
         catch (ItemNotFoundException)
         {
             // Already gone on the server: removing the local copy finishes the job.
         }
 
+        RemoveFile(item, now);
+    }
+
+    /// <summary>After its shares were shredded: the item's file moves aside, or (<paramref name="now"/>) is deleted with any removed copy.</summary>
+    public void RemoveFile(StoredItem item, bool now)
+    {
+        if (!now)
+        {
+            Items.MoveAside(item);
+            return;
+        }
+
         Items.Delete(item);
+        Items.DeleteRemoved(item);
     }
 
     /// <summary>Shreds a unit that no saved item uses (an add that failed, a rotation's old unit), if the server can be reached.</summary>
@@ -138,7 +154,7 @@ internal sealed class VaultContext : IDisposable
     {
         try
         {
-            await Server(server).ShredUnitAsync(unitId, cancellationToken);
+            await Server(server).ShredUnitAsync(unitId, now: false, cancellationToken);
         }
         catch (SymbolonException)
         {

@@ -10,8 +10,10 @@ namespace Symbolon.Protocol;
 /// <param name="RevokedAt">When it was revoked, if it was.</param>
 /// <param name="LockedAt">When it broke the distinct-unit quota, if it is locked.</param>
 /// <param name="Current">True for the device making the request.</param>
+/// <param name="PendingApproval">True while the device awaits approval by an existing device (it cannot release).</param>
 public sealed record DeviceView(
-    Guid Id, string Name, string Thumbprint, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, DateTimeOffset? LockedAt, bool Current);
+    Guid Id, string Name, string Thumbprint, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, DateTimeOffset? LockedAt, bool Current,
+    bool PendingApproval = false);
 
 /// <summary>Enrols another device's public key from an existing session (e.g. to provision a sync host).</summary>
 /// <param name="Jwk">A public P-256 JWK: kty EC, crv P-256, x, y; a private part is refused.</param>

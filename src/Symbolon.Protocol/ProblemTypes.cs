@@ -32,6 +32,13 @@ public static class ProblemTypes
     /// <summary>403: the device broke the distinct-unit quota; logging in again unlocks it.</summary>
     public const string DeviceLocked = "device-locked";
 
+    /// <summary>403: a destructive request (shred, confirm a rotation, retire a blinded key, revoke a device) needs a
+    /// session from a password or identity-provider login within the recent-login window; log in again and retry.</summary>
+    public const string ReauthenticationRequired = "reauthentication-required";
+
+    /// <summary>403: the account approves new devices, and this one has not been approved by an existing device yet.</summary>
+    public const string DevicePendingApproval = "device-pending-approval";
+
     /// <summary>403: this server takes identity-provider logins only.</summary>
     public const string LocalAccountsDisabled = "local-accounts-disabled";
 
@@ -64,7 +71,7 @@ public static class ProblemTypes
     [
         InvalidRequest, InvalidCredentials, Unauthorized, InvalidRefreshToken, OperatorRequired, DeviceRevoked, DeviceLocked,
         LocalAccountsDisabled, NotFound, AccountExists, RateLimited, QuotaExceeded, LoginThrottled, SignupThrottled,
-        ShareDamaged, KeyDamaged,
+        ShareDamaged, KeyDamaged, ReauthenticationRequired, DevicePendingApproval,
     ];
 
     /// <summary>The HTTP status a problem of this type is always answered with.</summary>
@@ -72,7 +79,7 @@ public static class ProblemTypes
     {
         InvalidRequest => 400,
         InvalidCredentials or Unauthorized or InvalidRefreshToken or OperatorRequired => 401,
-        DeviceRevoked or DeviceLocked or LocalAccountsDisabled => 403,
+        DeviceRevoked or DeviceLocked or LocalAccountsDisabled or ReauthenticationRequired or DevicePendingApproval => 403,
         NotFound => 404,
         AccountExists => 409,
         RateLimited or QuotaExceeded or LoginThrottled or SignupThrottled => 429,

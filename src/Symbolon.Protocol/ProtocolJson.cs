@@ -22,6 +22,8 @@ namespace Symbolon.Protocol;
 [JsonSerializable(typeof(LoginRequest))]
 [JsonSerializable(typeof(RefreshRequest))]
 [JsonSerializable(typeof(SessionResponse))]
+[JsonSerializable(typeof(ChangePasswordRequest))]
+[JsonSerializable(typeof(AccountSettings))]
 [JsonSerializable(typeof(DeviceView))]
 [JsonSerializable(typeof(DeviceView[]))]
 [JsonSerializable(typeof(EnrolDeviceRequest))]

@@ -14,11 +14,20 @@ public static class Routes
     /// <summary>POST: <see cref="CreateAccountRequest"/> → 201 <see cref="CreateAccountResponse"/>.</summary>
     public const string Accounts = "/v1/accounts";
 
-    /// <summary>POST: <see cref="LoginRequest"/> (or an identity provider's JWT) → <see cref="SessionResponse"/>.</summary>
+    /// <summary>
+    /// POST: <see cref="LoginRequest"/> (or an identity provider's JWT) → <see cref="SessionResponse"/>. DELETE, session: log out
+    /// everywhere, ending every session of the account on every device → 204.
+    /// </summary>
     public const string Sessions = "/v1/sessions";
 
     /// <summary>POST: <see cref="RefreshRequest"/> → <see cref="SessionResponse"/>.</summary>
     public const string SessionRefresh = "/v1/sessions/refresh";
+
+    /// <summary>POST: <see cref="ChangePasswordRequest"/> → <see cref="SessionResponse"/> (a fresh session; every other one ends).</summary>
+    public const string AccountPassword = "/v1/account/password";
+
+    /// <summary>GET: <see cref="AccountSettings"/>; PUT: <see cref="AccountSettings"/> → <see cref="AccountSettings"/>.</summary>
+    public const string AccountSettings = "/v1/account/settings";
 
     /// <summary>DELETE: logout.</summary>
     public const string CurrentSession = "/v1/sessions/current";
@@ -29,10 +38,13 @@ public static class Routes
     /// <summary>DELETE: revoke a device.</summary>
     public const string Device = Devices + "/{id:guid}";
 
+    /// <summary>POST: approve a device awaiting approval → <see cref="DeviceView"/>.</summary>
+    public const string DeviceApprove = Device + "/approve";
+
     /// <summary>GET: <see cref="UnitView"/>[]; POST: <see cref="ShareRequest"/> → 201 <see cref="ShareResponse"/>.</summary>
     public const string Units = "/v1/units";
 
-    /// <summary>DELETE: shred a unit.</summary>
+    /// <summary>DELETE (query <see cref="NowParameter"/>, optional): shred a unit, restorable for the grace period unless now.</summary>
     public const string Unit = Units + "/{id:guid}";
 
     /// <summary>POST: <see cref="ReleaseRequest"/> → <see cref="ReleaseResponse"/>.</summary>
@@ -43,6 +55,9 @@ public static class Routes
 
     /// <summary>POST: <see cref="ConfirmRequest"/> → 204.</summary>
     public const string UnitConfirm = Unit + "/confirm";
+
+    /// <summary>POST: restore a unit shredded within the grace period → 204.</summary>
+    public const string UnitRestore = Unit + "/restore";
 
     /// <summary>POST: <see cref="EvaluateRequest"/> → <see cref="EvaluateResponse"/>.</summary>
     public const string UnitEvaluate = Unit + "/evaluate";
@@ -89,6 +104,9 @@ public static class Routes
     /// </summary>
     public const string Channel = "/v1/channel";
 
+    /// <summary>Query parameter of <see cref="Unit"/>'s DELETE: "true" destroys the share at once, with no grace period.</summary>
+    public const string NowParameter = "now";
+
     /// <summary>Query parameter of <see cref="OprfKey"/>: the epoch wanted (default: the newest).</summary>
     public const string EpochParameter = "epoch";
 
@@ -115,6 +133,15 @@ public static class Routes
 
     /// <summary>The path of one unit.</summary>
     public static string UnitOf(Guid id) => Fill(Unit, id);
+
+    /// <summary>The path that shreds one unit at once, with no grace period.</summary>
+    public static string UnitNowOf(Guid id) => Fill(Unit, id) + "?" + NowParameter + "=true";
+
+    /// <summary>The approve path of one device.</summary>
+    public static string ApproveOf(Guid id) => Fill(DeviceApprove, id);
+
+    /// <summary>The restore path of one unit.</summary>
+    public static string RestoreOf(Guid id) => Fill(UnitRestore, id);
 
     /// <summary>The release path of one unit.</summary>
     public static string ReleaseOf(Guid id) => Fill(UnitRelease, id);

@@ -2,7 +2,7 @@ using Symbolon.Cli.Tests.Infrastructure;
 
 namespace Symbolon.Cli.Tests;
 
-/// <summary>`rm` crypto-shreds the unit on the server: a copy of the item file kept anywhere can never open again.</summary>
+/// <summary>`rm --now` crypto-shreds the unit on the server at once: a copy of the item file kept anywhere can never open again.</summary>
 public sealed class RemoveTests(SharedKeyServer shared)
 {
     private KeyServer Server => shared.Server;
@@ -21,7 +21,7 @@ public sealed class RemoveTests(SharedKeyServer shared)
         File.Copy(itemFile, copy);
         Assert.Null(Server.ShreddedAt(unitId));
 
-        Assert.Contains("Removed 'acme'.", (await device.RunAsync("rm", "acme")).AssertSuccess().Stdout, StringComparison.Ordinal);
+        Assert.Contains("Removed 'acme'", (await device.RunAsync("rm", "--now", "acme")).AssertSuccess().Stdout, StringComparison.Ordinal);
 
         Assert.False(File.Exists(itemFile));
         Assert.Equal(["keep"], (await device.ListAsync()).Select(i => i.GetProperty("name").GetString()));

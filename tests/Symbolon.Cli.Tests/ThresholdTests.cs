@@ -96,7 +96,7 @@ public sealed class ThresholdTests
         var removed = (await trio.Device.RunAsync("rm", "acme")).AssertSuccess();
 
         var warning = Assert.Single(removed.StderrLines, line => line.StartsWith("symbolon: warning:", StringComparison.Ordinal));
-        Assert.Contains("can never open again (2 of 3 shares destroyed)", warning, StringComparison.Ordinal);
+        Assert.Contains("is removed (2 of 3 shares shredded, destroyed when the grace period ends)", warning, StringComparison.Ordinal);
         Assert.Contains(trio.Urls[2], warning, StringComparison.Ordinal);
         Assert.Empty(await trio.Device.ListAsync());
 

@@ -84,7 +84,7 @@ export const Answers = {
   inclusionProof: object<Schemas['InclusionProofView']>({ sequence: integer, leafIndex: integer, treeSize: integer, path: arrayOf(base64) }),
   devices: arrayOf(object<Schemas['DeviceView']>({
     id: uuid, name: string, thumbprint: string, createdAt: dateTime, revokedAt: nullable(dateTime),
-    lockedAt: nullable(dateTime), current: boolean,
+    lockedAt: nullable(dateTime), current: boolean, pendingApproval: optional(boolean),
   })),
   // Any server (or a proxy in front of it) may answer a problem of a type the contract does not list.
   problem: object<Omit<Partial<Schemas['ProblemDetails']>, 'type'> & { type?: string | undefined }>({

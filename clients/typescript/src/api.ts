@@ -353,6 +353,10 @@ async function problemError(response: Response, server: URL): Promise<SymbolonEr
       return new AccessDeniedError(slug, 'This device was revoked by its account.', 'Reset the device key and log in again to enrol a new one.');
     case 'device-locked':
       return new AccessDeniedError(slug, 'This device is locked: it released too many distinct items in an hour.', 'Log in again to unlock it.');
+    case 'reauthentication-required':
+      return new AccessDeniedError(slug, 'This request destroys data and needs a recent login.', 'Log in again, then retry.');
+    case 'device-pending-approval':
+      return new AccessDeniedError(slug, 'This device awaits approval by one of the account\'s other devices.', 'Approve it from an existing device (`symbolon devices approve ID`).');
     case 'local-accounts-disabled':
       return new AccessDeniedError(slug, 'This key server accepts logins from its identity provider only.', 'Log in with an identity token.');
     case 'rate-limited':

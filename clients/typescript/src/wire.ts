@@ -19,6 +19,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/account/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["ChangePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/account/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["GetAccountSettings"];
+        put: operations["ChangeAccountSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sessions": {
         parameters: {
             query?: never;
@@ -29,7 +61,7 @@ export interface paths {
         get?: never;
         put?: never;
         post: operations["Login"];
-        delete?: never;
+        delete: operations["LogoutEverywhere"];
         options?: never;
         head?: never;
         patch?: never;
@@ -94,6 +126,22 @@ export interface paths {
         put?: never;
         post?: never;
         delete: operations["RevokeDevice"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/devices/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["ApproveDevice"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -174,6 +222,22 @@ export interface paths {
         put?: never;
         post?: never;
         delete: operations["ShredUnit"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/units/{id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["RestoreUnit"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -359,6 +423,11 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description The account's settings. */
+        AccountSettings: {
+            /** @description A device enrolled by a login may release or evaluate only once an existing device approved it. */
+            requireDeviceApproval: boolean;
+        };
         /** @description The server's public audit key (receipts are signed with it), as a JWK: kty EC, crv P-256, x, y base64url. */
         AuditKeyView: {
             kty: string;
@@ -433,6 +502,18 @@ export interface components {
              * @default 0
              */
             checkpoints?: number;
+        };
+        /** @description Changes the account's password. Every session of the account ends (on every device); the caller gets a fresh one. */
+        ChangePasswordRequest: {
+            /** @description The password now; a wrong one counts as a failed login. */
+            currentPassword: string;
+            /** @description At least the server's minimum length (default 12), at most 1,024 characters. */
+            newPassword: string;
+            /**
+             * @description Also revoke every device of the account but the caller's.
+             * @default false
+             */
+            revokeOtherDevices?: boolean;
         };
         /**
          * @description A signed checkpoint of the audit log (docs/spec.md §7.1): the Merkle tree head of its first TreeSize
@@ -521,6 +602,11 @@ export interface components {
             lockedAt: null | string;
             /** @description True for the device making the request. */
             current: boolean;
+            /**
+             * @description True while the device awaits approval by an existing device (it cannot release).
+             * @default false
+             */
+            pendingApproval?: boolean;
         };
         /** @description Enrols another device's public key from an existing session (e.g. to provision a sync host). */
         EnrolDeviceRequest: {
@@ -604,7 +690,7 @@ export interface components {
              * Format: uri
              * @enum {string}
              */
-            type: "https://symbolon.dev/problems/invalid-request" | "https://symbolon.dev/problems/invalid-credentials" | "https://symbolon.dev/problems/unauthorized" | "https://symbolon.dev/problems/invalid-refresh-token" | "https://symbolon.dev/problems/operator-required" | "https://symbolon.dev/problems/device-revoked" | "https://symbolon.dev/problems/device-locked" | "https://symbolon.dev/problems/local-accounts-disabled" | "https://symbolon.dev/problems/not-found" | "https://symbolon.dev/problems/account-exists" | "https://symbolon.dev/problems/rate-limited" | "https://symbolon.dev/problems/quota-exceeded" | "https://symbolon.dev/problems/login-throttled" | "https://symbolon.dev/problems/signup-throttled" | "https://symbolon.dev/problems/share-damaged" | "https://symbolon.dev/problems/key-damaged";
+            type: "https://symbolon.dev/problems/invalid-request" | "https://symbolon.dev/problems/invalid-credentials" | "https://symbolon.dev/problems/unauthorized" | "https://symbolon.dev/problems/invalid-refresh-token" | "https://symbolon.dev/problems/operator-required" | "https://symbolon.dev/problems/device-revoked" | "https://symbolon.dev/problems/device-locked" | "https://symbolon.dev/problems/local-accounts-disabled" | "https://symbolon.dev/problems/not-found" | "https://symbolon.dev/problems/account-exists" | "https://symbolon.dev/problems/rate-limited" | "https://symbolon.dev/problems/quota-exceeded" | "https://symbolon.dev/problems/login-throttled" | "https://symbolon.dev/problems/signup-throttled" | "https://symbolon.dev/problems/share-damaged" | "https://symbolon.dev/problems/key-damaged" | "https://symbolon.dev/problems/reauthentication-required" | "https://symbolon.dev/problems/device-pending-approval";
             title: string;
             /** Format: int32 */
             status: number;
@@ -830,6 +916,177 @@ export interface operations {
             };
         };
     };
+    ChangePassword: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A DPoP proof (RFC 9449) for this request signed by the session's device key, with `ath` binding the access token. */
+                DPoP: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionResponse"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/invalid-request. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/invalid-credentials or https://symbolon.dev/problems/unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/device-pending-approval or https://symbolon.dev/problems/device-revoked. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/login-throttled. */
+            429: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    GetAccountSettings: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A DPoP proof (RFC 9449) for this request signed by the session's device key, with `ath` binding the access token. */
+                DPoP: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountSettings"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/device-revoked. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ChangeAccountSettings: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A DPoP proof (RFC 9449) for this request signed by the session's device key, with `ath` binding the access token. */
+                DPoP: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountSettings"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountSettings"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/invalid-request. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/device-pending-approval or https://symbolon.dev/problems/device-revoked or https://symbolon.dev/problems/reauthentication-required. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/rate-limited. */
+            429: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     Login: {
         parameters: {
             query?: never;
@@ -887,6 +1144,45 @@ export interface operations {
                 headers: {
                     /** @description Whole seconds to wait before trying again. */
                     "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    LogoutEverywhere: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A DPoP proof (RFC 9449) for this request signed by the session's device key, with `ath` binding the access token. */
+                DPoP: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem of type https://symbolon.dev/problems/unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/device-pending-approval or https://symbolon.dev/problems/device-revoked. */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -1113,7 +1409,70 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description A problem of type https://symbolon.dev/problems/device-revoked. */
+            /** @description A problem of type https://symbolon.dev/problems/device-pending-approval or https://symbolon.dev/problems/device-revoked or https://symbolon.dev/problems/reauthentication-required. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/not-found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/rate-limited. */
+            429: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ApproveDevice: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A DPoP proof (RFC 9449) for this request signed by the session's device key, with `ath` binding the access token. */
+                DPoP: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceView"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/device-pending-approval or https://symbolon.dev/problems/device-revoked. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1273,7 +1632,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description A problem of type https://symbolon.dev/problems/device-locked or https://symbolon.dev/problems/device-revoked. */
+            /** @description A problem of type https://symbolon.dev/problems/device-locked or https://symbolon.dev/problems/device-pending-approval or https://symbolon.dev/problems/device-revoked. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1421,7 +1780,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description A problem of type https://symbolon.dev/problems/device-revoked. */
+            /** @description A problem of type https://symbolon.dev/problems/device-revoked or https://symbolon.dev/problems/reauthentication-required. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1439,9 +1798,83 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description A problem of type https://symbolon.dev/problems/rate-limited. */
+            429: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     ShredUnit: {
+        parameters: {
+            query?: {
+                now?: boolean;
+            };
+            header: {
+                /** @description A DPoP proof (RFC 9449) for this request signed by the session's device key, with `ath` binding the access token. */
+                DPoP: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem of type https://symbolon.dev/problems/unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/device-revoked or https://symbolon.dev/problems/reauthentication-required. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/not-found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/rate-limited. */
+            429: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    RestoreUnit: {
         parameters: {
             query?: never;
             header: {
@@ -1645,7 +2078,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description A problem of type https://symbolon.dev/problems/device-revoked. */
+            /** @description A problem of type https://symbolon.dev/problems/device-revoked or https://symbolon.dev/problems/reauthentication-required. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1657,6 +2090,17 @@ export interface operations {
             /** @description A problem of type https://symbolon.dev/problems/not-found. */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/rate-limited. */
+            429: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1710,7 +2154,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description A problem of type https://symbolon.dev/problems/device-locked or https://symbolon.dev/problems/device-revoked. */
+            /** @description A problem of type https://symbolon.dev/problems/device-locked or https://symbolon.dev/problems/device-pending-approval or https://symbolon.dev/problems/device-revoked. */
             403: {
                 headers: {
                     [name: string]: unknown;

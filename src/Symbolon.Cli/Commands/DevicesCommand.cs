@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace Symbolon.Cli.Commands;
 
-/// <summary>`symbolon devices list | revoke ID`.</summary>
+/// <summary>`symbolon devices list | revoke ID | approve ID`.</summary>
 internal static class DevicesCommand
 {
     public static Command Create(GlobalOptions globals)
@@ -14,8 +14,8 @@ internal static class DevicesCommand
             var devices = await vault.DevicesAsync(Cli.OptionalServerUrl(parse.GetValue(server)), token);
             Cli.Report(parse.GetValue(globals.Json), devices, devices.Select(device =>
             {
-                var state = device.RevokedAt is not null ? "revoked" : device.LockedAt is not null ? "locked" : "active";
-                return $"{device.Id}\t{device.Name}\t{state}{(device.Current ? "\t(this device)" : "")}";
+                var state = device.RevokedAt is not null ? "revoked" : device.PendingApproval ? "pending approval" : device.LockedAt is not null ? "locked" : "active";
+                return $"{device.Id}\t{Output.Printable(device.Name)}\t{state}\tenrolled {device.CreatedAt.UtcDateTime:u}{(device.Current ? "\t(this device)" : "")}";
             }));
         }));
 
@@ -27,6 +27,13 @@ internal static class DevicesCommand
             Cli.Report(parse.GetValue(globals.Json), new { revoked = parse.GetValue(id) }, $"Revoked device {parse.GetValue(id)}.");
         }));
 
-        return new Command("devices", "Manage the account's enrolled devices.") { list, revoke };
+        var approve = new Command("approve", "Approve a device awaiting approval (`symbolon account require-approval on`), so it can release.") { id, server };
+        approve.SetAction((parse, token) => Cli.Run(parse, globals, async vault =>
+        {
+            await vault.ApproveDeviceAsync(parse.GetValue(id), Cli.OptionalServerUrl(parse.GetValue(server)), token);
+            Cli.Report(parse.GetValue(globals.Json), new { approved = parse.GetValue(id) }, $"Approved device {parse.GetValue(id)}.");
+        }));
+
+        return new Command("devices", "Manage the account's enrolled devices.") { list, revoke, approve };
     }
 }

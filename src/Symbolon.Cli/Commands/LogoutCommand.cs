@@ -7,9 +7,17 @@ internal static class LogoutCommand
 {
     public static Command Create(GlobalOptions globals)
     {
-        var logout = new Command("logout", "End the session.");
+        var everywhere = new Option<bool>("--everywhere") { Description = "End every session of the account, on every device (the default server's)." };
+        var logout = new Command("logout", "End the session.") { everywhere };
         logout.SetAction((parse, token) => Cli.Run(parse, globals, async vault =>
         {
+            if (parse.GetValue(everywhere))
+            {
+                await vault.LogoutEverywhereAsync(token);
+                Cli.Report(parse.GetValue(globals.Json), new { loggedIn = false, everywhere = true }, "Logged out everywhere: every session of the account has ended.");
+                return;
+            }
+
             await vault.LogoutAsync(token);
             Cli.Report(parse.GetValue(globals.Json), new { loggedIn = false }, "Logged out.");
         }));

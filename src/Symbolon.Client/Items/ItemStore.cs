@@ -47,6 +47,42 @@ internal sealed partial class ItemStore(ClientHome home, ItemModes modes)
 
     public void Delete(StoredItem item) => ClientHome.Delete(PathOf(item.UnitId));
 
+    /// <summary>
+    /// Moves a removed item's file to items/removed/, where no listing sees it, so that <see cref="Restore"/> can bring
+    /// it back while the server still keeps its shares (the shred's grace period).
+    /// </summary>
+    public void MoveAside(StoredItem item)
+    {
+        Directory.CreateDirectory(RemovedPath);
+        ClientHome.WriteAtomically(RemovedPathOf(item.UnitId), JsonSerializer.SerializeToUtf8Bytes(item, Json));
+        Delete(item);
+    }
+
+    /// <summary>The removed item named <paramref name="name"/> (the latest removed, if several were), or null.</summary>
+    public StoredItem? FindRemoved(string name) =>
+        !Directory.Exists(RemovedPath) ? null
+            : Directory.EnumerateFiles(RemovedPath, "*.json").OrderByDescending(File.GetLastWriteTimeUtc).Select(Read).FirstOrDefault(i => i.Name == name);
+
+    /// <summary>Puts a removed item back among the items.</summary>
+    public void Restore(StoredItem item)
+    {
+        Save(item);
+        DeleteRemoved(item);
+    }
+
+    /// <summary>Forgets a removed item's file for good (its shares were destroyed).</summary>
+    public void DeleteRemoved(StoredItem item)
+    {
+        if (File.Exists(RemovedPathOf(item.UnitId)))
+        {
+            ClientHome.Delete(RemovedPathOf(item.UnitId));
+        }
+    }
+
+    private string RemovedPath => Path.Combine(home.ItemsPath, "removed");
+
+    private string RemovedPathOf(Guid unitId) => Path.Combine(RemovedPath, unitId.ToString("D") + ".json");
+
     private string PathOf(Guid unitId) => Path.Combine(home.ItemsPath, unitId.ToString("D") + ".json");
 
     private StoredItem Read(string path)

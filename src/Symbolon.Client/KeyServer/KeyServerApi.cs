@@ -54,8 +54,12 @@ internal sealed class KeyServerApi(Uri server, DeviceKey device, TimeProvider ti
     public Task<ReleaseResponse> ReleaseAsync(Guid unitId, ReleaseRequest request, CancellationToken cancellationToken) =>
         SessionAsync(HttpMethod.Post, Routes.ReleaseOf(unitId), Body(request, Json.ReleaseRequest), Json.ReleaseResponse, cancellationToken);
 
-    public Task ShredUnitAsync(Guid unitId, CancellationToken cancellationToken) =>
-        SessionAsync(HttpMethod.Delete, Routes.UnitOf(unitId), null, cancellationToken);
+    /// <summary>Shreds a unit: restorable for the server's grace period, or destroyed at once when <paramref name="now"/>.</summary>
+    public Task ShredUnitAsync(Guid unitId, bool now, CancellationToken cancellationToken) =>
+        SessionAsync(HttpMethod.Delete, now ? Routes.UnitNowOf(unitId) : Routes.UnitOf(unitId), null, cancellationToken);
+
+    public Task RestoreUnitAsync(Guid unitId, CancellationToken cancellationToken) =>
+        SessionAsync(HttpMethod.Post, Routes.RestoreOf(unitId), null, cancellationToken);
 
     public Task<EvaluateResponse> EvaluateAsync(Guid unitId, EvaluateRequest request, CancellationToken cancellationToken) =>
         SessionAsync(HttpMethod.Post, Routes.EvaluateOf(unitId), Body(request, Json.EvaluateRequest), Json.EvaluateResponse, cancellationToken);
@@ -92,6 +96,23 @@ internal sealed class KeyServerApi(Uri server, DeviceKey device, TimeProvider ti
     public Task RevokeDeviceAsync(Guid deviceId, CancellationToken cancellationToken) =>
         SessionAsync(HttpMethod.Delete, Routes.DeviceOf(deviceId), null, cancellationToken);
 
+    public Task<DeviceView> ApproveDeviceAsync(Guid deviceId, CancellationToken cancellationToken) =>
+        SessionAsync(HttpMethod.Post, Routes.ApproveOf(deviceId), null, Json.DeviceView, cancellationToken);
+
+    /// <summary>Changes the password; the answer is the caller's fresh session (every other one has ended).</summary>
+    public Task<SessionResponse> ChangePasswordAsync(ChangePasswordRequest request, CancellationToken cancellationToken) =>
+        SessionAsync(HttpMethod.Post, Routes.AccountPassword, Body(request, Json.ChangePasswordRequest), Json.SessionResponse, cancellationToken);
+
+    public Task<AccountSettings> ChangeSettingsAsync(AccountSettings settings, CancellationToken cancellationToken) =>
+        SessionAsync(HttpMethod.Put, Routes.AccountSettings, Body(settings, Json.AccountSettings), Json.AccountSettings, cancellationToken);
+
+    /// <summary>Ends every session of the account, on every device.</summary>
+    public Task LogoutEverywhereAsync(CancellationToken cancellationToken) =>
+        SessionAsync(HttpMethod.Delete, Routes.Sessions, null, cancellationToken);
+
+    /// <summary>Whether this process sent a request with this server's session (which makes announcing new devices worth a request).</summary>
+    public bool UsedSession { get; private set; }
+
     public void Dispose() => _http.Dispose();
 
     /// <summary>Absent when there is no request: the server's defaults (it draws the share) need no body.</summary>
@@ -110,6 +131,7 @@ internal sealed class KeyServerApi(Uri server, DeviceKey device, TimeProvider ti
     {
         var session = await sessions.ActiveAsync(this, cancellationToken);
         var response = await SendAsync(method, path, body, session.AccessToken, cancellationToken);
+        UsedSession = true;
         try
         {
             await sessions.TouchAsync(session, cancellationToken);
@@ -154,7 +176,7 @@ internal sealed class KeyServerApi(Uri server, DeviceKey device, TimeProvider ti
 
         using (response)
         {
-            throw await KeyServerProblems.ToExceptionAsync(response, cancellationToken);
+            throw await KeyServerProblems.ToExceptionAsync(response, cancellationToken, server);
         }
     }
 

@@ -13,7 +13,7 @@ internal static class KeyServerProblems
 {
     private const string ProblemMediaType = "application/problem+json";
 
-    public static async Task<SymbolonException> ToExceptionAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    public static async Task<SymbolonException> ToExceptionAsync(HttpResponseMessage response, CancellationToken cancellationToken, Uri? server = null)
     {
         var problem = await ReadAsync(response, cancellationToken);
         _ = ProblemTypes.TryGetSlug(problem?.Type, out var slug);
@@ -29,6 +29,9 @@ internal static class KeyServerProblems
                 "Run `symbolon login` to unlock it."),
             ProblemTypes.RateLimited or ProblemTypes.QuotaExceeded or ProblemTypes.LoginThrottled => new AccessDeniedException(slug, detail,
                 retryAfter is { } wait ? $"Try again in {Math.Ceiling(wait.TotalSeconds)} s." : null, retryAfter),
+            ProblemTypes.ReauthenticationRequired when server is not null => new ReauthenticationRequiredException(server),
+            ProblemTypes.DevicePendingApproval => new AccessDeniedException(slug, "This device awaits approval by one of the account's other devices.",
+                "On a device already in use, run `symbolon devices list`, then `symbolon devices approve ID`."),
             ProblemTypes.NotFound => new ItemNotFoundException("The key server has no such unit for this account (it may have been removed)."),
             _ when response.StatusCode >= HttpStatusCode.InternalServerError => new ProtocolException($"The key server failed: {detail}"),
             _ => new InvalidOperationSymbolonException(detail),

@@ -34,6 +34,9 @@ internal interface IItemMode
     /// <summary>Re-seals the item under a new server share, saves it, and only then lets the old share be destroyed.</summary>
     Task RotateAsync(VaultContext vault, StoredItem item, CancellationToken cancellationToken);
 
-    /// <summary>Destroys the item's server side so that no copy of its file can open again, then deletes the file.</summary>
-    Task RemoveAsync(VaultContext vault, StoredItem item, CancellationToken cancellationToken);
+    /// <summary>
+    /// Shreds the item's server side so that no copy of its file can open again, and moves the file aside: both are
+    /// restorable for the server's grace period; with <paramref name="now"/> both are destroyed at once.
+    /// </summary>
+    Task RemoveAsync(VaultContext vault, StoredItem item, bool now, CancellationToken cancellationToken);
 }

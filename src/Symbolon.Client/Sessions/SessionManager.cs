@@ -22,6 +22,13 @@ internal sealed class SessionManager(ClientHome home, VaultClientOptions options
         Save(server.Server, FromResponse(server.Server, username, response));
     }
 
+    /// <summary>Saves the session a password change answered with, in place of the one that ended.</summary>
+    public void Adopt(Uri server, SessionResponse response) =>
+        Save(server, FromResponse(server, Session(server)?.Username ?? "", response));
+
+    /// <summary>The account name last logged in with on <paramref name="server"/>, if any.</summary>
+    public string? UsernameOn(Uri server) => Session(server)?.Username;
+
     /// <summary>Ends every session (best effort where a server is unreachable) and forgets them locally.</summary>
     public async Task LogoutAsync(Func<Uri, KeyServerApi> servers, CancellationToken cancellationToken)
     {

@@ -100,10 +100,13 @@ internal static class StateFiles
     public static void WriteVault(ClientHome home, VaultState vault) =>
         ClientHome.WriteAtomically(home.File("vault.json"), JsonSerializer.SerializeToUtf8Bytes(vault, Json));
 
-    public static string SessionPath(ClientHome home, Uri server)
+    public static string SessionPath(ClientHome home, Uri server) => PerServerPath(home, "session", server);
+
+    /// <summary>This home's file <paramref name="prefix"/>-&lt;hash of the server URL&gt;.json: one per server.</summary>
+    public static string PerServerPath(ClientHome home, string prefix, Uri server)
     {
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(server.AbsoluteUri));
-        return home.File($"session-{Convert.ToHexStringLower(hash, 0, 8)}.json");
+        return home.File($"{prefix}-{Convert.ToHexStringLower(hash, 0, 8)}.json");
     }
 
     private static T? Read<T>(string path)

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Symbolon.Protocol;
 using Symbolon.Server.Audit;
 using Symbolon.Server.Hosting;
@@ -15,6 +16,17 @@ public static partial class AccountEndpoints
     {
         routes.MapPost(Routes.Accounts, CreateAsync).WithTags("Accounts").WithName("CreateAccount")
             .ProducesProblems(ProblemTypes.LocalAccountsDisabled, ProblemTypes.AccountExists, ProblemTypes.SignupThrottled);
+
+        // What shuts a leaked password out (docs/threat-model.md, "Accounts and destructive requests"). A device awaiting
+        // approval may do none of it: with only the password, it must not lock the owner's devices out.
+        var account = routes.MapGroup("").WithTags("Accounts").RequireSession();
+        account.MapPost(Routes.AccountPassword, ChangePasswordAsync).WithName("ChangePassword")
+            .ProducesProblems(ProblemTypes.InvalidCredentials, ProblemTypes.LoginThrottled, ProblemTypes.DevicePendingApproval);
+        account.MapGet(Routes.AccountSettings, SettingsAsync).ReadsOnly().WithName("GetAccountSettings");
+        account.MapPut(Routes.AccountSettings, ChangeSettingsAsync).WithName("ChangeAccountSettings")
+            .ProducesProblems(ProblemTypes.DevicePendingApproval, ProblemTypes.ReauthenticationRequired, ProblemTypes.RateLimited);
+        account.MapDelete(Routes.Sessions, LogoutEverywhereAsync).WithTags("Sessions").WithName("LogoutEverywhere")
+            .ProducesProblems(ProblemTypes.DevicePendingApproval);
         return routes;
     }
 
@@ -74,6 +86,131 @@ public static partial class AccountEndpoints
             // No Location: an account has no route of its own to point at.
             return TypedResults.Created((string?)null, new CreateAccountResponse(user.Id, username));
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Changes the password after checking the current one (a wrong one counts against the account as a failed login
+    /// would). Every session of the account ends, on every device, and so do (if asked) every other device; the caller
+    /// gets a fresh session on its device. The Argon2id work runs inside the account's write transaction: password
+    /// changes are rare, and the session filter has already taken it.
+    /// </summary>
+    private static async Task<Results<Ok<SessionResponse>, ProblemHttpResult>> ChangePasswordAsync(
+        ChangePasswordRequest request,
+        [AsParameters] SessionContext session,
+        PasswordHasher hasher,
+        LoginThrottler throttler,
+        IOptions<ServerOptions> options)
+    {
+        var (http, db, audit, time, cancellationToken) = session;
+        var caller = session.Caller;
+        if (caller.Device.PendingApproval)
+        {
+            return Problems.DevicePendingApproval();
+        }
+
+        var user = await db.Users.SingleAsync(u => u.Id == caller.UserId, cancellationToken);
+        if (user.Username is null || user.PasswordHash is null)
+        {
+            return Problems.InvalidRequest("This account logs in through an identity provider: it has no password here.");
+        }
+
+        var minimum = options.Value.Passwords.MinimumLength;
+        if (string.IsNullOrEmpty(request.CurrentPassword) || request.NewPassword is null || request.NewPassword.Length < minimum || request.NewPassword.Length > 1024)
+        {
+            return Problems.InvalidRequest(
+                $"{Problems.Member(nameof(ChangePasswordRequest.CurrentPassword))} is required and {Problems.Member(nameof(ChangePasswordRequest.NewPassword))} must be {minimum} to 1024 characters.");
+        }
+
+        string[] keys = [LoginThrottler.AccountKey(user.Username)];
+        if (await throttler.BlockedForAsync(db, keys, cancellationToken) is { } wait)
+        {
+            return Problems.LoginThrottled(http, wait);
+        }
+
+        if (!await hasher.VerifyAsync(request.CurrentPassword, user.PasswordHash, user.PasswordSalt, user.PasswordParameters, cancellationToken))
+        {
+            await throttler.RecordFailureAsync(db, keys, cancellationToken);
+            await audit.AppendAsync(db, AuditEvents.PasswordChangeFailed, user.Id, caller.Device.Id, cancellationToken: cancellationToken);
+            return Problems.InvalidCredentials();
+        }
+
+        (user.PasswordHash, user.PasswordSalt, user.PasswordParameters) = await hasher.HashAsync(request.NewPassword, cancellationToken);
+        var now = time.GetUtcNow();
+        await RevokeSessionsAsync(db, user.Id, now, "password changed", cancellationToken);
+        if (request.RevokeOtherDevices)
+        {
+            foreach (var device in await db.Devices.Where(d => d.UserId == user.Id && d.Id != caller.Device.Id && d.RevokedAt == null).ToListAsync(cancellationToken))
+            {
+                device.RevokedAt = now;
+                await audit.AppendAsync(db, AuditEvents.DeviceRevoked, user.Id, device.Id, detail: "password changed by device " + caller.Device.Id, cancellationToken: cancellationToken);
+            }
+        }
+
+        await audit.AppendAsync(db, AuditEvents.PasswordChanged, user.Id, caller.Device.Id,
+            detail: request.RevokeOtherDevices ? "other devices revoked" : "", cancellationToken: cancellationToken);
+        return TypedResults.Ok(SessionEndpoints.IssueSession(db, user.Id, caller.Device.Id, now, options.Value.Sessions));
+    }
+
+    private static async Task<Ok<AccountSettings>> SettingsAsync([AsParameters] SessionContext session)
+    {
+        var userId = session.Caller.UserId;
+        var user = await session.Db.Users.AsNoTracking().SingleAsync(u => u.Id == userId, session.CancellationToken);
+        return TypedResults.Ok(new AccountSettings(user.RequireDeviceApproval));
+    }
+
+    /// <summary>Changes the account's settings; turning device approval off weakens the account, so it passes <see cref="DestructiveRequests"/>.</summary>
+    private static async Task<Results<Ok<AccountSettings>, ProblemHttpResult>> ChangeSettingsAsync(
+        AccountSettings request, [AsParameters] SessionContext session, DestructiveRequests destructive)
+    {
+        var (_, db, audit, _, cancellationToken) = session;
+        var caller = session.Caller;
+        if (caller.Device.PendingApproval)
+        {
+            return Problems.DevicePendingApproval();
+        }
+
+        var user = await db.Users.SingleAsync(u => u.Id == caller.UserId, cancellationToken);
+        if (user.RequireDeviceApproval && !request.RequireDeviceApproval && await destructive.RefuseAsync(session) is { } refused)
+        {
+            return refused;
+        }
+
+        if (user.RequireDeviceApproval != request.RequireDeviceApproval)
+        {
+            user.RequireDeviceApproval = request.RequireDeviceApproval;
+            await audit.AppendAsync(db, AuditEvents.AccountSettingsChanged, user.Id, caller.Device.Id,
+                detail: "requireDeviceApproval=" + (request.RequireDeviceApproval ? "true" : "false"), cancellationToken: cancellationToken);
+        }
+
+        return TypedResults.Ok(new AccountSettings(user.RequireDeviceApproval));
+    }
+
+    /// <summary>Ends every session of the account, on every device, the caller's included.</summary>
+    private static async Task<Results<NoContent, ProblemHttpResult>> LogoutEverywhereAsync([AsParameters] SessionContext session)
+    {
+        var (_, db, audit, time, cancellationToken) = session;
+        var caller = session.Caller;
+        if (caller.Device.PendingApproval)
+        {
+            return Problems.DevicePendingApproval();
+        }
+
+        var count = await RevokeSessionsAsync(db, caller.UserId, time.GetUtcNow(), "logout everywhere", cancellationToken);
+        await audit.AppendAsync(db, AuditEvents.SessionsRevokedAll, caller.UserId, caller.Device.Id,
+            detail: count.ToString(System.Globalization.CultureInfo.InvariantCulture) + " sessions", cancellationToken: cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<int> RevokeSessionsAsync(SymbolonDbContext db, Guid userId, DateTimeOffset now, string reason, CancellationToken cancellationToken)
+    {
+        var live = await db.Sessions.Where(s => s.UserId == userId && s.RevokedAt == null).ToListAsync(cancellationToken);
+        foreach (var revoked in live)
+        {
+            revoked.RevokedAt = now;
+            revoked.RevokedReason = reason;
+        }
+
+        return live.Count;
     }
 
     [GeneratedRegex("^[a-z0-9._@-]{3,64}$", RegexOptions.CultureInvariant)]

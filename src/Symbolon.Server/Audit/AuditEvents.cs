@@ -24,4 +24,11 @@ public static class AuditEvents
     public const string UnitShredded = "unit.shredded";
     public const string RateLimited = "unit.rate-limited";
     public const string KekRotated = "kek.rotated";
+    public const string PasswordChanged = "password.changed";
+    public const string PasswordChangeFailed = "password.change-failed";
+    public const string SessionsRevokedAll = "session.revoked-all";
+    public const string AccountSettingsChanged = "account.settings-changed";
+    public const string DeviceApproved = "device.approved";
+    public const string UnitRestored = "unit.restored";
+    public const string UnitDestroyed = "unit.destroyed";
 }

@@ -27,7 +27,8 @@ public static class BlindedEndpoints
         var blinded = routes.MapGroup("").WithTags("Blinded").RequireSession();
         blinded.MapGet(Routes.OprfKey, KeyAsync).WithName("OprfKey").ProducesProblems(ProblemTypes.NotFound, ProblemTypes.KeyDamaged);
         blinded.MapPost(Routes.OprfRotate, RotateAsync).WithName("RotateOprfKey").ProducesProblems(ProblemTypes.KeyDamaged);
-        blinded.MapPost(Routes.OprfConfirm, ConfirmAsync).WithName("ConfirmOprfKey").ProducesProblems(ProblemTypes.NotFound);
+        blinded.MapPost(Routes.OprfConfirm, ConfirmAsync).WithName("ConfirmOprfKey")
+            .ProducesProblems(ProblemTypes.NotFound, ProblemTypes.ReauthenticationRequired, ProblemTypes.RateLimited);
         blinded.MapPost(Routes.UnitEvaluate, EvaluateAsync).RunsOwnWriteSet().WithName("EvaluateUnit").ProducesProblems(UnitUse.ProblemSlugs(UnitUseMode.Evaluate));
         return routes;
     }
@@ -72,7 +73,8 @@ public static class BlindedEndpoints
     /// that epoch: the items of the account's other devices (each derives its own inputs) must move first, or they
     /// could never open again. Until then the confirm reports how many are pending and keeps the older keys.
     /// </summary>
-    private static async Task<Results<Ok<OprfConfirmResponse>, ProblemHttpResult>> ConfirmAsync(EpochRequest request, [AsParameters] SessionContext session)
+    private static async Task<Results<Ok<OprfConfirmResponse>, ProblemHttpResult>> ConfirmAsync(
+        EpochRequest request, [AsParameters] SessionContext session, DestructiveRequests destructive)
     {
         var (_, db, audit, time, cancellationToken) = session;
         var caller = session.Caller;
@@ -87,8 +89,14 @@ public static class BlindedEndpoints
             .Where(u => u.UserId == caller.UserId && u.Kind == UnitKind.Blinded && u.ShreddedAt == null)
             .Where(u => evaluated.Any(r => r.UnitId == u.Id) && !evaluated.Any(r => r.UnitId == u.Id && r.UnitVersion >= request.Epoch))
             .CountAsync(cancellationToken);
+        var retiring = pending > 0 ? [] : active.Where(k => k.Epoch < request.Epoch).ToList();
+        if (retiring.Count > 0 && await destructive.RefuseAsync(session) is { } refused)
+        {
+            return refused;
+        }
+
         var retired = new List<int>();
-        foreach (var old in pending > 0 ? [] : active.Where(k => k.Epoch < request.Epoch))
+        foreach (var old in retiring)
         {
             OprfKeys.Retire(old, time.GetUtcNow());
             retired.Add(old.Epoch);

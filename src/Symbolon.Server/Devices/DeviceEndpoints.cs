@@ -16,7 +16,9 @@ public static class DeviceEndpoints
         var devices = routes.MapGroup("").WithTags("Devices").RequireSession();
         devices.MapGet(Routes.Devices, ListAsync).ReadsOnly().WithName("ListDevices");
         devices.MapPost(Routes.Devices, EnrolAsync).WithName("EnrolDevice");
-        devices.MapDelete(Routes.Device, RevokeAsync).WithName("RevokeDevice").ProducesProblems(ProblemTypes.NotFound);
+        devices.MapDelete(Routes.Device, RevokeAsync).WithName("RevokeDevice")
+            .ProducesProblems(ProblemTypes.NotFound, ProblemTypes.ReauthenticationRequired, ProblemTypes.RateLimited, ProblemTypes.DevicePendingApproval);
+        devices.MapPost(Routes.DeviceApprove, ApproveAsync).WithName("ApproveDevice").ProducesProblems(ProblemTypes.NotFound, ProblemTypes.DevicePendingApproval);
         return routes;
     }
 
@@ -26,7 +28,7 @@ public static class DeviceEndpoints
         var devices = await session.Db.Devices.AsNoTracking().Where(d => d.UserId == caller.UserId).ToListAsync(session.CancellationToken);
         return TypedResults.Ok(devices
             .OrderBy(d => d.CreatedAt)
-            .Select(d => new DeviceView(d.Id, d.Name, d.Thumbprint, d.CreatedAt, d.RevokedAt, d.LockedAt, d.Id == caller.Device.Id))
+            .Select(d => View(d, d.Id == caller.Device.Id))
             .ToArray());
     }
 
@@ -55,17 +57,30 @@ public static class DeviceEndpoints
             Thumbprint = key.Thumbprint,
             PublicJwk = key.ToJwkJson(),
             CreatedAt = session.Time.GetUtcNow(),
+
+            // A device awaiting approval cannot vouch for another.
+            PendingApproval = caller.Device.PendingApproval,
         };
         session.Db.Devices.Add(device);
         await session.Audit.AppendAsync(session.Db, AuditEvents.DeviceEnrolled, caller.UserId, device.Id, detail: "by device " + caller.Device.Id, cancellationToken: session.CancellationToken);
-        return TypedResults.Created(Routes.DeviceOf(device.Id), new DeviceView(device.Id, device.Name, device.Thumbprint, device.CreatedAt, null, null, false));
+        return TypedResults.Created(Routes.DeviceOf(device.Id), View(device, current: false));
     }
 
     /// <summary>Revokes a device and ends all its sessions at once; it can never log in again with that key.</summary>
-    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeAsync(Guid id, [AsParameters] SessionContext session)
+    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeAsync(Guid id, [AsParameters] SessionContext session, DestructiveRequests destructive)
     {
         var (_, db, audit, time, cancellationToken) = session;
         var caller = session.Caller;
+        if (caller.Device.PendingApproval)
+        {
+            return Problems.DevicePendingApproval();
+        }
+
+        if (await destructive.RefuseAsync(session) is { } refused)
+        {
+            return refused;
+        }
+
         var device = await db.Devices.SingleOrDefaultAsync(d => d.Id == id && d.UserId == caller.UserId, cancellationToken);
         if (device is null)
         {
@@ -88,4 +103,32 @@ public static class DeviceEndpoints
 
         return TypedResults.NoContent();
     }
+
+    /// <summary>An existing, approved device vouches for one that a login enrolled while the account required approval.</summary>
+    private static async Task<Results<Ok<DeviceView>, ProblemHttpResult>> ApproveAsync(Guid id, [AsParameters] SessionContext session)
+    {
+        var (_, db, audit, _, cancellationToken) = session;
+        var caller = session.Caller;
+        if (caller.Device.PendingApproval)
+        {
+            return Problems.DevicePendingApproval();
+        }
+
+        var device = await db.Devices.SingleOrDefaultAsync(d => d.Id == id && d.UserId == caller.UserId && d.RevokedAt == null, cancellationToken);
+        if (device is null)
+        {
+            return Problems.NotFound();
+        }
+
+        if (device.PendingApproval)
+        {
+            device.PendingApproval = false;
+            await audit.AppendAsync(db, AuditEvents.DeviceApproved, caller.UserId, device.Id, detail: "by device " + caller.Device.Id, cancellationToken: cancellationToken);
+        }
+
+        return TypedResults.Ok(View(device, device.Id == caller.Device.Id));
+    }
+
+    private static DeviceView View(Device device, bool current) =>
+        new(device.Id, device.Name, device.Thumbprint, device.CreatedAt, device.RevokedAt, device.LockedAt, current, device.PendingApproval);
 }

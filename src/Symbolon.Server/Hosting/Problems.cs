@@ -45,6 +45,14 @@ public static class Problems
         Make(StatusCodes.Status403Forbidden, ProblemTypes.DeviceLocked, "This device is locked.",
             "The device released too many distinct units. Log in again to unlock it.");
 
+    public static ProblemHttpResult ReauthenticationRequired() =>
+        Make(StatusCodes.Status403Forbidden, ProblemTypes.ReauthenticationRequired, "A recent login is required.",
+            "This request destroys data: log in again (with the password or the identity provider) and retry within a few minutes.");
+
+    public static ProblemHttpResult DevicePendingApproval() =>
+        Make(StatusCodes.Status403Forbidden, ProblemTypes.DevicePendingApproval, "This device awaits approval.",
+            "The account approves new devices: approve this one from an existing device (`symbolon devices approve ID`).");
+
     public static ProblemHttpResult LocalAccountsDisabled() =>
         Make(StatusCodes.Status403Forbidden, ProblemTypes.LocalAccountsDisabled, "Local accounts are disabled.", "Log in through the configured identity provider.");
 

@@ -86,6 +86,13 @@ public sealed class SessionLifetimeOptions
     /// <summary>No session outlives this, however active.</summary>
     [Range(typeof(TimeSpan), "00:00:10", "30.00:00:00")]
     public TimeSpan AbsoluteLifetime { get; set; } = TimeSpan.FromHours(12);
+
+    /// <summary>
+    /// Destructive requests (shredding a unit, confirming a rotation, confirming a blinded-key rotation, revoking a device)
+    /// need a session whose password or identity-provider login is at most this old (refreshing does not count).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
+    public TimeSpan RecentLoginWindow { get; set; } = TimeSpan.FromMinutes(5);
 }
 
 public sealed class PasswordOptions
@@ -151,6 +158,17 @@ public sealed class ReleaseLimitOptions
     /// <summary>Distinct units one user may release per rolling hour; breaking it locks the device.</summary>
     [Range(1, 1_000_000)]
     public int DistinctUnitsPerHour { get; set; } = 100;
+
+    /// <summary>Destructive requests (shred, confirm a rotation, retire a blinded key, revoke a device) one user may make in a burst.</summary>
+    [Range(1, 1_000_000)]
+    public int DestructiveBurst { get; set; } = 50;
+
+    [Range(0.001, 1_000_000)]
+    public double DestructiveRefillPerMinute { get; set; } = 30;
+
+    /// <summary>How long a shredded unit stays restorable by its owner before the sweeper destroys its shares.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "365.00:00:00")]
+    public TimeSpan ShredGracePeriod { get; set; } = TimeSpan.FromDays(7);
 }
 
 /// <summary>The audit log's checkpoints (docs/operations.md, "The audit log").</summary>

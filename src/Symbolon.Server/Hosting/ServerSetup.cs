@@ -99,6 +99,7 @@ public static class ServerSetup
         builder.Services.AddSingleton<UnitShares>();
         builder.Services.AddSingleton<OprfKeys>();
         builder.Services.AddSingleton<UnitUse>();
+        builder.Services.AddSingleton<DestructiveRequests>();
         return builder;
     }
 

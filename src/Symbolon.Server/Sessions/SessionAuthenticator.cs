@@ -153,6 +153,7 @@ public sealed class SessionAuthenticator(DpopVerifier dpop, IOptions<ServerOptio
                 CreatedAt = SqlValues.ReadTime(reader, 10)!.Value,
                 RevokedAt = SqlValues.ReadTime(reader, 11),
                 LockedAt = SqlValues.ReadTime(reader, 12),
+                PendingApproval = Convert.ToBoolean(reader.GetValue(13), System.Globalization.CultureInfo.InvariantCulture),
             };
             return (session, device);
         }
@@ -168,7 +169,7 @@ public sealed class SessionAuthenticator(DpopVerifier dpop, IOptions<ServerOptio
 
     private const string FindSql = """
         SELECT s."Id", s."UserId", s."DeviceId", s."AccessExpiresAt", s."CreatedAt", s."LastUsedAt", s."RevokedAt",
-               d."UserId", d."Name", d."Thumbprint", d."CreatedAt", d."RevokedAt", d."LockedAt"
+               d."UserId", d."Name", d."Thumbprint", d."CreatedAt", d."RevokedAt", d."LockedAt", d."PendingApproval"
         FROM "Sessions" AS s JOIN "Devices" AS d ON d."Id" = s."DeviceId"
         WHERE s."AccessTokenHash" = @hash
         """;

@@ -132,6 +132,7 @@ public static class SessionEndpoints
                     Thumbprint = proof.Thumbprint,
                     PublicJwk = proof.PublicKey.ToJwkJson(),
                     CreatedAt = now,
+                    PendingApproval = loggedIn.RequireDeviceApproval,
                 };
                 db.Devices.Add(device);
                 await audit.AppendAsync(db, AuditEvents.DeviceEnrolled, loggedIn.Id, device.Id, cancellationToken: cancellationToken);
@@ -226,7 +227,7 @@ public static class SessionEndpoints
         return TypedResults.NoContent();
     }
 
-    private static SessionResponse IssueSession(SymbolonDbContext db, Guid userId, Guid deviceId, DateTimeOffset now, SessionLifetimeOptions lifetimes)
+    internal static SessionResponse IssueSession(SymbolonDbContext db, Guid userId, Guid deviceId, DateTimeOffset now, SessionLifetimeOptions lifetimes)
     {
         var access = Tokens.NewAccessToken();
         var refresh = Tokens.NewRefreshToken();

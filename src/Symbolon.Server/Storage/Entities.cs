@@ -19,6 +19,9 @@ public sealed class User
     /// <summary>"issuer|sub" for accounts from an external OIDC issuer.</summary>
     public string? ExternalSubject { get; set; }
 
+    /// <summary>A device a login enrols must be approved by an existing device before it may release or evaluate.</summary>
+    public bool RequireDeviceApproval { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 }
 
@@ -42,6 +45,9 @@ public sealed class Device
 
     /// <summary>Set when the device broke the distinct-unit quota; cleared when its user logs in again.</summary>
     public DateTimeOffset? LockedAt { get; set; }
+
+    /// <summary>Enrolled while its account required approval, and not approved yet: it may not release or evaluate.</summary>
+    public bool PendingApproval { get; set; }
 }
 
 /// <summary>A login on one device. Token values are never stored, only their SHA-256.</summary>
@@ -101,6 +107,12 @@ public sealed class Unit
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset? ShreddedAt { get; set; }
+
+    /// <summary>
+    /// When the maintenance sweeper destroys the shredded unit's stored shares: until then its owner may restore it. Null
+    /// for a live unit and once the shares are destroyed.
+    /// </summary>
+    public DateTimeOffset? DestroyAt { get; set; }
 }
 
 public enum UnitVersionState

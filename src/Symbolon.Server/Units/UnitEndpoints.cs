@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Symbolon.Crypto;
 using Symbolon.Protocol;
 using Symbolon.Server.Audit;
@@ -11,7 +13,9 @@ namespace Symbolon.Server.Units;
 
 /// <summary>
 /// Units: one server share per stored credential. Another user's unit, a shredded unit and a retired version all
-/// answer 404, never 403, so ids reveal nothing.
+/// answer 404, never 403, so ids reveal nothing. Shredding, and confirming a rotation that retires shares, pass
+/// <see cref="DestructiveRequests"/>; a shredded unit stays restorable by its owner for the grace period
+/// (<see cref="ReleaseLimitOptions.ShredGracePeriod"/>), after which the maintenance sweeper destroys its shares.
 /// </summary>
 public static class UnitEndpoints
 {
@@ -22,8 +26,11 @@ public static class UnitEndpoints
         units.MapPost(Routes.Units, CreateAsync).WithName("CreateUnit");
         units.MapPost(Routes.UnitRelease, ReleaseAsync).RunsOwnWriteSet().WithName("ReleaseShare").ProducesProblems(UnitUse.ProblemSlugs(UnitUseMode.Release));
         units.MapPost(Routes.UnitRotate, RotateAsync).WithName("RotateUnit").ProducesProblems(ProblemTypes.NotFound);
-        units.MapPost(Routes.UnitConfirm, ConfirmAsync).WithName("ConfirmRotation").ProducesProblems(ProblemTypes.NotFound);
-        units.MapDelete(Routes.Unit, ShredAsync).WithName("ShredUnit").ProducesProblems(ProblemTypes.NotFound);
+        units.MapPost(Routes.UnitConfirm, ConfirmAsync).WithName("ConfirmRotation")
+            .ProducesProblems(ProblemTypes.NotFound, ProblemTypes.ReauthenticationRequired, ProblemTypes.RateLimited);
+        units.MapDelete(Routes.Unit, ShredAsync).WithName("ShredUnit")
+            .ProducesProblems(ProblemTypes.NotFound, ProblemTypes.ReauthenticationRequired, ProblemTypes.RateLimited);
+        units.MapPost(Routes.UnitRestore, RestoreAsync).WithName("RestoreUnit").ProducesProblems(ProblemTypes.NotFound);
         return routes;
     }
 
@@ -127,7 +134,8 @@ public static class UnitEndpoints
     }
 
     /// <summary>The client has re-sealed under <see cref="ConfirmRequest.Version"/>: that becomes current, older versions are retired.</summary>
-    private static async Task<Results<NoContent, ProblemHttpResult>> ConfirmAsync(Guid id, ConfirmRequest request, [AsParameters] SessionContext session)
+    private static async Task<Results<NoContent, ProblemHttpResult>> ConfirmAsync(
+        Guid id, ConfirmRequest request, [AsParameters] SessionContext session, DestructiveRequests destructive)
     {
         var (_, db, audit, time, cancellationToken) = session;
         var caller = session.Caller;
@@ -138,8 +146,14 @@ public static class UnitEndpoints
             return Problems.NotFound();
         }
 
+        var retiring = versions.Where(v => v.Version < request.Version && v.State == UnitVersionState.Active).ToList();
+        if (retiring.Count > 0 && await destructive.RefuseAsync(session) is { } refused)
+        {
+            return refused;
+        }
+
         unit.CurrentVersion = request.Version;
-        foreach (var old in versions.Where(v => v.Version < request.Version && v.State == UnitVersionState.Active))
+        foreach (var old in retiring)
         {
             UnitShares.Retire(old, time.GetUtcNow());
             await audit.AppendAsync(db, AuditEvents.UnitRetired, caller.UserId, caller.Device.Id, id, old.Version, cancellationToken: cancellationToken);
@@ -148,25 +162,72 @@ public static class UnitEndpoints
         return TypedResults.NoContent();
     }
 
-    /// <summary>Crypto-shreds a unit: every stored share is destroyed; the id answers 404 from now on.</summary>
-    private static async Task<Results<NoContent, ProblemHttpResult>> ShredAsync(Guid id, [AsParameters] SessionContext session)
+    /// <summary>
+    /// Shreds a unit: it answers 404 at once, and its shares are destroyed when the grace period ends (restorable until
+    /// then), or at once with <see cref="Routes.NowParameter"/> (also for a unit already shredded and awaiting destruction).
+    /// </summary>
+    private static async Task<Results<NoContent, ProblemHttpResult>> ShredAsync(
+        Guid id,
+        [FromQuery(Name = Routes.NowParameter)] bool? now,
+        [AsParameters] SessionContext session,
+        DestructiveRequests destructive,
+        IOptions<ServerOptions> options)
     {
+        if (await destructive.RefuseAsync(session) is { } refused)
+        {
+            return refused;
+        }
+
         var (_, db, audit, time, cancellationToken) = session;
         var caller = session.Caller;
-        var unit = await UnitUse.FindUnitAsync(session, id);
+        var at = time.GetUtcNow();
+        var unit = now == true
+            ? await db.Units.SingleOrDefaultAsync(u => u.Id == id && u.UserId == caller.UserId && (u.ShreddedAt == null || u.DestroyAt > at), cancellationToken)
+            : await UnitUse.FindUnitAsync(session, id);
         if (unit is null)
         {
             return Problems.NotFound();
         }
 
-        var now = time.GetUtcNow();
-        unit.ShreddedAt = now;
-        foreach (var version in await db.UnitVersions.Where(v => v.UnitId == id).ToListAsync(cancellationToken))
+        unit.ShreddedAt ??= at;
+        var grace = options.Value.Limits.ShredGracePeriod;
+        if (now == true || grace <= TimeSpan.Zero)
         {
-            UnitShares.Retire(version, now);
+            // The sealed bytes leave the rows now; the sweeper deletes the rows and checkpoints the log on its next pass.
+            unit.DestroyAt = at;
+            foreach (var version in await db.UnitVersions.Where(v => v.UnitId == id).ToListAsync(cancellationToken))
+            {
+                UnitShares.Retire(version, at);
+            }
+
+            await audit.AppendAsync(db, AuditEvents.UnitShredded, caller.UserId, caller.Device.Id, id, detail: "now", cancellationToken: cancellationToken);
+        }
+        else
+        {
+            unit.DestroyAt = at + grace;
+            await audit.AppendAsync(db, AuditEvents.UnitShredded, caller.UserId, caller.Device.Id, id,
+                detail: "restorable until " + unit.DestroyAt.Value.ToString("O", System.Globalization.CultureInfo.InvariantCulture), cancellationToken: cancellationToken);
         }
 
-        await audit.AppendAsync(db, AuditEvents.UnitShredded, caller.UserId, caller.Device.Id, id, cancellationToken: cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>Brings back a unit shredded within the grace period, with every version it had; anything else answers 404.</summary>
+    private static async Task<Results<NoContent, ProblemHttpResult>> RestoreAsync(Guid id, [AsParameters] SessionContext session)
+    {
+        var (_, db, audit, time, cancellationToken) = session;
+        var caller = session.Caller;
+        var at = time.GetUtcNow();
+        var unit = await db.Units.SingleOrDefaultAsync(
+            u => u.Id == id && u.UserId == caller.UserId && u.ShreddedAt != null && u.DestroyAt > at, cancellationToken);
+        if (unit is null)
+        {
+            return Problems.NotFound();
+        }
+
+        unit.ShreddedAt = null;
+        unit.DestroyAt = null;
+        await audit.AppendAsync(db, AuditEvents.UnitRestored, caller.UserId, caller.Device.Id, id, cancellationToken: cancellationToken);
         return TypedResults.NoContent();
     }
 

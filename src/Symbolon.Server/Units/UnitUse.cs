@@ -83,6 +83,7 @@ public sealed class UnitUse(
         Func<ReceiptView, TResponse>? answer = null;
         var refusal = secret is null ? Refusal.NotFound
             : caller.Device.LockedAt is not null ? Refusal.DeviceLocked
+            : caller.Device.PendingApproval ? Refusal.PendingApproval
             : (answer = open(secret)) is null ? Refusal.Damaged(mode)
             : null;
 
@@ -111,7 +112,7 @@ public sealed class UnitUse(
     public static string[] ProblemSlugs(UnitUseMode mode)
     {
         ArgumentNullException.ThrowIfNull(mode);
-        return [ProblemTypes.NotFound, ProblemTypes.DeviceLocked, ProblemTypes.RateLimited, ProblemTypes.QuotaExceeded, mode.DamagedSlug];
+        return [ProblemTypes.NotFound, ProblemTypes.DeviceLocked, ProblemTypes.DevicePendingApproval, ProblemTypes.RateLimited, ProblemTypes.QuotaExceeded, mode.DamagedSlug];
     }
 
     /// <summary>The caller's live unit with this id (of this kind, when given), or null: others' units look the same as none.</summary>
@@ -205,6 +206,9 @@ public sealed class UnitUse(
         public static Refusal NotFound { get; } = new(AuditEvents.UnitDenied, "not found", ProblemTypes.NotFound, _ => Problems.NotFound());
 
         public static Refusal DeviceLocked { get; } = new(AuditEvents.UnitDenied, "device locked", ProblemTypes.DeviceLocked, _ => Problems.DeviceLocked());
+
+        public static Refusal PendingApproval { get; } =
+            new(AuditEvents.UnitDenied, "device pending approval", ProblemTypes.DevicePendingApproval, _ => Problems.DevicePendingApproval());
 
         public static Refusal Damaged(UnitUseMode mode) =>
             new(AuditEvents.UnitDenied, mode.DamagedDetail, mode.DamagedSlug, _ => Problems.Damaged(mode.DamagedSlug));

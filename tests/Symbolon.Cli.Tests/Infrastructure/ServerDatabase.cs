@@ -81,6 +81,20 @@ internal static class ServerDatabase
         return versions;
     }
 
+    /// <summary>Makes every session of the account look as if its login were <paramref name="age"/> old (refreshes keep a login's time).</summary>
+    public static int AgeLogins(this KeyServer server, string username, TimeSpan age)
+    {
+        using var connection = server.OpenDatabase(readOnly: false);
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            UPDATE "Sessions" SET "CreatedAt" = "CreatedAt" - $ticks
+            WHERE "UserId" = (SELECT "Id" FROM "Users" WHERE "Username" = $username)
+            """;
+        command.Parameters.AddWithValue("$ticks", age.Ticks);
+        command.Parameters.AddWithValue("$username", username);
+        return command.ExecuteNonQuery();
+    }
+
     /// <summary>Removes one audit record behind the server's back, as a server that drops records would.</summary>
     public static int DeleteAuditRecord(this KeyServer server, long sequence)
     {

@@ -120,6 +120,6 @@ public sealed class ModeContract
 
         public Task RotateAsync(VaultContext vault, StoredItem item, CancellationToken cancellationToken) => _split.RotateAsync(vault, item, cancellationToken);
 
-        public Task RemoveAsync(VaultContext vault, StoredItem item, CancellationToken cancellationToken) => _split.RemoveAsync(vault, item, cancellationToken);
+        public Task RemoveAsync(VaultContext vault, StoredItem item, bool now, CancellationToken cancellationToken) => _split.RemoveAsync(vault, item, now, cancellationToken);
     }
 }

@@ -331,6 +331,34 @@ public abstract class StorageContract : IDisposable
     }
 
     [Fact]
+    public async Task A_shredded_unit_is_restorable_within_the_grace_period_and_the_sweeper_then_destroys_its_shares()
+    {
+        var (a, b) = await StartNodesAsync();
+        var client = Own(await Balanced(a, b).SignUpAsync());
+        var restored = await client.CreateUnitAsync();
+        var destroyed = await client.CreateUnitAsync();
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.SendAsync(HttpMethod.Delete, $"/v1/units/{restored.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await client.SendAsync(HttpMethod.Post, $"/v1/units/{restored.Id}/restore")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await client.SendAsync(HttpMethod.Delete, $"/v1/units/{destroyed.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.ReleaseAsync(destroyed.Id)).StatusCode);
+
+        // The sweeper as it runs once the grace period is over (called directly: moving the nodes' clocks would race it).
+        int count;
+        await using (var scope = b.Services.CreateAsyncScope())
+        {
+            count = await Operations.ShreddedShares.DestroyDueAsync(scope.ServiceProvider, a.Time.GetUtcNow() + TimeSpan.FromDays(8), CancellationToken.None);
+        }
+
+        Assert.Equal(1, count);
+        Assert.Equal(0, a.WithDatabase(db => db.UnitVersions.Count(v => v.UnitId == destroyed.Id)));
+        Assert.Null(a.WithDatabase(db => db.Units.Single(u => u.Id == destroyed.Id).DestroyAt));
+        Assert.Equal(restored.Share, (await (await client.ReleaseAsync(restored.Id)).AssertOkJsonAsync()).GetProperty("share").GetBytesFromBase64());
+        Assert.Equal(HttpStatusCode.NotFound, (await client.SendAsync(HttpMethod.Post, $"/v1/units/{destroyed.Id}/restore")).StatusCode);
+        await AssertChainVerifiesAsync(a);
+    }
+
+    [Fact]
     public async Task A_database_upgraded_from_the_global_chain_verifies_and_extends_its_log()
     {
         // The schema and data as the last release before per-account chains left them: five v1 records on the one

@@ -65,8 +65,8 @@ internal sealed class BlindedMode : IItemMode
         await vault.ShredIfReachableAsync(server, item.UnitId, cancellationToken);
     }
 
-    public Task RemoveAsync(VaultContext vault, StoredItem item, CancellationToken cancellationToken) =>
-        vault.ShredAndDeleteAsync(item, cancellationToken);
+    public Task RemoveAsync(VaultContext vault, StoredItem item, bool now, CancellationToken cancellationToken) =>
+        vault.ShredAndDeleteAsync(item, now, cancellationToken);
 
     /// <summary>Opens the item with an evaluation under the epoch it is sealed under.</summary>
     internal static async Task<Credential> OpenAsync(VaultContext vault, StoredItem item, Uri server, CancellationToken cancellationToken)

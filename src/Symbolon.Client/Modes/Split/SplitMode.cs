@@ -66,8 +66,8 @@ internal sealed class SplitMode : IItemMode
         await vault.Server(server).ConfirmUnitAsync(item.UnitId, new ConfirmRequest(rotated.Version), cancellationToken);
     }
 
-    public Task RemoveAsync(VaultContext vault, StoredItem item, CancellationToken cancellationToken) =>
-        vault.ShredAndDeleteAsync(item, cancellationToken);
+    public Task RemoveAsync(VaultContext vault, StoredItem item, bool now, CancellationToken cancellationToken) =>
+        vault.ShredAndDeleteAsync(item, now, cancellationToken);
 
     private static byte[] Seal(VaultContext vault, Uri server, ShareResponse drawn, ItemContext context, Credential credential)
     {

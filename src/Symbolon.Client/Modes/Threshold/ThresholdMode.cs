@@ -184,14 +184,14 @@ internal sealed class ThresholdMode : IItemMode
     }
 
     /// <summary>Succeeds once n − t + 1 members destroyed their shares: the t needed can then never be gathered again.</summary>
-    public async Task RemoveAsync(VaultContext vault, StoredItem item, CancellationToken cancellationToken)
+    public async Task RemoveAsync(VaultContext vault, StoredItem item, bool now, CancellationToken cancellationToken)
     {
         var threshold = item.Threshold!;
         var servers = threshold.Members.Select(m => m.Server).ToList();
         var removed = await SetMembers.OnEveryMemberAsync(vault, servers, threshold.Members.Select(m => m.UnitId).ToList(),
             async (server, unitId, token) =>
             {
-                await vault.Server(server).ShredUnitAsync(unitId, token);
+                await vault.Server(server).ShredUnitAsync(unitId, now, token);
                 return unitId;
             },
             cancellationToken);
@@ -202,11 +202,14 @@ internal sealed class ThresholdMode : IItemMode
             throw SetMembers.Failure($"'{item.Name}' was kept: {servers.Count - missed.Count} of {servers.Count} key servers destroyed their shares and {needed} must, so that it can never open again", missed);
         }
 
-        vault.Items.Delete(item);
+        vault.RemoveFile(item, now);
         if (missed.Count > 0)
         {
+            var outcome = now
+                ? $"can never open again ({servers.Count - missed.Count} of {servers.Count} shares destroyed)"
+                : $"is removed ({servers.Count - missed.Count} of {servers.Count} shares shredded, destroyed when the grace period ends)";
             vault.Options.Warning?.Invoke(
-                $"'{item.Name}' can never open again ({servers.Count - missed.Count} of {servers.Count} shares destroyed), but these servers still hold theirs: " +
+                $"'{item.Name}' {outcome}, but these servers still hold theirs: " +
                 string.Join("; ", missed.Select(m => $"{m.Server} ({m.Error!.Message})")));
         }
     }

@@ -175,6 +175,9 @@ namespace Symbolon.Server.Storage.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("PendingApproval")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("PublicJwk")
                         .IsRequired()
                         .HasMaxLength(512)
@@ -374,6 +377,9 @@ namespace Symbolon.Server.Storage.Migrations
                     b.Property<int>("CurrentVersion")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("DestroyAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("Kind")
                         .HasColumnType("INTEGER");
 
@@ -459,6 +465,9 @@ namespace Symbolon.Server.Storage.Migrations
 
                     b.Property<byte[]>("PasswordSalt")
                         .HasColumnType("BLOB");
+
+                    b.Property<bool>("RequireDeviceApproval")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Username")
                         .HasMaxLength(128)

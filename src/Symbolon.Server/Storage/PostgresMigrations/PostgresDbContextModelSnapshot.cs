@@ -182,6 +182,9 @@ namespace Symbolon.Server.Storage.PostgresMigrations
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
 
+                    b.Property<bool>("PendingApproval")
+                        .HasColumnType("boolean");
+
                     b.Property<string>("PublicJwk")
                         .IsRequired()
                         .HasMaxLength(512)
@@ -381,6 +384,9 @@ namespace Symbolon.Server.Storage.PostgresMigrations
                     b.Property<int>("CurrentVersion")
                         .HasColumnType("integer");
 
+                    b.Property<long?>("DestroyAt")
+                        .HasColumnType("bigint");
+
                     b.Property<int>("Kind")
                         .HasColumnType("integer");
 
@@ -466,6 +472,9 @@ namespace Symbolon.Server.Storage.PostgresMigrations
 
                     b.Property<byte[]>("PasswordSalt")
                         .HasColumnType("bytea");
+
+                    b.Property<bool>("RequireDeviceApproval")
+                        .HasColumnType("boolean");
 
                     b.Property<string>("Username")
                         .HasMaxLength(128)
