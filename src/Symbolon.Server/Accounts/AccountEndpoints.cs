@@ -45,8 +45,7 @@ public static partial class AccountEndpoints
             return Problems.InvalidRequest($"{Problems.Member(nameof(CreateAccountRequest.Password))} must be {minimum} to 1024 characters.");
         }
 
-        var wait = await transactions.RunAsync(() => throttler.TryCountSignUpAsync(db, http, cancellationToken), cancellationToken);
-        if (wait is { } retryAfter)
+        if (throttler.TryCountSignUp(http) is { } retryAfter)
         {
             return Problems.SignupThrottled(http, retryAfter);
         }

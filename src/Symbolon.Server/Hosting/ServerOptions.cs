@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Net;
 
 namespace Symbolon.Server.Hosting;
 
@@ -38,6 +39,23 @@ public sealed class ServerOptions
 
     /// <summary>The reference web app served at /app/. Not served by default.</summary>
     public WebAppOptions WebApp { get; set; } = new();
+
+    /// <summary>Reverse proxies whose X-Forwarded-For names the client. None by default: the header is ignored.</summary>
+    public ProxyOptions Proxies { get; set; } = new();
+}
+
+/// <summary>Reverse proxies in front of the server (docs/operations.md, "Behind a proxy").</summary>
+public sealed class ProxyOptions
+{
+    /// <summary>Proxy addresses ("10.0.0.5", "2001:db8::5") whose X-Forwarded-For is believed.</summary>
+    public IList<string> KnownProxies { get; } = [];
+
+    /// <summary>Proxy networks in CIDR notation ("10.0.0.0/8") whose X-Forwarded-For is believed.</summary>
+    public IList<string> KnownNetworks { get; } = [];
+
+    /// <summary>Whether every entry parses.</summary>
+    public bool AreValid() =>
+        KnownProxies.All(p => IPAddress.TryParse(p, out _)) && KnownNetworks.All(n => System.Net.IPNetwork.TryParse(n, out _));
 }
 
 /// <summary>The storage backends; both run the same model, each with its own committed migrations.</summary>
@@ -169,6 +187,12 @@ public sealed class OidcOptions
 
     /// <summary>The audience our server must be in; required when <see cref="Authority"/> is set.</summary>
     public string? Audience { get; set; }
+
+    /// <summary>
+    /// Our client id at the issuer: a token that names an authorised party (<c>azp</c>) must name this one. Default: the
+    /// <see cref="Audience"/>.
+    /// </summary>
+    public string? ClientId { get; set; }
 
     /// <summary>Only for tests and closed networks: allow an http:// authority.</summary>
     public bool AllowInsecureMetadata { get; set; }

@@ -1,0 +1,62 @@
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Options;
+
+namespace Symbolon.Server.Hosting;
+
+/// <summary>
+/// Every way the server can refuse to start, as the two lines the operator sees on stderr ("symbolon-server: error:"
+/// and "symbolon-server: hint:") before it exits with 1 — never a stack trace (docs/operations.md, "Start-up errors").
+/// </summary>
+public static class StartupFailures
+{
+    public const int ExitCode = 1;
+
+    private const string SettingsHint = "the settings, their formats and their defaults are in docs/operations.md.";
+
+    private const string DataDirectoryHint =
+        "check that the data directory (Symbolon:DataDirectory or SYMBOLON_SERVER_DATA) exists or can be created, and that this user may read and write it.";
+
+    /// <summary>Prints <paramref name="problem"/> as an error and a hint on stderr and returns the exit code.</summary>
+    public static async Task<int> ReportAsync(Exception problem)
+    {
+        var (error, hint) = Describe(problem);
+        await Console.Error.WriteLineAsync($"symbolon-server: error: {error}");
+        await Console.Error.WriteLineAsync($"symbolon-server: hint: {hint}");
+        return ExitCode;
+    }
+
+    public static (string Error, string Hint) Describe(Exception problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        return problem switch
+        {
+            StartupException known => (known.Message, known.Hint),
+            OptionsValidationException invalid => (invalid.Message, SettingsHint),
+            Npgsql.NpgsqlException database => (
+                $"the PostgreSQL database is unreachable or refused the login: {database.Message}",
+                "check Symbolon:Database:ConnectionString (host, port, database, user) and that the server accepts connections from here."),
+            _ when Find<AddressInUseException>(problem) is { } inUse => (
+                $"cannot listen: the address is already in use ({inUse.Message})",
+                "stop the other process on that port, or choose another address with --urls=http://127.0.0.1:PORT."),
+            _ when Find<UnauthorizedAccessException>(problem) is { } denied => ($"the data directory cannot be used: {denied.Message}", DataDirectoryHint),
+            _ when Find<IOException>(problem) is { } io => ($"the data directory cannot be used: {io.Message}", DataDirectoryHint),
+            InvalidOperationException { Message: var message } when message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal)
+                => ($"a setting has a value of the wrong type: {message}", SettingsHint),
+            _ => ($"the server cannot start: {problem.Message}", SettingsHint),
+        };
+    }
+
+    private static T? Find<T>(Exception problem)
+        where T : Exception
+    {
+        for (Exception? current = problem; current is not null; current = current.InnerException)
+        {
+            if (current is T found)
+            {
+                return found;
+            }
+        }
+
+        return null;
+    }
+}
