@@ -27,6 +27,7 @@ try
         .AddSymbolonOperations()
         .AddSymbolonBrowserClients()
         .AddSymbolonRequestLimits()
+        .AddStartupFailures()
         .UseSafeUrls();
 
     app = builder.Build();

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
+using Symbolon.Protocol;
 
 namespace Symbolon.Server.Hosting;
 
@@ -28,6 +29,21 @@ public static class RequestLimits
             kestrel.Limits.MaxRequestBodySize = MaxBodyBytes;
             kestrel.Limits.MaxRequestHeadersTotalSize = MaxHeaderBytes;
             kestrel.Limits.MaxRequestHeaderCount = MaxHeaderCount;
+        });
+        // Kestrel refuses a larger body while the endpoint reads it and the framework answers a bare 413; it becomes ours.
+        builder.Services.Configure<ProblemDetailsOptions>(problems =>
+        {
+            var earlier = problems.CustomizeProblemDetails;
+            problems.CustomizeProblemDetails = context =>
+            {
+                earlier?.Invoke(context);
+                if (context.ProblemDetails.Status == StatusCodes.Status413PayloadTooLarge)
+                {
+                    context.ProblemDetails.Type = ProblemTypes.Uri(ProblemTypes.RequestTooLarge);
+                    context.ProblemDetails.Title = Problems.RequestTooLargeTitle;
+                    context.ProblemDetails.Detail = Problems.RequestTooLargeDetail;
+                }
+            };
         });
         builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ServerOptions>>((forwarded, server) =>
         {

@@ -58,6 +58,34 @@ public sealed class ProxyOptions
         KnownProxies.All(p => IPAddress.TryParse(p, out _)) && KnownNetworks.All(n => System.Net.IPNetwork.TryParse(n, out _));
 }
 
+/// <summary>
+/// The data annotations of every settings group (Symbolon:Passwords, Symbolon:Sessions, …): ValidateDataAnnotations checks
+/// only the top level's own members, so without this an out-of-range Symbolon:Passwords:Passes=0 started a server.
+/// </summary>
+public sealed class SettingsGroupsValidator : Microsoft.Extensions.Options.IValidateOptions<ServerOptions>
+{
+    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, ServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        foreach (var group in typeof(ServerOptions).GetProperties())
+        {
+            if (group.PropertyType.Namespace != typeof(ServerOptions).Namespace || !group.PropertyType.IsClass || group.GetValue(options) is not { } value)
+            {
+                continue;
+            }
+
+            var results = new List<ValidationResult>();
+            if (!Validator.TryValidateObject(value, new ValidationContext(value), results, validateAllProperties: true))
+            {
+                failures.AddRange(results.Select(r => $"{ServerOptions.Section}:{group.Name}:{string.Join(", ", r.MemberNames)}: {r.ErrorMessage}"));
+            }
+        }
+
+        return failures.Count == 0 ? Microsoft.Extensions.Options.ValidateOptionsResult.Success : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(failures);
+    }
+}
+
 /// <summary>The storage backends; both run the same model, each with its own committed migrations.</summary>
 public enum DatabaseProvider
 {

@@ -34,6 +34,7 @@ public static class ServerSetup
             .Validate(o => o.Sessions.UseRecordInterval * 2 <= o.Sessions.IdleTimeout, "Symbolon:Sessions:UseRecordInterval must be at most half of Symbolon:Sessions:IdleTimeout.")
             .Validate(o => o.Proxies.AreValid(), "Symbolon:Proxies:KnownProxies must be IP addresses and Symbolon:Proxies:KnownNetworks CIDR prefixes such as 10.0.0.0/8.")
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ServerOptions>, SettingsGroupsValidator>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new DataDirectory(sp.GetRequiredService<IOptions<ServerOptions>>().Value));
         return builder;

@@ -16,6 +16,20 @@ public static class StartupFailures
     private const string DataDirectoryHint =
         "check that the data directory (Symbolon:DataDirectory or SYMBOLON_SERVER_DATA) exists or can be created, and that this user may read and write it.";
 
+    /// <summary>
+    /// The host logs a failed start, stack trace and all, before the exception reaches Program.cs, which prints it as an
+    /// error and a hint instead: until the server has started, the host's error records are dropped. Its other records,
+    /// and its errors once started (a background service that failed), are kept.
+    /// </summary>
+    public static WebApplicationBuilder AddStartupFailures(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var gate = new StartedGate();
+        builder.Services.AddHostedService(_ => gate);
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => level >= LogLevel.Information && (level != LogLevel.Error || gate.Started));
+        return builder;
+    }
+
     /// <summary>Prints <paramref name="problem"/> as an error and a hint on stderr and returns the exit code.</summary>
     public static async Task<int> ReportAsync(Exception problem)
     {
@@ -44,6 +58,29 @@ public static class StartupFailures
                 => ($"a setting has a value of the wrong type: {message}", SettingsHint),
             _ => ($"the server cannot start: {problem.Message}", SettingsHint),
         };
+    }
+
+    private sealed class StartedGate : IHostedLifecycleService
+    {
+        private volatile bool _started;
+
+        public bool Started => _started;
+
+        public Task StartedAsync(CancellationToken cancellationToken)
+        {
+            _started = true;
+            return Task.CompletedTask;
+        }
+
+        public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     private static T? Find<T>(Exception problem)
