@@ -177,6 +177,22 @@ public sealed class EdgeHardeningTests
         Assert.Equal(1, hashes.Total);
     }
 
+    [Theory]
+    [InlineData("limit=501")]
+    [InlineData("limit=0")]
+    [InlineData("after=-1")]
+    public async Task The_audit_listing_refuses_a_page_size_above_500_rather_than_clamping_it(string query)
+    {
+        using var app = new SymbolonApp();
+        using var client = await app.NewClient().SignUpAsync();
+
+        var refused = await client.SendAsync(HttpMethod.Get, "/v1/audit?" + query);
+        var largest = await client.SendAsync(HttpMethod.Get, "/v1/audit?limit=500");
+
+        await refused.AssertProblemAsync(HttpStatusCode.BadRequest, "invalid-request");
+        await largest.AssertOkJsonAsync();
+    }
+
     private static Task<HttpResponseMessage> LoginNamedAsync(TestClient client, string deviceName)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/v1/sessions")
