@@ -170,11 +170,15 @@ public sealed class EdgeHardeningTests
         var hashesWithoutProof = hashes.Total;
         var withProof = await client.LoginAsync();
 
+        await app.Services.GetRequiredService<LoginFailureDigest>().FlushAsync(TestContext.Current.CancellationToken);
+
         await withoutProof.AssertProblemAsync(HttpStatusCode.BadRequest, "invalid-request");
         await withGarbage.AssertProblemAsync(HttpStatusCode.BadRequest, "invalid-request");
         Assert.Equal(0, hashesWithoutProof);
         await withProof.AssertOkJsonAsync();
         Assert.Equal(1, hashes.Total);
+        var refused = Assert.Single(app.WithDatabase(db => db.AuditRecords.Where(r => r.Event == AuditEvents.LoginFailed).ToList()));
+        Assert.StartsWith("2 login(s) refused (no valid DPoP proof)", refused.Detail, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -53,12 +53,13 @@ public static class SessionEndpoints
             return Problems.LocalAccountsDisabled();
         }
 
+        var address = ClientAddress.Bucket(http);
         if (dpop.Validate(http, accessToken: null) is not { } proofResult)
         {
+            failures.Count(AuditEvents.LoginFailed, null, "no valid DPoP proof", address);
             return MissingProof();
         }
 
-        var address = ClientAddress.Bucket(http);
         User? user;
         string throttleKey;
         IdentityToken? identityToken = null;
