@@ -32,7 +32,7 @@ public sealed class ServerEdgeTests
             "plain-http" => (data.Path, new[] { $"--urls=http://0.0.0.0:{port}" }, "plain HTTP is allowed on loopback only"),
             "wrong-type" => (data.Path, [loopback, "--Symbolon:Sessions:IdleTimeout=half an hour"], "Symbolon:Sessions:IdleTimeout"),
             "out-of-range" => (data.Path, [loopback, "--Symbolon:LoginThrottle:FreeFailures=0"], "Symbolon:LoginThrottle:FreeFailures"),
-            "data-directory" => (Path.Combine(file, "data"), [loopback], "the data directory cannot be used"),
+            "data-directory" => (Path.Combine(file, "data"), [loopback], "a file or directory cannot be used: Could not find a part of the path"),
             "port-in-use" => (data.Path, [loopback], "already in use"),
             _ => throw new ArgumentOutOfRangeException(nameof(refusal)),
         };

@@ -13,8 +13,8 @@ public static class StartupFailures
 
     private const string SettingsHint = "the settings, their formats and their defaults are in docs/operations.md.";
 
-    private const string DataDirectoryHint =
-        "check that the data directory (Symbolon:DataDirectory or SYMBOLON_SERVER_DATA) exists or can be created, and that this user may read and write it.";
+    private const string FileHint =
+        "check the path named: the data directory (Symbolon:DataDirectory or SYMBOLON_SERVER_DATA) must exist or be creatable and be readable and writable by this user, and a certificate (Kestrel:Certificates) must be readable.";
 
     /// <summary>
     /// The host logs a failed start, stack trace and all, before the exception reaches Program.cs, which prints it as an
@@ -52,8 +52,8 @@ public static class StartupFailures
             _ when Find<AddressInUseException>(problem) is { } inUse => (
                 $"cannot listen: the address is already in use ({inUse.Message})",
                 "stop the other process on that port, or choose another address with --urls=http://127.0.0.1:PORT."),
-            _ when Find<UnauthorizedAccessException>(problem) is { } denied => ($"the data directory cannot be used: {denied.Message}", DataDirectoryHint),
-            _ when Find<IOException>(problem) is { } io => ($"the data directory cannot be used: {io.Message}", DataDirectoryHint),
+            _ when Find<UnauthorizedAccessException>(problem) is { } denied => ($"a file or directory cannot be used: {denied.Message}", FileHint),
+            _ when Find<IOException>(problem) is { } io => ($"a file or directory cannot be used: {io.Message}", FileHint),
             InvalidOperationException { Message: var message } when message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal)
                 => ($"a setting has a value of the wrong type: {message}", SettingsHint),
             _ => ($"the server cannot start: {problem.Message}", SettingsHint),
