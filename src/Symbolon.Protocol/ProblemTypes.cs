@@ -60,6 +60,9 @@ public static class ProblemTypes
     /// <summary>429 with Retry-After: too many sign-ups from one address.</summary>
     public const string SignupThrottled = "signup-throttled";
 
+    /// <summary>413: the request body is larger than the server accepts (64 KiB).</summary>
+    public const string RequestTooLarge = "request-too-large";
+
     /// <summary>500: the stored share failed its integrity check.</summary>
     public const string ShareDamaged = "share-damaged";
 
@@ -72,6 +75,7 @@ public static class ProblemTypes
         InvalidRequest, InvalidCredentials, Unauthorized, InvalidRefreshToken, OperatorRequired, DeviceRevoked, DeviceLocked,
         LocalAccountsDisabled, NotFound, AccountExists, RateLimited, QuotaExceeded, LoginThrottled, SignupThrottled,
         ShareDamaged, KeyDamaged, ReauthenticationRequired, DevicePendingApproval,
+        RequestTooLarge,
     ];
 
     /// <summary>The HTTP status a problem of this type is always answered with.</summary>
@@ -82,6 +86,7 @@ public static class ProblemTypes
         DeviceRevoked or DeviceLocked or LocalAccountsDisabled or ReauthenticationRequired or DevicePendingApproval => 403,
         NotFound => 404,
         AccountExists => 409,
+        RequestTooLarge => 413,
         RateLimited or QuotaExceeded or LoginThrottled or SignupThrottled => 429,
         ShareDamaged or KeyDamaged => 500,
         _ => throw new ArgumentOutOfRangeException(nameof(slug), slug, "Not a Symbolon problem type."),

@@ -10,47 +10,40 @@ using Symbolon.Server.Sessions;
 using Symbolon.Server.Units;
 
 // dotnet run --project src/Symbolon.Server [-- serve | migrate | verify-audit | rewrap-kek]
-// The content root is the program's folder, so appsettings.json is found whatever the working directory.
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-builder.AddSymbolonOptions()
-    .AddSymbolonStorage()
-    .AddSymbolonKeys()
-    .AddSymbolonAuthentication()
-    .AddSymbolonUnits()
-    .AddSymbolonProtocol()
-    .AddSymbolonOperations()
-    .AddSymbolonBrowserClients()
-    .UseSafeUrls();
-
-var app = builder.Build();
+// The content root is the program's folder, so appsettings.json is found whatever the working directory. Anything that
+// stops the server before it serves (settings, data directory, database, an address it must not or cannot listen on)
+// is printed as an error and a hint, and the exit code is 1 (StartupFailures).
+WebApplication app;
 var command = ServerCommands.Find(args) ?? "serve";
 try
 {
+    var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+    builder.AddSymbolonOptions()
+        .AddSymbolonStorage()
+        .AddSymbolonKeys()
+        .AddSymbolonAuthentication()
+        .AddSymbolonUnits()
+        .AddSymbolonProtocol()
+        .AddSymbolonOperations()
+        .AddSymbolonBrowserClients()
+        .AddSymbolonRequestLimits()
+        .AddStartupFailures()
+        .UseSafeUrls();
+
+    app = builder.Build();
     app.Services.PrepareDataDirectory(command);
 }
-catch (StartupException problem)
+catch (Exception problem) when (problem is not HostAbortedException)
 {
-    await Console.Error.WriteLineAsync($"symbolon-server: error: {problem.Message}");
-    await Console.Error.WriteLineAsync($"symbolon-server: hint: {problem.Hint}");
-    return 1;
-}
-catch (Microsoft.Extensions.Options.OptionsValidationException problem)
-{
-    await Console.Error.WriteLineAsync($"symbolon-server: error: {problem.Message}");
-    await Console.Error.WriteLineAsync("symbolon-server: hint: the settings and their defaults are in docs/operations.md.");
-    return 1;
-}
-catch (Npgsql.NpgsqlException problem)
-{
-    await Console.Error.WriteLineAsync($"symbolon-server: error: the PostgreSQL database is unreachable or refused the login: {problem.Message}");
-    await Console.Error.WriteLineAsync("symbolon-server: hint: check Symbolon:Database:ConnectionString (host, port, database, user) and that the server accepts connections from here.");
-    return 1;
+    return await StartupFailures.ReportAsync(problem);
 }
 
 if (command != "serve")
 {
     return await ServerCommands.RunAsync(command, app.Services);
 }
+
+app.UseKnownProxies();
 
 // The use channel's messages go through everything from routing on, as requests do.
 app.UseChannelPipeline();
@@ -75,7 +68,16 @@ app.MapPrometheusScrapingEndpoint("/metrics");
 app.MapGet(Routes.Noop, () => TypedResults.NoContent()).ExcludeFromDescription();
 
 ServerCommands.PrintBanner(app);
-await app.RunAsync();
+try
+{
+    await app.StartAsync();
+}
+catch (Exception problem) when (problem is not HostAbortedException)
+{
+    return await StartupFailures.ReportAsync(problem);
+}
+
+await app.WaitForShutdownAsync();
 return 0;
 
 /// <summary>The entry point, public so integration tests can host the app.</summary>

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Symbolon.Server.Accounts;
 using Symbolon.Server.Audit;
 using Symbolon.Server.Operations;
 using Symbolon.Server.Storage;
@@ -23,6 +24,7 @@ public sealed class AuditTests
         await alice.SendAsync(HttpMethod.Post, $"/v1/units/{unit.Id}/rotate");
         await alice.SendAsync(HttpMethod.Delete, $"/v1/units/{unit.Id}");
         await bob.LoginAsync(password: "wrong password entirely");
+        await app.Services.GetRequiredService<LoginFailureDigest>().FlushAsync(TestContext.Current.CancellationToken);
 
         var aliceEvents = await EventsAsync(alice);
         var bobEvents = await EventsAsync(bob);

@@ -59,7 +59,11 @@ public sealed class OidcTests
         Assert.Equal(2, server.WithDatabase(db => db.Users.Count()));
     }
 
-    public static TheoryData<string> BadTokens() => ["wrong-audience", "wrong-issuer", "expired", "not-yet-valid", "other-key", "no-expiry", "unsigned", "no-subject"];
+    public static TheoryData<string> BadTokens() =>
+    [
+        "wrong-audience", "wrong-issuer", "expired", "not-yet-valid", "other-key", "no-expiry", "unsigned", "no-subject",
+        "no-id", "other-authorized-party", "wrong-type", "no-type", "es384", "hs256",
+    ];
 
     [Theory]
     [MemberData(nameof(BadTokens))]
@@ -80,6 +84,12 @@ public sealed class OidcTests
             "no-expiry" => issuer.Mint("alice", withExpiry: false),
             "unsigned" => TestIssuer.MintUnsigned("alice"),
             "no-subject" => issuer.Mint(subject: null),
+            "no-id" => issuer.Mint("alice", withId: false),
+            "other-authorized-party" => issuer.Mint("alice", authorizedParty: "another-client"),
+            "wrong-type" => issuer.Mint("alice", type: "dpop+jwt"),
+            "no-type" => issuer.MintWithoutType("alice"),
+            "es384" => issuer.Mint("alice", signWith: new SigningCredentials(issuer.P384Key, SecurityAlgorithms.EcdsaSha384)),
+            "hs256" => issuer.Mint("alice", signWith: new SigningCredentials(issuer.SharedKey, SecurityAlgorithms.HmacSha256)),
             _ => throw new ArgumentOutOfRangeException(nameof(flaw)),
         };
 
@@ -90,6 +100,41 @@ public sealed class OidcTests
         await control.AssertOkJsonAsync();
         Assert.Equal(1, server.WithDatabase(db => db.Users.Count()));
         Assert.Equal(1, server.WithDatabase(db => db.Sessions.Count()));
+    }
+
+    [Fact]
+    public async Task An_issuer_token_logs_in_once_and_its_replay_is_refused()
+    {
+        using var issuer = new TestIssuer();
+        using var server = new OidcServer(issuer);
+        using var laptop = server.NewClient();
+        using var thief = server.NewClient();
+        var token = issuer.Mint("alice");
+
+        var first = await laptop.LoginWithIssuerTokenAsync(token);
+        var replayed = await thief.LoginWithIssuerTokenAsync(token);
+        var replayedOnSameDevice = await laptop.LoginWithIssuerTokenAsync(token);
+
+        await first.AssertOkJsonAsync();
+        await replayed.AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid-credentials");
+        await replayedOnSameDevice.AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid-credentials");
+        Assert.Equal(1, server.WithDatabase(db => db.Sessions.Count()));
+        Assert.Equal(1, server.WithDatabase(db => db.Devices.Count()));
+    }
+
+    [Theory]
+    [InlineData("JWT", null)]
+    [InlineData("at+jwt", null)]
+    [InlineData("JWT", Audience)]
+    public async Task Accepted_types_and_our_own_authorized_party_log_in(string type, string? authorizedParty)
+    {
+        using var issuer = new TestIssuer();
+        using var server = new OidcServer(issuer);
+        using var client = server.NewClient();
+
+        var response = await client.LoginWithIssuerTokenAsync(issuer.Mint("alice", type: type, authorizedParty: authorizedParty));
+
+        await response.AssertOkJsonAsync();
     }
 
     [Fact]
@@ -152,32 +197,82 @@ public sealed class OidcTests
     private sealed class TestIssuer : IDisposable
     {
         private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        private readonly ECDsa _p384 = ECDsa.Create(ECCurve.NamedCurves.nistP384);
 
-        public TestIssuer() => SigningKey = new ECDsaSecurityKey(_key) { KeyId = Guid.NewGuid().ToString("N") };
+        public TestIssuer()
+        {
+            SigningKey = new ECDsaSecurityKey(_key) { KeyId = Guid.NewGuid().ToString("N") };
+            P384Key = new ECDsaSecurityKey(_p384) { KeyId = Guid.NewGuid().ToString("N") };
+            SharedKey = new SymmetricSecurityKey(RandomNumberGenerator.GetBytes(32)) { KeyId = Guid.NewGuid().ToString("N") };
+        }
 
         public ECDsaSecurityKey SigningKey { get; }
+
+        /// <summary>A P-384 key the issuer also publishes: valid, but ES384 is not an accepted algorithm.</summary>
+        public ECDsaSecurityKey P384Key { get; }
+
+        /// <summary>
+        /// A symmetric key in the metadata, standing for the algorithm-confusion attack (HS256 keyed with something public):
+        /// the signature verifies, the algorithm must still be refused.
+        /// </summary>
+        public SymmetricSecurityKey SharedKey { get; }
 
         /// <summary>
         /// A JWT valid for an hour either side of now. The JwtBearer handler checks lifetimes against the system
         /// clock, not the app's FakeTimeProvider, so these times are real ones.
         /// </summary>
-        public string Mint(string? subject, string issuer = Issuer, string audience = Audience, DateTime? notBefore = null, DateTime? expires = null, bool withExpiry = true)
+        public string Mint(
+            string? subject, string issuer = Issuer, string audience = Audience, DateTime? notBefore = null, DateTime? expires = null, bool withExpiry = true,
+            bool withId = true, string? authorizedParty = null, string type = "JWT", SigningCredentials? signWith = null)
         {
             var now = DateTime.UtcNow;
+            var claims = new Dictionary<string, object>();
+            if (withId)
+            {
+                claims["jti"] = Guid.NewGuid().ToString("N");
+            }
+
+            if (authorizedParty is not null)
+            {
+                claims["azp"] = authorizedParty;
+            }
+
             var descriptor = new SecurityTokenDescriptor
             {
                 Issuer = issuer,
                 Audience = audience,
                 Subject = subject is null ? new ClaimsIdentity() : new ClaimsIdentity([new Claim("sub", subject)]),
+                Claims = claims,
+                TokenType = type,
                 IssuedAt = notBefore ?? now.AddMinutes(-1),
                 NotBefore = notBefore ?? now.AddMinutes(-1),
                 Expires = withExpiry ? expires ?? now.AddHours(1) : null,
-                SigningCredentials = new SigningCredentials(SigningKey, SecurityAlgorithms.EcdsaSha256),
+                SigningCredentials = signWith ?? new SigningCredentials(SigningKey, SecurityAlgorithms.EcdsaSha256),
             };
 
             // Left to itself the handler would add an "exp" to a token meant to have none.
             var handler = new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = withExpiry };
             return handler.CreateToken(descriptor);
+        }
+
+        /// <summary>A valid ES256 token whose header has no <c>typ</c> (the token handler always writes one, so by hand).</summary>
+        public string MintWithoutType(string subject)
+        {
+            var now = DateTimeOffset.UtcNow;
+            var header = new Dictionary<string, object> { ["alg"] = "ES256", ["kid"] = SigningKey.KeyId };
+            var payload = new Dictionary<string, object>
+            {
+                ["iss"] = Issuer,
+                ["aud"] = Audience,
+                ["sub"] = subject,
+                ["jti"] = Guid.NewGuid().ToString("N"),
+                ["nbf"] = now.AddMinutes(-1).ToUnixTimeSeconds(),
+                ["exp"] = now.AddHours(1).ToUnixTimeSeconds(),
+            };
+            var signingInput = Base64UrlEncoder.Encode(System.Text.Json.JsonSerializer.Serialize(header)) + "." +
+                Base64UrlEncoder.Encode(System.Text.Json.JsonSerializer.Serialize(payload));
+            var signature = _key.SignData(System.Text.Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256);
+            return signingInput + "." + Base64UrlEncoder.Encode(signature);
         }
 
         /// <summary>The same claims with <c>alg: none</c> and no signature.</summary>
@@ -195,7 +290,11 @@ public sealed class OidcTests
             return new JsonWebTokenHandler().CreateToken(System.Text.Json.JsonSerializer.Serialize(claims));
         }
 
-        public void Dispose() => _key.Dispose();
+        public void Dispose()
+        {
+            _key.Dispose();
+            _p384.Dispose();
+        }
     }
 
     /// <summary>
@@ -221,6 +320,8 @@ public sealed class OidcTests
             App = new SymbolonApp(all);
             var metadata = new OpenIdConnectConfiguration { Issuer = Issuer };
             metadata.SigningKeys.Add(issuer.SigningKey);
+            metadata.SigningKeys.Add(issuer.P384Key);
+            metadata.SigningKeys.Add(issuer.SharedKey);
             _factory = App.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
                 services.PostConfigure<JwtBearerOptions>("oidc", options =>
                 {

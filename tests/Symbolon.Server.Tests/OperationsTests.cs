@@ -71,7 +71,7 @@ public sealed class OperationsTests
     {
         var builder = WebApplication.CreateBuilder(["--urls", url]);
 
-        var exception = Assert.Throws<InvalidOperationException>(() => builder.UseSafeUrls());
+        var exception = Assert.Throws<StartupException>(() => builder.UseSafeUrls());
 
         Assert.Contains("loopback", exception.Message, StringComparison.Ordinal);
         Assert.Contains(url, exception.Message, StringComparison.Ordinal);

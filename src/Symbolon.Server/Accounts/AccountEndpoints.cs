@@ -57,8 +57,7 @@ public static partial class AccountEndpoints
             return Problems.InvalidRequest($"{Problems.Member(nameof(CreateAccountRequest.Password))} must be {minimum} to 1024 characters.");
         }
 
-        var wait = await transactions.RunAsync(() => throttler.TryCountSignUpAsync(db, http, cancellationToken), cancellationToken);
-        if (wait is { } retryAfter)
+        if (throttler.TryCountSignUp(http) is { } retryAfter)
         {
             return Problems.SignupThrottled(http, retryAfter);
         }
@@ -121,19 +120,20 @@ public static partial class AccountEndpoints
                 $"{Problems.Member(nameof(ChangePasswordRequest.CurrentPassword))} is required and {Problems.Member(nameof(ChangePasswordRequest.NewPassword))} must be {minimum} to 1024 characters.");
         }
 
-        string[] keys = [LoginThrottler.AccountKey(user.Username)];
-        if (await throttler.BlockedForAsync(db, keys, cancellationToken) is { } wait)
+        // Counted like a login: the attempt is a failure until the current password checks out.
+        var accountKey = LoginThrottler.AccountKey(user.Username);
+        if (throttler.BeginAttempt([accountKey], accountKey) is { } wait)
         {
             return Problems.LoginThrottled(http, wait);
         }
 
         if (!await hasher.VerifyAsync(request.CurrentPassword, user.PasswordHash, user.PasswordSalt, user.PasswordParameters, cancellationToken))
         {
-            await throttler.RecordFailureAsync(db, keys, cancellationToken);
             await audit.AppendAsync(db, AuditEvents.PasswordChangeFailed, user.Id, caller.Device.Id, cancellationToken: cancellationToken);
             return Problems.InvalidCredentials();
         }
 
+        throttler.RecordSuccess(accountKey);
         (user.PasswordHash, user.PasswordSalt, user.PasswordParameters) = await hasher.HashAsync(request.NewPassword, cancellationToken);
         var now = time.GetUtcNow();
         await RevokeSessionsAsync(db, user.Id, now, "password changed", cancellationToken);

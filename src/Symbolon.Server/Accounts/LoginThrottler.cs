@@ -1,101 +1,96 @@
-using Microsoft.EntityFrameworkCore;
+using System.Net;
 using Microsoft.Extensions.Options;
 using Symbolon.Server.Hosting;
-using Symbolon.Server.Storage;
 
 namespace Symbolon.Server.Accounts;
 
 /// <summary>
-/// Failed-login back-off per account name and per client address, kept in the database so every node sees it.
-/// After <see cref="LoginThrottleOptions.FreeFailures"/> failures the next attempt waits
-/// <see cref="LoginThrottleOptions.InitialBackoff"/>; each further failure doubles the wait, up to a cap.
+/// Failed-login back-off per account name and per client address, and the hourly sign-up window per address, kept in
+/// this node's memory: an unauthenticated request never costs a database write, however many arrive. After
+/// <see cref="LoginThrottleOptions.FreeFailures"/> failures the next attempt waits
+/// <see cref="LoginThrottleOptions.InitialBackoff"/>; each further failure doubles the wait, up to a cap. Each node
+/// counts on its own, so an attacker spread over N nodes gets up to N times the budget (docs/threat-model.md); a
+/// restart forgets the counts.
 /// </summary>
 public sealed class LoginThrottler(IOptions<ServerOptions> options, TimeProvider time)
 {
+    /// <summary>
+    /// At most this many counters are kept. A full table first forgets counters whose failures are forgotten anyway,
+    /// then those not blocking anyone now, so a flood of made-up account names cannot grow memory without bound.
+    /// </summary>
+    public const int MaxCounters = 100_000;
+
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, Counter> _counters = new(StringComparer.Ordinal);
+
     public static string AccountKey(string username) => "account:" + username;
 
-    public static string AddressKey(HttpContext context) => "address:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+    public static string AddressKey(HttpContext context) => "address:" + ClientAddress.Bucket(context);
 
     /// <summary>
-    /// Counts one account creation from the client's address in a fixed hourly window (state in the database, so the
-    /// limit holds across nodes); returns how long to wait when the window is full.
+    /// Counts one account creation from the client's address in a fixed hourly window; returns how long to wait when
+    /// the window is full.
     /// </summary>
-    public async Task<TimeSpan?> TryCountSignUpAsync(SymbolonDbContext db, HttpContext http, CancellationToken cancellationToken)
+    public TimeSpan? TryCountSignUp(HttpContext http)
     {
         var now = time.GetUtcNow();
-        var key = "signup:" + (http.Connection.RemoteIpAddress?.ToString() ?? "unknown");
-        var window = await db.LoginThrottles.FindAsync([key], cancellationToken);
-        if (window is null || window.BlockedUntil <= now)
+        lock (_lock)
         {
-            window ??= db.LoginThrottles.Add(new LoginThrottle { Key = key }).Entity;
-            window.Failures = 0;
-            window.BlockedUntil = now + TimeSpan.FromHours(1);
+            var window = CounterFor("signup:" + ClientAddress.Bucket(http), now);
+            if (window.BlockedUntil <= now)
+            {
+                window.Failures = 0;
+                window.BlockedUntil = now + TimeSpan.FromHours(1);
+            }
+
+            if (window.Failures >= options.Value.LoginThrottle.SignUpsPerAddressPerHour)
+            {
+                return window.BlockedUntil - now;
+            }
+
+            window.Failures++;
+            return null;
         }
-
-        if (window.Failures >= options.Value.LoginThrottle.SignUpsPerAddressPerHour)
-        {
-            return window.BlockedUntil - now;
-        }
-
-        window.Failures++;
-        return null;
-    }
-
-    /// <summary>How long the caller must still wait, or null when it may try now.</summary>
-    public async Task<TimeSpan?> BlockedForAsync(SymbolonDbContext db, IReadOnlyList<string> keys, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        var throttles = await db.LoginThrottles.AsNoTracking().Where(t => keys.Contains(t.Key)).ToListAsync(cancellationToken);
-        var until = throttles.Select(t => t.BlockedUntil).DefaultIfEmpty(now).Max();
-        return until > now ? until - now : null;
     }
 
     /// <summary>
-    /// Checks every key, then counts the attempt against the account as a failure before the password is checked (in
-    /// the same transaction), so parallel guesses at one account cannot all pass the check while the slow hash runs;
-    /// a successful login takes it back. The address is charged only for real failures, so many users behind one
-    /// address can log in at once. Returns how long the caller must wait instead, if it is blocked.
+    /// Checks every key, then counts the attempt against the account as a failure before the password is checked (under
+    /// the same lock), so parallel guesses at one account cannot all pass the check while the slow hash runs; a
+    /// successful login takes it back. The address is charged only for real failures, so many users behind one address
+    /// can log in at once. Returns how long the caller must wait instead, if it is blocked.
     /// </summary>
-    public async Task<TimeSpan?> BeginAttemptAsync(SymbolonDbContext db, IReadOnlyList<string> keys, string accountKey, CancellationToken cancellationToken)
+    public TimeSpan? BeginAttempt(IReadOnlyList<string> keys, string accountKey)
     {
-        if (await BlockedForAsync(db, keys, cancellationToken) is { } wait)
+        var now = time.GetUtcNow();
+        lock (_lock)
         {
-            return wait;
-        }
+            var until = now;
+            foreach (var key in keys)
+            {
+                if (_counters.TryGetValue(key, out var counter) && counter.BlockedUntil > until)
+                {
+                    until = counter.BlockedUntil;
+                }
+            }
 
-        await RecordFailureAsync(db, [accountKey], cancellationToken);
-        return null;
+            if (until > now)
+            {
+                return until - now;
+            }
+
+            CountFailure(accountKey, now);
+            return null;
+        }
     }
 
-    public async Task RecordFailureAsync(SymbolonDbContext db, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    public void RecordFailure(IReadOnlyList<string> keys)
     {
-        var settings = options.Value.LoginThrottle;
         var now = time.GetUtcNow();
-        foreach (var key in keys)
+        lock (_lock)
         {
-            var throttle = await db.LoginThrottles.FindAsync([key], cancellationToken);
-            if (throttle is null)
+            foreach (var key in keys)
             {
-                throttle = new LoginThrottle { Key = key, BlockedUntil = now };
-                db.LoginThrottles.Add(throttle);
-            }
-
-            // Old failures are forgotten: a typo next month must not inherit this month's count. BlockedUntil is the
-            // end of the last back-off, or the time of the last failure when there was none.
-            if (now - throttle.BlockedUntil > settings.ForgetAfter)
-            {
-                throttle.Failures = 0;
-            }
-
-            throttle.BlockedUntil = throttle.BlockedUntil > now ? throttle.BlockedUntil : now;
-
-            // FreeFailures failures are free; the one that reaches the limit starts the back-off, so the next attempt waits.
-            throttle.Failures++;
-            var excess = throttle.Failures - settings.FreeFailures;
-            if (excess >= 0)
-            {
-                var backoff = settings.InitialBackoff * Math.Pow(2, Math.Min(excess, 30));
-                throttle.BlockedUntil = now + (backoff < settings.MaxBackoff ? backoff : settings.MaxBackoff);
+                CountFailure(key, now);
             }
         }
     }
@@ -104,12 +99,114 @@ public sealed class LoginThrottler(IOptions<ServerOptions> options, TimeProvider
     /// A successful login clears its account's counter (including this attempt's pessimistic count). The address's
     /// counter is left alone: one good account must not unlock guessing at others from the same address.
     /// </summary>
-    public async Task RecordSuccessAsync(SymbolonDbContext db, string accountKey, CancellationToken cancellationToken)
+    public void RecordSuccess(string accountKey)
     {
-        var account = await db.LoginThrottles.FindAsync([accountKey], cancellationToken);
-        if (account is not null)
+        lock (_lock)
         {
-            db.LoginThrottles.Remove(account);
+            _counters.Remove(accountKey);
         }
+    }
+
+    private void CountFailure(string key, DateTimeOffset now)
+    {
+        var settings = options.Value.LoginThrottle;
+        var throttle = CounterFor(key, now);
+
+        // Old failures are forgotten: a typo next month must not inherit this month's count. BlockedUntil is the end of
+        // the last back-off, or the time of the last failure when there was none.
+        if (now - throttle.BlockedUntil > settings.ForgetAfter)
+        {
+            throttle.Failures = 0;
+        }
+
+        throttle.BlockedUntil = throttle.BlockedUntil > now ? throttle.BlockedUntil : now;
+
+        // FreeFailures failures are free; the one that reaches the limit starts the back-off, so the next attempt waits.
+        throttle.Failures++;
+        var excess = throttle.Failures - settings.FreeFailures;
+        if (excess >= 0)
+        {
+            var backoff = settings.InitialBackoff * Math.Pow(2, Math.Min(excess, 30));
+            throttle.BlockedUntil = now + (backoff < settings.MaxBackoff ? backoff : settings.MaxBackoff);
+        }
+    }
+
+    private Counter CounterFor(string key, DateTimeOffset now)
+    {
+        if (_counters.TryGetValue(key, out var counter))
+        {
+            return counter;
+        }
+
+        if (_counters.Count >= MaxCounters)
+        {
+            var forgetAfter = options.Value.LoginThrottle.ForgetAfter;
+            Forget(c => now - c.BlockedUntil > forgetAfter || (c.IsWindow && c.BlockedUntil <= now));
+            if (_counters.Count >= MaxCounters)
+            {
+                Forget(c => c.BlockedUntil <= now);
+            }
+        }
+
+        counter = new Counter { BlockedUntil = now, IsWindow = key.StartsWith("signup:", StringComparison.Ordinal) };
+        _counters[key] = counter;
+        return counter;
+    }
+
+    private void Forget(Func<Counter, bool> stale)
+    {
+        foreach (var (key, counter) in _counters)
+        {
+            if (stale(counter))
+            {
+                _counters.Remove(key);
+            }
+        }
+    }
+
+    private sealed class Counter
+    {
+        public int Failures { get; set; }
+
+        public DateTimeOffset BlockedUntil { get; set; }
+
+        public bool IsWindow { get; init; }
+    }
+}
+
+/// <summary>
+/// The client's address as the throttles and audit records name it: an IPv4 address as itself, an IPv6 address by its
+/// /64 prefix (one subscriber's network usually holds a whole /64, so counting single addresses would hand an attacker
+/// 2^64 buckets). An IPv4-mapped IPv6 address counts as the IPv4 address.
+/// </summary>
+public static class ClientAddress
+{
+    public static string Bucket(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        return Bucket(http.Connection.RemoteIpAddress);
+    }
+
+    public static string Bucket(IPAddress? address)
+    {
+        if (address is null)
+        {
+            return "unknown";
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
+        {
+            return address.ToString();
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out _);
+        bytes[8..].Clear();
+        return new IPAddress(bytes).ToString() + "/64";
     }
 }

@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.Extensions.Options;
 using NSec.Cryptography;
 using Symbolon.Server.Hosting;
+using Symbolon.Server.Operations;
 
 namespace Symbolon.Server.Accounts;
 
@@ -11,7 +12,7 @@ namespace Symbolon.Server.Accounts;
 /// Argon2id (libsodium through NSec) with a 16-byte random salt and a 32-byte output. At most one hash per core runs
 /// at a time, so a flood of logins or sign-ups queues instead of exhausting memory (19 MiB each by default).
 /// </summary>
-public sealed class PasswordHasher(IOptions<ServerOptions> options) : IDisposable
+public sealed class PasswordHasher(IOptions<ServerOptions> options, ServerMetrics metrics) : IDisposable
 {
     private readonly SemaphoreSlim _slots = new(Environment.ProcessorCount, Environment.ProcessorCount);
 
@@ -83,8 +84,9 @@ public sealed class PasswordHasher(IOptions<ServerOptions> options) : IDisposabl
         NumberOfPasses = options.Value.Passwords.Passes,
     };
 
-    private static byte[] Derive(string password, byte[] salt, Argon2Parameters parameters)
+    private byte[] Derive(string password, byte[] salt, Argon2Parameters parameters)
     {
+        metrics.PasswordHashed();
         var algorithm = PasswordBasedKeyDerivationAlgorithm.Argon2id(parameters);
         var passwordBytes = Encoding.UTF8.GetBytes(password);
         try

@@ -36,12 +36,15 @@ public static class DeviceEndpoints
     private static async Task<Results<Created<DeviceView>, ProblemHttpResult>> EnrolAsync(EnrolDeviceRequest request, [AsParameters] SessionContext session)
     {
         var caller = session.Caller;
-        var name = string.IsNullOrWhiteSpace(request.Name) ? "device" : request.Name.Trim();
-        if (name.Length > 100 || !DevicePublicKey.TryParseJwk(request.Jwk, out var key))
+        if (!DeviceNames.TryNormalise(request.Name, out var name))
+        {
+            return Problems.InvalidRequest($"{Problems.Member(nameof(EnrolDeviceRequest.Name))} must be {DeviceNames.Rule}.");
+        }
+
+        if (!DevicePublicKey.TryParseJwk(request.Jwk, out var key))
         {
             return Problems.InvalidRequest(
-                $"{Problems.Member(nameof(EnrolDeviceRequest.Jwk))} must be a public P-256 JWK (kty EC, crv P-256, x, y; no private part) and " +
-                $"{Problems.Member(nameof(EnrolDeviceRequest.Name))} at most 100 characters.");
+                $"{Problems.Member(nameof(EnrolDeviceRequest.Jwk))} must be a public P-256 JWK (kty EC, crv P-256, x, y; no private part).");
         }
 
         if (await session.Db.Devices.AnyAsync(d => d.UserId == caller.UserId && d.Thumbprint == key.Thumbprint, session.CancellationToken))

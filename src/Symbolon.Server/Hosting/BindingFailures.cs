@@ -19,6 +19,12 @@ public sealed class BindingFailures(IOptions<JsonOptions> json) : IExceptionHand
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
+        if (exception is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
+        {
+            await Problems.RequestTooLarge().ExecuteAsync(httpContext);
+            return true;
+        }
+
         if (exception is not BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest } failure)
         {
             return false;

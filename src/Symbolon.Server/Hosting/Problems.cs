@@ -56,6 +56,13 @@ public static class Problems
     public static ProblemHttpResult LocalAccountsDisabled() =>
         Make(StatusCodes.Status403Forbidden, ProblemTypes.LocalAccountsDisabled, "Local accounts are disabled.", "Log in through the configured identity provider.");
 
+    public static ProblemHttpResult RequestTooLarge() =>
+        Make(StatusCodes.Status413PayloadTooLarge, ProblemTypes.RequestTooLarge, RequestTooLargeTitle, RequestTooLargeDetail);
+
+    public const string RequestTooLargeTitle = "The request is too large.";
+
+    public static readonly string RequestTooLargeDetail = $"Request bodies are limited to {RequestLimits.MaxBodyBytes / 1024} KiB.";
+
     public static ProblemHttpResult NotFound() =>
         Make(StatusCodes.Status404NotFound, ProblemTypes.NotFound, "Not found.", "No such resource for this account.");
 

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Net;
 
 namespace Symbolon.Server.Hosting;
 
@@ -38,6 +39,51 @@ public sealed class ServerOptions
 
     /// <summary>The reference web app served at /app/. Not served by default.</summary>
     public WebAppOptions WebApp { get; set; } = new();
+
+    /// <summary>Reverse proxies whose X-Forwarded-For names the client. None by default: the header is ignored.</summary>
+    public ProxyOptions Proxies { get; set; } = new();
+}
+
+/// <summary>Reverse proxies in front of the server (docs/operations.md, "Behind a proxy").</summary>
+public sealed class ProxyOptions
+{
+    /// <summary>Proxy addresses ("10.0.0.5", "2001:db8::5") whose X-Forwarded-For is believed.</summary>
+    public IList<string> KnownProxies { get; } = [];
+
+    /// <summary>Proxy networks in CIDR notation ("10.0.0.0/8") whose X-Forwarded-For is believed.</summary>
+    public IList<string> KnownNetworks { get; } = [];
+
+    /// <summary>Whether every entry parses.</summary>
+    public bool AreValid() =>
+        KnownProxies.All(p => IPAddress.TryParse(p, out _)) && KnownNetworks.All(n => System.Net.IPNetwork.TryParse(n, out _));
+}
+
+/// <summary>
+/// The data annotations of every settings group (Symbolon:Passwords, Symbolon:Sessions, …): ValidateDataAnnotations checks
+/// only the top level's own members, so without this an out-of-range Symbolon:Passwords:Passes=0 started a server.
+/// </summary>
+public sealed class SettingsGroupsValidator : Microsoft.Extensions.Options.IValidateOptions<ServerOptions>
+{
+    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, ServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        foreach (var group in typeof(ServerOptions).GetProperties())
+        {
+            if (group.PropertyType.Namespace != typeof(ServerOptions).Namespace || !group.PropertyType.IsClass || group.GetValue(options) is not { } value)
+            {
+                continue;
+            }
+
+            var results = new List<ValidationResult>();
+            if (!Validator.TryValidateObject(value, new ValidationContext(value), results, validateAllProperties: true))
+            {
+                failures.AddRange(results.Select(r => $"{ServerOptions.Section}:{group.Name}:{string.Join(", ", r.MemberNames)}: {r.ErrorMessage}"));
+            }
+        }
+
+        return failures.Count == 0 ? Microsoft.Extensions.Options.ValidateOptionsResult.Success : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(failures);
+    }
 }
 
 /// <summary>The storage backends; both run the same model, each with its own committed migrations.</summary>
@@ -187,6 +233,12 @@ public sealed class OidcOptions
 
     /// <summary>The audience our server must be in; required when <see cref="Authority"/> is set.</summary>
     public string? Audience { get; set; }
+
+    /// <summary>
+    /// Our client id at the issuer: a token that names an authorised party (<c>azp</c>) must name this one. Default: the
+    /// <see cref="Audience"/>.
+    /// </summary>
+    public string? ClientId { get; set; }
 
     /// <summary>Only for tests and closed networks: allow an http:// authority.</summary>
     public bool AllowInsecureMetadata { get; set; }

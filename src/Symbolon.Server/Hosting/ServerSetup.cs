@@ -32,7 +32,9 @@ public static class ServerSetup
             .Validate(o => o.Database.Provider != DatabaseProvider.PostgreSql || IsPostgresConnectionString(o.Database.ConnectionString),
                 "Symbolon:Database:ConnectionString must be a PostgreSQL connection string (Host=…;Database=…;Username=…) when Symbolon:Database:Provider is PostgreSql.")
             .Validate(o => o.Sessions.UseRecordInterval * 2 <= o.Sessions.IdleTimeout, "Symbolon:Sessions:UseRecordInterval must be at most half of Symbolon:Sessions:IdleTimeout.")
+            .Validate(o => o.Proxies.AreValid(), "Symbolon:Proxies:KnownProxies must be IP addresses and Symbolon:Proxies:KnownNetworks CIDR prefixes such as 10.0.0.0/8.")
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ServerOptions>, SettingsGroupsValidator>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new DataDirectory(sp.GetRequiredService<IOptions<ServerOptions>>().Value));
         return builder;
@@ -119,27 +121,17 @@ public static class ServerSetup
     {
         builder.Services.AddSingleton<PasswordHasher>();
         builder.Services.AddSingleton<LoginThrottler>();
+        builder.Services.AddSingleton<LoginFailureDigest>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<LoginFailureDigest>());
         builder.Services.AddSingleton<DpopVerifier>();
         builder.Services.AddSingleton<SessionAuthenticator>();
 
-        // External identity: the issuer's JWT is exchanged at POST /v1/sessions for a device-bound session. Issuer,
-        // audience, lifetime and signature are all validated; the keys come from the issuer's JWKS.
+        // External identity: the issuer's JWT is exchanged at POST /v1/sessions for a device-bound session, once. Issuer,
+        // audience, lifetime, type, algorithm, authorised party and signature are all validated; the keys come from the
+        // issuer's JWKS.
         builder.Services.AddAuthentication().AddJwtBearer(SessionEndpoints.OidcScheme, _ => { });
-        builder.Services.AddOptions<JwtBearerOptions>(SessionEndpoints.OidcScheme).Configure<IOptions<ServerOptions>>((jwt, server) =>
-        {
-            var oidc = server.Value.Oidc;
-            jwt.MapInboundClaims = false;
-            jwt.Authority = oidc.Authority?.ToString();
-            jwt.Audience = oidc.Audience;
-            jwt.RequireHttpsMetadata = !oidc.AllowInsecureMetadata;
-            jwt.TokenValidationParameters.ValidateIssuer = true;
-            jwt.TokenValidationParameters.ValidateAudience = true;
-            jwt.TokenValidationParameters.ValidateLifetime = true;
-            jwt.TokenValidationParameters.ValidateIssuerSigningKey = true;
-            jwt.TokenValidationParameters.RequireSignedTokens = true;
-            jwt.TokenValidationParameters.RequireExpirationTime = true;
-            jwt.TokenValidationParameters.ClockSkew = TimeSpan.FromSeconds(30);
-        });
+        builder.Services.AddOptions<JwtBearerOptions>(SessionEndpoints.OidcScheme)
+            .Configure<IOptions<ServerOptions>>((jwt, server) => IdentityToken.Configure(jwt, server.Value.Oidc));
         builder.Services.AddAuthorization();
         return builder;
     }
@@ -174,9 +166,9 @@ public static class ServerSetup
         {
             if (url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) && !IsLoopback(url))
             {
-                throw new InvalidOperationException(
-                    $"Refusing to listen on '{url}': plain HTTP is allowed on loopback only. Configure an https:// URL with a " +
-                    "Kestrel certificate (Kestrel:Certificates:Default:Path or Kestrel:Endpoints), or bind 127.0.0.1.");
+                throw new StartupException(
+                    $"refusing to listen on '{url}': plain HTTP is allowed on loopback only.",
+                    "configure an https:// URL with a Kestrel certificate (Kestrel:Certificates:Default:Path or Kestrel:Endpoints), or bind 127.0.0.1.");
             }
         }
 

@@ -12,6 +12,7 @@ public sealed class ServerMetrics
     private readonly Histogram<double> _releaseDuration;
     private readonly Histogram<double> _writeLockDuration;
     private readonly Histogram<long> _writeBatchSize;
+    private readonly Counter<long> _passwordHashes;
 
     public ServerMetrics(IMeterFactory meters)
     {
@@ -33,7 +34,11 @@ public sealed class ServerMetrics
             unit: "{write set}",
             description: "Write sets committed together by one SQLite group commit.",
             advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
+        _passwordHashes = meter.CreateCounter<long>("symbolon.password.hashes", description: "Argon2id computations (sign-ups and password checks).");
     }
+
+    /// <summary>One Argon2id computation: the cost a login or sign-up puts on the server.</summary>
+    public void PasswordHashed() => _passwordHashes.Add(1);
 
     /// <summary>A write set's time under the deployment-wide lock; durable false for a read's relaxed replay record.</summary>
     public void WriteLockHeld(TimeSpan elapsed, bool durable) =>

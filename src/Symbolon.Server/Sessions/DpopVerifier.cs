@@ -15,10 +15,6 @@ public sealed record VerifiedProof(string Thumbprint, DevicePublicKey PublicKey)
 /// </summary>
 public sealed partial class DpopVerifier(IOptions<ServerOptions> options, TimeProvider time, ILogger<DpopVerifier> logger)
 {
-    /// <summary>Validation and replay check together (login and refresh, which run inside a write transaction anyway).</summary>
-    public async Task<VerifiedProof?> VerifyAsync(HttpContext http, SymbolonDbContext db, string? accessToken, CancellationToken cancellationToken) =>
-        Validate(http, accessToken) is { } result ? await RecordAsync(db, result, cancellationToken) : null;
-
     /// <summary>
     /// Every check of RFC 9449 §4.3 but replay: pure computation (ES256 verification included), so it runs before the
     /// caller takes the database's write lock. Failures are logged by kind only.

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Symbolon.Protocol;
 using Symbolon.Server.Accounts;
 using Symbolon.Server.Audit;
+using Symbolon.Server.Devices;
 using Symbolon.Server.Hosting;
 using Symbolon.Server.Storage;
 
@@ -26,31 +27,51 @@ public static class SessionEndpoints
         return routes;
     }
 
-    private static async Task<Results<Ok<SessionResponse>, ProblemHttpResult>> LoginAsync(LoginRequest request, [AsParameters] SignInContext context)
+    /// <summary>
+    /// Cheapest check first: the request's shape, then the DPoP proof (a signature check, no database), then the throttle
+    /// (memory), and only then the identity token or the password's Argon2id. No refusal before the final transaction
+    /// writes anything: failures and throttled attempts are counted in memory and audited per window by
+    /// <see cref="LoginFailureDigest"/>.
+    /// </summary>
+    private static async Task<Results<Ok<SessionResponse>, ProblemHttpResult>> LoginAsync(
+        LoginRequest request, [AsParameters] SignInContext context, LoginFailureDigest failures)
     {
         var (http, db, transactions, hasher, throttler, dpop, audit, options, time, cancellationToken) = context;
-        var deviceName = string.IsNullOrWhiteSpace(request.DeviceName) ? "device" : request.DeviceName.Trim();
-        if (deviceName.Length > 100)
+        if (!DeviceNames.TryNormalise(request.DeviceName, out var deviceName))
         {
-            return Problems.InvalidRequest($"{Problems.Member(nameof(LoginRequest.DeviceName))} must be at most 100 characters.");
+            return Problems.InvalidRequest($"{Problems.Member(nameof(LoginRequest.DeviceName))} must be {DeviceNames.Rule}.");
         }
 
         var isExternal = http.Request.Headers.Authorization.ToString().StartsWith(Headers.BearerScheme + " ", StringComparison.Ordinal);
+        if (isExternal && options.Value.Oidc.Authority is null)
+        {
+            return Problems.InvalidRequest("This server does not accept external identity tokens.");
+        }
+
+        if (!isExternal && options.Value.Oidc.DisableLocalAccounts)
+        {
+            return Problems.LocalAccountsDisabled();
+        }
+
+        var address = ClientAddress.Bucket(http);
+        if (dpop.Validate(http, accessToken: null) is not { } proofResult)
+        {
+            failures.Count(AuditEvents.LoginFailed, null, "no valid DPoP proof", address);
+            return MissingProof();
+        }
+
         User? user;
         string throttleKey;
-        string? addressKey = null;
+        IdentityToken? identityToken = null;
         if (isExternal)
         {
-            if (options.Value.Oidc.Authority is null)
-            {
-                return Problems.InvalidRequest("This server does not accept external identity tokens.");
-            }
-
             var outcome = await http.AuthenticateAsync(OidcScheme);
-            var subject = outcome.Principal?.FindFirst("sub")?.Value ?? outcome.Principal?.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value;
-            var issuer = outcome.Principal?.FindFirst("iss")?.Value ?? outcome.Principal?.Claims.FirstOrDefault()?.Issuer;
-            if (!outcome.Succeeded || string.IsNullOrEmpty(subject) || string.IsNullOrEmpty(issuer))
+            var subject = outcome.Principal?.FindFirst("sub")?.Value;
+            var issuer = outcome.Principal?.FindFirst("iss")?.Value;
+            identityToken = IdentityToken.From(outcome);
+            if (!outcome.Succeeded || string.IsNullOrEmpty(subject) || string.IsNullOrEmpty(issuer) || identityToken is null)
             {
+                failures.Count(AuditEvents.LoginFailed, null, "invalid identity token", address);
                 return Problems.InvalidCredentials();
             }
 
@@ -61,45 +82,27 @@ public static class SessionEndpoints
         }
         else
         {
-            if (options.Value.Oidc.DisableLocalAccounts)
-            {
-                return Problems.LocalAccountsDisabled();
-            }
-
             if (!AccountEndpoints.TryNormaliseUsername(request.Username, out var username) || string.IsNullOrEmpty(request.Password))
             {
+                failures.Count(AuditEvents.LoginFailed, null, "malformed", address);
                 return Problems.InvalidCredentials();
             }
 
             throttleKey = LoginThrottler.AccountKey(username);
-            addressKey = LoginThrottler.AddressKey(http);
-            var keys = new[] { throttleKey, addressKey };
-            var wait = await transactions.RunAsync(async () =>
+            var addressKey = LoginThrottler.AddressKey(http);
+            user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Username == username, cancellationToken);
+            if (throttler.BeginAttempt([throttleKey, addressKey], throttleKey) is { } retryAfter)
             {
-                var blocked = await throttler.BeginAttemptAsync(db, keys, throttleKey, cancellationToken);
-                if (blocked is not null)
-                {
-                    await audit.AppendAsync(db, AuditEvents.LoginThrottled, detail: "address " + http.Connection.RemoteIpAddress, cancellationToken: cancellationToken);
-                }
-
-                return blocked;
-            }, cancellationToken);
-            if (wait is { } retryAfter)
-            {
+                failures.Count(AuditEvents.LoginThrottled, user?.Id, "throttled", address);
                 return Problems.LoginThrottled(http, retryAfter);
             }
 
-            // Argon2id runs outside the write lock (the attempt already counts against the account until it succeeds);
-            // an unknown account costs the same as a wrong password.
-            user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Username == username, cancellationToken);
+            // The attempt already counts against the account until it succeeds; an unknown account costs the same as a
+            // wrong password.
             if (!await hasher.VerifyAsync(request.Password, user?.PasswordHash, user?.PasswordSalt, user?.PasswordParameters, cancellationToken))
             {
-                await transactions.RunAsync(async () =>
-                {
-                    await throttler.RecordFailureAsync(db, [addressKey], cancellationToken);
-                    await audit.AppendAsync(db, AuditEvents.LoginFailed, user?.Id, detail: "address " + http.Connection.RemoteIpAddress, cancellationToken: cancellationToken);
-                    return true;
-                }, cancellationToken);
+                throttler.RecordFailure([addressKey]);
+                failures.Count(AuditEvents.LoginFailed, user?.Id, user is null ? "unknown account" : "wrong password", address);
                 return Problems.InvalidCredentials();
             }
         }
@@ -107,11 +110,18 @@ public static class SessionEndpoints
         var loggedIn = user!;
         return await transactions.RunAsync<Results<Ok<SessionResponse>, ProblemHttpResult>>(async () =>
         {
-            var proof = await dpop.VerifyAsync(http, db, accessToken: null, cancellationToken);
+            var proof = await dpop.RecordAsync(db, proofResult, cancellationToken);
             if (proof is null)
             {
                 db.ChangeTracker.Clear();
-                return Problems.InvalidRequest("A valid DPoP proof signed by the device key being enrolled is required.");
+                return MissingProof();
+            }
+
+            if (identityToken is not null && !await identityToken.RememberAsync(db, cancellationToken))
+            {
+                db.ChangeTracker.Clear();
+                failures.Count(AuditEvents.LoginFailed, null, "identity token replayed", address);
+                return Problems.InvalidCredentials();
             }
 
             var now = time.GetUtcNow();
@@ -145,12 +155,15 @@ public static class SessionEndpoints
 
             // Logging in again is what unlocks a device that broke the distinct-unit quota.
             device.LockedAt = null;
-            await throttler.RecordSuccessAsync(db, throttleKey, cancellationToken);
+            throttler.RecordSuccess(throttleKey);
             var response = IssueSession(db, loggedIn.Id, device.Id, now, options.Value.Sessions);
             await audit.AppendAsync(db, AuditEvents.LoginSucceeded, loggedIn.Id, device.Id, cancellationToken: cancellationToken);
             return TypedResults.Ok(response);
         }, cancellationToken);
     }
+
+    private static ProblemHttpResult MissingProof() =>
+        Problems.InvalidRequest("A valid DPoP proof signed by the device key being enrolled is required.");
 
     private static async Task<Results<Ok<SessionResponse>, ProblemHttpResult>> RefreshAsync(RefreshRequest request, [AsParameters] SignInContext context)
     {
@@ -160,7 +173,15 @@ public static class SessionEndpoints
             return Problems.InvalidRefreshToken();
         }
 
+        // A proof that does not verify, or a token that was never issued, is refused before the write transaction: an
+        // unauthenticated caller must not cost a durable write.
         var hash = Tokens.Hash(request.RefreshToken);
+        if (dpop.Validate(http, accessToken: null) is not { } proofResult
+            || !await db.RefreshTokens.AsNoTracking().AnyAsync(t => t.TokenHash == hash, cancellationToken))
+        {
+            return Problems.InvalidRefreshToken();
+        }
+
         return await transactions.RunAsync<Results<Ok<SessionResponse>, ProblemHttpResult>>(async () =>
         {
             var now = time.GetUtcNow();
@@ -173,7 +194,7 @@ public static class SessionEndpoints
             }
 
             var device = await db.Devices.SingleAsync(d => d.Id == session.DeviceId, cancellationToken);
-            var proof = await dpop.VerifyAsync(http, db, accessToken: null, cancellationToken);
+            var proof = await dpop.RecordAsync(db, proofResult, cancellationToken);
             if (proof is null || proof.Thumbprint != device.Thumbprint)
             {
                 db.ChangeTracker.Clear();

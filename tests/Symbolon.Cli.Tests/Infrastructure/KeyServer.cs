@@ -120,6 +120,13 @@ internal sealed class KeyServer : IAsyncDisposable
     /// <summary>Runs a server command (migrate, verify-audit, …) on a data directory to its end: exit code and output.</summary>
     public static async Task<(int ExitCode, string Output)> RunCommandAsync(string dataDirectory, params string[] arguments)
     {
+        var (exitCode, output, error) = await RunToEndAsync(dataDirectory, arguments);
+        return (exitCode, output + error);
+    }
+
+    /// <summary>Runs the server with <paramref name="arguments"/> to its end: exit code, standard output and standard error apart.</summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunToEndAsync(string dataDirectory, params string[] arguments)
+    {
         using var process = Process.Start(StartInfo(dataDirectory, arguments))!;
         process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
@@ -135,7 +142,7 @@ internal sealed class KeyServer : IAsyncDisposable
             throw new TimeoutException($"`{string.Join(' ', arguments)}` did not finish within {ReadyTimeout.TotalSeconds} s.");
         }
 
-        return (process.ExitCode, await output + await error);
+        return (process.ExitCode, await output, await error);
     }
 
     private static ProcessStartInfo StartInfo(string dataDirectory, IEnumerable<string> arguments)

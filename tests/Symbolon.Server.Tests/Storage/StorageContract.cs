@@ -278,10 +278,14 @@ public abstract class StorageContract : IDisposable
         await (await laptop.ReleaseAsync(unit.Id)).AssertProblemAsync(HttpStatusCode.Forbidden, "device-revoked");
     }
 
+    /// <summary>
+    /// The login throttle lives in each node's memory (issue 14, finding 6: a refused login writes nothing), so each
+    /// node counts its own failures: with two nodes an attacker gets at most twice the budget, never more.
+    /// </summary>
     [Fact]
-    public async Task Failed_logins_on_both_nodes_count_against_one_account()
+    public async Task Each_node_throttles_the_failed_logins_it_saw()
     {
-        var (a, b) = await StartNodesAsync(new() { ["Symbolon:LoginThrottle:FreeFailures"] = "4" });
+        var (a, b) = await StartNodesAsync(new() { ["Symbolon:LoginThrottle:FreeFailures"] = "2" });
         var client = Own(Balanced(a, b));
         await (await client.CreateAccountAsync("erin-" + Guid.NewGuid().ToString("N")[..8])).AssertOkJsonAsync(HttpStatusCode.Created);
 

@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -45,7 +44,7 @@ public sealed class WritePathTests
         using var app = new SymbolonApp();
         _ = app.Server;
         var writer = app.Services.GetRequiredService<SqliteGroupCommit>();
-        using var batches = new BatchSizes(app);
+        using var batches = new AppMeasurements(app, "symbolon.write.batch.size");
 
         // A first set holds the writer until the three others are queued, so those three share the next batch.
         var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -134,7 +133,7 @@ public sealed class WritePathTests
     {
         using var app = new SymbolonApp();
         using var client = await app.NewClient().SignUpAsync();
-        using var batches = new BatchSizes(app);
+        using var batches = new AppMeasurements(app, "symbolon.write.batch.size");
         var proof = client.Proof(HttpMethod.Get, Devices, client.AccessToken);
 
         var first = await client.SendAsync(HttpMethod.Get, Devices, proof: proof);
@@ -234,40 +233,5 @@ public sealed class WritePathTests
 
             return ValueTask.FromResult(result);
         }
-    }
-
-    /// <summary>The sizes of the group commits this app's server makes while it is alive.</summary>
-    private sealed class BatchSizes : IDisposable
-    {
-        private readonly MeterListener _listener = new();
-
-        public BatchSizes(SymbolonApp app)
-        {
-            var meters = app.Services.GetRequiredService<IMeterFactory>();
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Name == "symbolon.write.batch.size" && ReferenceEquals(instrument.Meter.Scope, meters))
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<long>((_, size, tags, _) =>
-            {
-                var durable = false;
-                foreach (var tag in tags)
-                {
-                    durable |= tag.Key == "durable" && Equals(tag.Value, "true");
-                }
-
-                (durable ? Durable : Relaxed).Add(size);
-            });
-            _listener.Start();
-        }
-
-        public System.Collections.Concurrent.ConcurrentBag<long> Durable { get; } = [];
-
-        public System.Collections.Concurrent.ConcurrentBag<long> Relaxed { get; } = [];
-
-        public void Dispose() => _listener.Dispose();
     }
 }
