@@ -40,7 +40,7 @@ public sealed class SharedHomeTests : IDisposable
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
         var server = new FakeKeyServer();
         var server1 = new Uri("http://127.0.0.1:5290/");
-        VaultClientOptions Options() => new() { HomePath = _path, Time = time, HttpHandler = new FakeKeyServer.Proxy(server), IdleTimeout = TimeSpan.FromHours(1) };
+        VaultClientOptions Options() => new() { HomePath = _path, Time = time, HttpHandler = new FakeKeyServer.Proxy(server) };
         using var one = VaultClient.Open(Options());
         await one.LoginAsync(server1, "alice", "a long enough password");
         using var two = VaultClient.Open(Options());
@@ -129,6 +129,7 @@ public sealed class SharedHomeTests : IDisposable
                         sessionId = Guid.Empty,
                         userId = Guid.Parse("11111111-1111-4111-8111-111111111111"),
                         deviceId = Guid.Parse("22222222-2222-4222-8222-222222222222"),
+                        idleTimeoutSeconds = 3600,
                     }),
                 };
             }

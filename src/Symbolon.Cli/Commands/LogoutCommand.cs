@@ -7,7 +7,9 @@ internal static class LogoutCommand
 {
     public static Command Create(GlobalOptions globals)
     {
-        var logout = new Command("logout", "End the session.");
+        // `lock` is the same: the session ends on every key server, and the tokens here are deleted.
+        var logout = new Command("logout", "End the sessions on every key server now (also `symbolon lock`).");
+        logout.Aliases.Add("lock");
         logout.SetAction((parse, token) => Cli.Run(parse, globals, async vault =>
         {
             await vault.LogoutAsync(token);
