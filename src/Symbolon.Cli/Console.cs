@@ -98,15 +98,33 @@ internal static class Secrets
             throw new UsageException($"--passphrase-fd {descriptor} is not a file descriptor", "Pass a descriptor number such as 3, with `3<file` or a pipe on it.");
         }
 
+        // Byte by byte, unbuffered: whatever follows the first line stays for its next reader (--passphrase-fd 0 with
+        // --password-stdin reads both from one stream).
+        var line = new List<byte>();
         try
         {
             using var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(descriptor, ownsHandle: false);
-            using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 1);
-            using var reader = new StreamReader(stream, System.Text.Encoding.UTF8);
-            return reader.ReadLine() ?? throw new UsageException($"file descriptor {descriptor} (--passphrase-fd) is empty", "Write the passphrase on its first line.");
+            using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
+            int next;
+            while ((next = stream.ReadByte()) is >= 0 and not '\n')
+            {
+                line.Add((byte)next);
+            }
+
+            if (next < 0 && line.Count == 0)
+            {
+                throw new UsageException($"file descriptor {descriptor} (--passphrase-fd) is empty", "Write the passphrase on its first line.");
+            }
+
+            var bytes = line.ToArray();
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(line));
+            var passphrase = System.Text.Encoding.UTF8.GetString(bytes).TrimEnd('\r');
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(bytes);
+            return passphrase;
         }
         catch (Exception exception) when (exception is IOException or ArgumentException or UnauthorizedAccessException or NotSupportedException)
         {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(line));
             throw new UsageException($"cannot read the passphrase from file descriptor {descriptor} (--passphrase-fd): {exception.Message}", "Open it for reading, e.g. `3<passphrase-file`.");
         }
     }

@@ -15,7 +15,7 @@ internal static class DevicesCommand
             Cli.Report(parse.GetValue(globals.Json), devices, devices.Select(device =>
             {
                 var state = device.RevokedAt is not null ? "revoked" : device.LockedAt is not null ? "locked" : "active";
-                return $"{device.Id}\t{device.Name}\t{state}{(device.Current ? "\t(this device)" : "")}";
+                return $"{device.Id}\t{Output.Printable(device.Name)}\t{state}{(device.Current ? "\t(this device)" : "")}";
             }));
         }));
 
