@@ -24,7 +24,6 @@ internal sealed class VaultContext : IDisposable
         Modes = modes;
         Home = new ClientHome(options.HomePath);
         Home.RemoveLeftovers();
-        Items = new ItemStore(Home, modes);
         State = StateFiles.ReadOrCreateVault(Home);
         _rootKey = DeviceSecrets.LoadOrCreateRootKey(Home, options.Passphrase, options.AskPassphrase, out var passphraseProtected);
         try
@@ -35,6 +34,16 @@ internal sealed class VaultContext : IDisposable
             }
 
             Secrets = new LocalSecrets(_rootKey, passphraseProtected);
+            Items = new ItemStore(Home, modes, Secrets);
+            if (State.ItemMacs != ItemStore.MacVersion)
+            {
+                UpdateState(state =>
+                {
+                    Items.AddMissingMacs();
+                    return state with { ItemMacs = ItemStore.MacVersion };
+                });
+            }
+
             _device = DeviceSecrets.LoadOrCreateDeviceKey(Home, Secrets);
             StateFiles.MigrateLegacySession(Home, Secrets);
             Sessions = new SessionManager(Home, options, Secrets, () => State.Server, Server);

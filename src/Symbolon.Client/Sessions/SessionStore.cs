@@ -39,10 +39,12 @@ internal sealed record SessionState(
 
 /// <summary>
 /// The vault's identity (vault.json): a random id bound into every item's key, the default server (the last one
-/// logged in to, where split-mode items are added) and the defined threshold server sets.
+/// logged in to, where split-mode items are added) and the defined threshold server sets. <see cref="ItemMacs"/> is 1
+/// once every item file carries its MAC (docs/spec.md §3.1); from then on one without is tampered.
 /// </summary>
 internal sealed record VaultState(
-    Guid VaultId, Uri? Server, IReadOnlyList<ServerSet>? Sets = null, IReadOnlyList<PinnedOprfKey>? OprfKeys = null, IReadOnlyList<PinnedAuditLog>? AuditLogs = null);
+    Guid VaultId, Uri? Server, IReadOnlyList<ServerSet>? Sets = null, IReadOnlyList<PinnedOprfKey>? OprfKeys = null, IReadOnlyList<PinnedAuditLog>? AuditLogs = null,
+    int ItemMacs = 0);
 
 /// <summary>
 /// A key server's audit key, pinned the first time `audit --check` ran against it, and the newest checkpoint of its
@@ -148,7 +150,7 @@ internal static class StateFiles
             return existing;
         }
 
-        var created = new VaultState(Guid.NewGuid(), null);
+        var created = new VaultState(Guid.NewGuid(), null, ItemMacs: Items.ItemStore.MacVersion);
         WriteVault(home, created);
         return created;
     }
