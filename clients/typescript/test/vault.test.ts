@@ -236,8 +236,11 @@ test('the item documents a client remembers between opens hold nothing secret: o
   }
   for (const value of known.values()) {
     const item = value as { [member: string]: unknown };
-    assert.deepEqual(Object.keys(item).sort(), ['createdAt', 'format', 'name', 'sealedItem', 'server', 'threshold', 'unitId']);
+    assert.deepEqual(Object.keys(item).sort(), ['createdAt', 'format', 'mac', 'name', 'sealedItem', 'server', 'threshold', 'unitId']);
     assert.ok(item['sealedItem'] instanceof Uint8Array);
+    // The item-file MAC (docs/spec.md §3.1) is stored in the document too: public, like the ciphertext.
+    assert.ok(item['mac'] instanceof Uint8Array);
+    assert.equal(toBase64(item['mac'] as Uint8Array), (stored.get(`items/${String(item['unitId'])}.json`) as { [member: string]: JsonValue })['mac']);
     for (const member of ['createdAt', 'format', 'name', 'server', 'threshold', 'unitId']) {
       assert.ok(item[member] === null || ['string', 'number'].includes(typeof item[member]), `${member} is plain data`);
     }
