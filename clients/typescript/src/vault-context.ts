@@ -22,7 +22,10 @@ import { isObject, withStorageLock, type JsonValue, type VaultStorage } from './
 export interface VaultClientOptions {
   /** Where keys, sessions and items live: IndexedDbStorage in a browser, FileStore in Node, or an app's own. */
   readonly storage: VaultStorage;
-  /** The sessions lock themselves after this long without use (default 10 minutes), ending them on the server. */
+  /**
+   * The sessions lock themselves after the key server's idle timeout without use (learned at login, 10 minutes by
+   * default), ending them on the server; this can make the lock shorter, never longer.
+   */
   readonly idleTimeoutMs?: number;
   /** Told when the idle lock ended the sessions, e.g. to show a lock screen. */
   readonly onLock?: () => void;
@@ -132,7 +135,7 @@ export class VaultContext {
     // The sessions reach the servers through the context made just below; nothing calls them before it exists.
     let context: VaultContext | undefined;
     const sessions = new SessionManager(
-      storage, { idleTimeoutMs: options.idleTimeoutMs ?? 600_000, now, onLock: options.onLock, onWarning: options.onWarning },
+      storage, { idleTimeoutMs: options.idleTimeoutMs, now, onLock: options.onLock, onWarning: options.onWarning },
       (server) => (context as VaultContext).server(server));
     const items = new ItemStore(storage, modes, await deriveItemMacKey(rootKey));
     context = new VaultContext(

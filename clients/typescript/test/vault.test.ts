@@ -343,6 +343,22 @@ test("a blinded-mode key pinned by the .NET client (its URL without the trailing
   client.close();
 });
 
+test("the idle lock comes after the server's idle timeout, which a longer idleTimeoutMs cannot extend", async () => {
+  const storage = new MemoryStorage();
+  const clock = new Clock();
+  const client = await VaultClient.open({ storage, now: clock.now, idleTimeoutMs: 60 * minute });
+  const name = username('idle');
+  await client.createAccount(server.url, name, accountPassword);
+  await client.login(server.url, { username: name, password: accountPassword });
+  const loggedInAt = clock.now();
+
+  const status = await client.status();
+
+  assert.ok(status.locksAt !== undefined && status.locksAt - loggedInAt <= 10 * minute && status.locksAt - loggedInAt > 9 * minute,
+    `locks ${status.locksAt === undefined ? 'never' : (status.locksAt - loggedInAt) / minute} minutes after login, not after the server's 10`);
+  client.close();
+});
+
 test("a client whose cached tokens another client rotated refreshes with the stored refresh token, not its spent one", async () => {
   const storage = new MemoryStorage();
   const clock = new Clock();
