@@ -56,4 +56,31 @@ public sealed class ItemMacTests
             ItemStore.AuthenticatedFields(item.Threshold is null ? split : threshold), ItemStore.AuthenticatedFields(item)));
         Assert.Equal(ItemStore.AuthenticatedFields(split), ItemStore.AuthenticatedFields(split with { CreatedAt = DateTimeOffset.UnixEpoch }));
     }
+
+    [Fact]
+    public void A_damaged_item_file_in_a_vault_from_before_item_MACs_does_not_keep_the_vault_from_opening()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "symbolon-macs-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using (VaultClient.Open(new VaultClientOptions { HomePath = path }))
+            {
+            }
+
+            var vaultFile = Path.Combine(path, "vault.json");
+            var vault = JsonNode.Parse(File.ReadAllText(vaultFile))!.AsObject();
+            vault.Remove("itemMacs");
+            File.WriteAllText(vaultFile, vault.ToJsonString());
+            File.WriteAllText(Path.Combine(path, "items", Guid.NewGuid().ToString("D") + ".json"), "{ not json");
+
+            using var client = VaultClient.Open(new VaultClientOptions { HomePath = path });
+
+            Assert.Throws<ItemTamperedException>(() => client.List());
+            Assert.Equal(1, JsonNode.Parse(File.ReadAllText(vaultFile))!["itemMacs"]!.GetValue<int>());
+        }
+        finally
+        {
+            Directory.Delete(path, recursive: true);
+        }
+    }
 }

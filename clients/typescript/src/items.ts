@@ -87,8 +87,15 @@ export class ItemStore {
   async addMissingMacs(): Promise<void> {
     for (const [name, value] of await readEntries(this.storage, 'items/')) {
       if (name.endsWith('.json')) {
-        const item = await this.parse(name, value, false);
-        if (item.mac === undefined) {
+        // A document already damaged is left as it is, refused as tampered when listed or opened (not here, where it
+        // would keep the whole vault from opening).
+        const item = await this.parse(name, value, false).catch((error: unknown) => {
+          if (error instanceof ItemTamperedError) {
+            return undefined;
+          }
+          throw error;
+        });
+        if (item !== undefined && item.mac === undefined) {
           await this.save(item);
         }
       }

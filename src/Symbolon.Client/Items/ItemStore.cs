@@ -64,7 +64,18 @@ internal sealed partial class ItemStore(ClientHome home, ItemModes modes, LocalS
     {
         foreach (var path in Directory.EnumerateFiles(home.ItemsPath, "*.json"))
         {
-            var item = Read(path, requireMac: false);
+            StoredItem item;
+            try
+            {
+                item = Read(path, requireMac: false);
+            }
+            catch (ItemTamperedException)
+            {
+                // Already damaged: left as it is, refused as tampered when listed or opened (not here, where it would
+                // keep the whole vault from opening).
+                continue;
+            }
+
             if (item.Mac is null)
             {
                 Save(item);
