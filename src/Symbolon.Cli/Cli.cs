@@ -10,7 +10,7 @@ internal static class Cli
     {
         try
         {
-            var options = Options(parse.GetValue(globals.Home));
+            var options = Options(parse, globals);
             beforeOpen?.Invoke(options);
             using var vault = VaultClient.Open(options);
             await RunReauthenticatingAsync(vault, verb);
@@ -81,12 +81,20 @@ internal static class Cli
         }
     }
 
-    public static VaultClientOptions Options(string? home)
+    /// <summary>
+    /// The vault's options from the global options and the environment. The passphrase comes from --passphrase-fd, else
+    /// $SYMBOLON_PASSPHRASE, else (only when a protected root key needs it) a prompt on a terminal.
+    /// SYMBOLON_IDLE_TIMEOUT can only make the idle lock shorter than the key server's.
+    /// </summary>
+    public static VaultClientOptions Options(ParseResult parse, GlobalOptions globals)
     {
         var options = new VaultClientOptions
         {
-            HomePath = home,
-            Passphrase = Environment.GetEnvironmentVariable("SYMBOLON_PASSPHRASE"),
+            HomePath = parse.GetValue(globals.Home),
+            Passphrase = parse.GetValue(globals.PassphraseFd) is { } descriptor
+                ? Secrets.ReadDescriptor(descriptor)
+                : Environment.GetEnvironmentVariable("SYMBOLON_PASSPHRASE"),
+            AskPassphrase = () => System.Console.IsInputRedirected ? null : Secrets.Read("Passphrase", fromStdin: false),
             Warning = Output.Warning,
         };
         var idle = Environment.GetEnvironmentVariable("SYMBOLON_IDLE_TIMEOUT");

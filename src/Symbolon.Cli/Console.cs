@@ -15,24 +15,59 @@ internal static class Output
 
     public static void Line(string text) => System.Console.Out.WriteLine(text);
 
+    /// <summary>
+    /// <paramref name="text"/> with every control character (C0, DEL, C1) and bidirectional override shown as \u-escape,
+    /// so a string from a key server (a device name, an audit detail, a problem's detail) cannot move the cursor,
+    /// rewrite the screen, or fake a line of output. Every error and warning goes through it; results that hold
+    /// server-supplied strings call it.
+    /// </summary>
+    public static string Printable(string? text)
+    {
+        if (string.IsNullOrEmpty(text) || !text.Any(IsUnsafe))
+        {
+            return text ?? "";
+        }
+
+        var printable = new System.Text.StringBuilder(text.Length + 16);
+        foreach (var character in text)
+        {
+            if (IsUnsafe(character))
+            {
+                printable.Append(System.Globalization.CultureInfo.InvariantCulture, $"\\u{(int)character:x4}");
+            }
+            else
+            {
+                printable.Append(character);
+            }
+        }
+
+        return printable.ToString();
+    }
+
+    private static bool IsUnsafe(char character) =>
+        char.IsControl(character) || character is (>= '\u202a' and <= '\u202e') or (>= '\u2066' and <= '\u2069');
+
     public static void JsonOut<T>(T value) => System.Console.Out.WriteLine(JsonSerializer.Serialize(value, Json));
 
     /// <summary>A message for the person at the terminal that is neither a result nor a problem (on stderr).</summary>
     public static void Notice(string message) => System.Console.Error.WriteLine($"symbolon: {message}");
 
-    /// <summary>A server-supplied string with its control characters escaped, so it cannot move the cursor or fake a line.</summary>
-    public static string Printable(string text) =>
-        string.Concat(text.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
-
     /// <summary>A problem that did not stop the command (e.g. a threshold server that returned a bad share).</summary>
-    public static void Warning(string message) => System.Console.Error.WriteLine($"symbolon: warning: {message}");
+    public static void Warning(string message) => System.Console.Error.WriteLine($"symbolon: warning: {Printable(message)}");
+
+    /// <summary>A warning with a hint on what to do about it.</summary>
+    public static void Warning(string message, string hint)
+    {
+        Warning(message);
+        System.Console.Error.WriteLine($"symbolon: hint: {Printable(hint)}");
+    }
 
     public static int Error(string message, string? hint, int exitCode)
     {
-        System.Console.Error.WriteLine($"symbolon: error: {message}");
+        System.Console.Error.WriteLine($"symbolon: error: {Printable(message)}");
         if (hint is not null)
         {
-            System.Console.Error.WriteLine($"symbolon: hint: {hint}");
+            System.Console.Error.WriteLine($"symbolon: hint: {Printable(hint)}");
         }
 
         return exitCode;
@@ -55,9 +90,48 @@ internal static class Output
     });
 }
 
-/// <summary>Secrets come from stdin or a no-echo prompt, never from arguments (which other users can see in ps).</summary>
+/// <summary>Secrets come from stdin, a file descriptor or a no-echo prompt, never from arguments (which other users can see in ps).</summary>
 internal static class Secrets
 {
+    /// <summary>The first line of file descriptor <paramref name="descriptor"/> (--passphrase-fd), as gpg reads it.</summary>
+    public static string ReadDescriptor(int descriptor)
+    {
+        if (descriptor < 0)
+        {
+            throw new UsageException($"--passphrase-fd {descriptor} is not a file descriptor", "Pass a descriptor number such as 3, with `3<file` or a pipe on it.");
+        }
+
+        // Byte by byte, unbuffered: whatever follows the first line stays for its next reader (--passphrase-fd 0 with
+        // --password-stdin reads both from one stream).
+        var line = new List<byte>();
+        try
+        {
+            using var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(descriptor, ownsHandle: false);
+            using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
+            int next;
+            while ((next = stream.ReadByte()) is >= 0 and not '\n')
+            {
+                line.Add((byte)next);
+            }
+
+            if (next < 0 && line.Count == 0)
+            {
+                throw new UsageException($"file descriptor {descriptor} (--passphrase-fd) is empty", "Write the passphrase on its first line.");
+            }
+
+            var bytes = line.ToArray();
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(line));
+            var passphrase = System.Text.Encoding.UTF8.GetString(bytes).TrimEnd('\r');
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(bytes);
+            return passphrase;
+        }
+        catch (Exception exception) when (exception is IOException or ArgumentException or UnauthorizedAccessException or NotSupportedException)
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(line));
+            throw new UsageException($"cannot read the passphrase from file descriptor {descriptor} (--passphrase-fd): {exception.Message}", "Open it for reading, e.g. `3<passphrase-file`.");
+        }
+    }
+
     public static string Read(string prompt, bool fromStdin)
     {
         if (fromStdin || System.Console.IsInputRedirected)

@@ -9,6 +9,7 @@ var root = new RootCommand("Symbolon: vendor credentials sealed on this device, 
 {
     globals.Json,
     globals.Home,
+    globals.PassphraseFd,
     AccountCommand.Create(globals),
     LoginCommand.Create(globals),
     LogoutCommand.Create(globals),

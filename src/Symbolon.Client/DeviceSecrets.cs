@@ -11,8 +11,8 @@ namespace Symbolon.Client;
 
 /// <summary>
 /// The device's two keys, created on first use: the client root key (root.key) and the P-256 device key that signs
-/// DPoP proofs (device.key), both mode 0600. The root key can be wrapped under a passphrase with Argon2id, so a copied
-/// directory is useless without it.
+/// DPoP proofs (device.key), both mode 0600. The root key can be wrapped under a passphrase with Argon2id, and then
+/// device.key is wrapped too (<see cref="LocalSecrets"/>), so a copied directory is useless without it.
 /// </summary>
 internal static class DeviceSecrets
 {
@@ -22,7 +22,13 @@ internal static class DeviceSecrets
     private const int NonceSize = 12;
     private const int TagSize = 16;
 
-    public static ClientRootKey LoadOrCreateRootKey(ClientHome home, string? passphrase)
+    public static ClientRootKey LoadOrCreateRootKey(ClientHome home, string? passphrase) => LoadOrCreateRootKey(home, passphrase, null, out _);
+
+    /// <summary>
+    /// The root key, created (wrapped when a passphrase is given) on first use. A protected key with no passphrase given
+    /// asks <paramref name="askPassphrase"/> (the CLI's prompt) if there is one.
+    /// </summary>
+    public static ClientRootKey LoadOrCreateRootKey(ClientHome home, string? passphrase, Func<string?>? askPassphrase, out bool passphraseProtected)
     {
         var path = home.File(RootKeyFile);
         if (!File.Exists(path))
@@ -50,7 +56,7 @@ internal static class DeviceSecrets
         var file = File.ReadAllBytes(path);
         try
         {
-            return Decode(file, passphrase);
+            return Decode(file, passphrase, askPassphrase, out passphraseProtected);
         }
         finally
         {
@@ -58,16 +64,23 @@ internal static class DeviceSecrets
         }
     }
 
-    public static DeviceKey LoadOrCreateDeviceKey(ClientHome home)
+    public static DeviceKey LoadOrCreateDeviceKey(ClientHome home) => LoadOrCreateDeviceKey(home, null);
+
+    /// <summary>
+    /// device.key, created on first use: PKCS#8, wrapped (<see cref="LocalSecrets"/>) when the root key is
+    /// passphrase-protected. A plain one in a protected home (written before wrapping existed) is wrapped now.
+    /// </summary>
+    public static DeviceKey LoadOrCreateDeviceKey(ClientHome home, LocalSecrets? secrets)
     {
         var path = home.File(DeviceKeyFile);
+        var wrap = secrets is { Protected: true };
         if (!File.Exists(path))
         {
             using var fresh = DeviceKey.Generate();
             var pkcs8 = fresh.ExportPkcs8Unsafe();
             try
             {
-                ClientHome.WriteAtomically(path, pkcs8, overwrite: false);
+                ClientHome.WriteAtomically(path, wrap ? secrets!.Wrap(Labels.DeviceKeyWrap, pkcs8) : pkcs8, overwrite: false);
             }
             finally
             {
@@ -75,10 +88,28 @@ internal static class DeviceSecrets
             }
         }
 
-        var bytes = File.ReadAllBytes(path);
+        var file = File.ReadAllBytes(path);
+        byte[]? bytes = null;
         try
         {
-            return DeviceKey.ImportPkcs8(bytes);
+            if (LocalSecrets.IsWrapped(file))
+            {
+                bytes = secrets?.TryUnwrap(Labels.DeviceKeyWrap, file) ?? throw new InvalidOperationSymbolonException(
+                    "device.key does not open with this root key: it is damaged, or belongs to another client directory.",
+                    "Run `symbolon login --new-device` to enrol a new device key.");
+            }
+            else
+            {
+                bytes = file;
+            }
+
+            var key = DeviceKey.ImportPkcs8(bytes);
+            if (wrap && !LocalSecrets.IsWrapped(file))
+            {
+                ClientHome.WriteAtomically(path, secrets!.Wrap(Labels.DeviceKeyWrap, bytes));
+            }
+
+            return key;
         }
         catch (ArgumentException exception)
         {
@@ -87,7 +118,11 @@ internal static class DeviceSecrets
         }
         finally
         {
-            CryptographicOperations.ZeroMemory(bytes);
+            CryptographicOperations.ZeroMemory(file);
+            if (bytes is not null)
+            {
+                CryptographicOperations.ZeroMemory(bytes);
+            }
         }
     }
 
@@ -116,15 +151,16 @@ internal static class DeviceSecrets
             FileJson);
     }
 
-    private static ClientRootKey Decode(byte[] file, string? passphrase)
+    private static ClientRootKey Decode(byte[] file, string? passphrase, Func<string?>? askPassphrase, out bool passphraseProtected)
     {
         var root = Parse(file);
         try
         {
+            passphraseProtected = root.Protection == Argon2id;
             return root.Protection switch
             {
                 Unprotected => root.Key is { Length: ClientRootKey.KeySize } key ? ClientRootKey.Import(key) : throw Damaged($"`key` is missing or not {ClientRootKey.KeySize} bytes"),
-                Argon2id => Unwrap(root, passphrase),
+                Argon2id => Unwrap(root, string.IsNullOrEmpty(passphrase) ? askPassphrase?.Invoke() : passphrase),
                 _ => throw Damaged("`protection` is missing or unknown"),
             };
         }
@@ -166,7 +202,7 @@ internal static class DeviceSecrets
     {
         if (string.IsNullOrEmpty(passphrase))
         {
-            throw new NotLoggedInException("The device root key is protected by a passphrase.", "Set SYMBOLON_PASSPHRASE or pass --passphrase-stdin.");
+            throw new NotLoggedInException("The device root key is protected by a passphrase.", "Pass --passphrase-fd N (the passphrase on file descriptor N), set SYMBOLON_PASSPHRASE, or run the command on a terminal to be asked.");
         }
 
         if (root is not { Salt.Length: SaltSize, Nonce.Length: NonceSize, Wrapped.Length: ClientRootKey.KeySize + TagSize, MemoryKib: > 0, Passes: > 0 })

@@ -50,8 +50,14 @@ public sealed class VaultClientOptions
     /// <summary>Unlocks a passphrase-protected root key; also protects a new one.</summary>
     public string? Passphrase { get; set; }
 
-    /// <summary>The session locks itself after this long without use.</summary>
-    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
+    /// <summary>
+    /// Locks the session after this long without use when that is shorter than the key server's idle timeout (learned at
+    /// login; the server ends the session after it too). Null, the default: the server's.
+    /// </summary>
+    public TimeSpan? IdleTimeout { get; set; }
+
+    /// <summary>Asked for the passphrase when the root key is protected and <see cref="Passphrase"/> is not set (the CLI's prompt).</summary>
+    public Func<string?>? AskPassphrase { get; set; }
 
     /// <summary>The clock (tests move it).</summary>
     public TimeProvider Time { get; set; } = TimeProvider.System;

@@ -38,21 +38,34 @@ public sealed class VaultClient : IDisposable
     }
 
     /// <summary>
-    /// Logs in, enrolling this device's key on first use, and makes the server the default. Sessions on other servers
-    /// (the members of a threshold set) are kept: each server has its own.
+    /// Logs in, enrolling this device's key on first use. The server becomes the default when there is none yet or
+    /// <paramref name="makeDefault"/> is set; otherwise the default stays, and <see cref="VaultClientOptions.Warning"/>
+    /// says so (a login never moves where new items go without being asked). Sessions on other servers (the members of a
+    /// threshold set) are kept: each server has its own.
     /// </summary>
-    public async Task LoginAsync(Uri server, string username, string password, CancellationToken cancellationToken = default)
+    public async Task LoginAsync(Uri server, string username, string password, bool makeDefault = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(server);
         await _vault.Sessions.LoginAsync(_vault.Server(server), username, password, cancellationToken);
-        _vault.UpdateState(state => state with { Server = server });
+        _vault.UpdateState(state => state.Server is null || makeDefault ? state with { Server = server } : state);
+        if (_vault.State.Server != server)
+        {
+            _vault.Options.Warning?.Invoke(
+                $"the default server stays {_vault.State.Server}: new items still go there. To make {server} the default, log in with --make-default.");
+        }
     }
+
+    /// <summary>
+    /// True when the root key is wrapped under a passphrase, and with it device.key and the session tokens; false when
+    /// anyone who can read this directory holds them.
+    /// </summary>
+    public bool SecretsProtected => _vault.Secrets.Protected;
 
     /// <summary>Forgets the device key so the next login enrols a fresh one (after this device was revoked).</summary>
     public static void ResetDevice(VaultClientOptions? options = null) => DeviceSecrets.ResetDeviceKey(new ClientHome(options?.HomePath));
 
     /// <summary>Ends every session of this device (best effort where a server is unreachable) and forgets them locally.</summary>
-    public Task LogoutAsync(CancellationToken cancellationToken = default) => _vault.Sessions.LogoutAsync(_vault.Server, cancellationToken);
+    public Task LogoutAsync(CancellationToken cancellationToken = default) => _vault.Sessions.LogoutAsync(cancellationToken);
 
     /// <summary>Who is logged in to the default server, and when the session locks itself if unused.</summary>
     public SessionStatus Status() => _vault.Sessions.Status();

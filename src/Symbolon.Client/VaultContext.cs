@@ -24,20 +24,36 @@ internal sealed class VaultContext : IDisposable
         Modes = modes;
         Home = new ClientHome(options.HomePath);
         Home.RemoveLeftovers();
-        Items = new ItemStore(Home, modes);
         State = StateFiles.ReadOrCreateVault(Home);
-        _rootKey = DeviceSecrets.LoadOrCreateRootKey(Home, options.Passphrase);
+        _rootKey = DeviceSecrets.LoadOrCreateRootKey(Home, options.Passphrase, options.AskPassphrase, out var passphraseProtected);
         try
         {
-            _device = DeviceSecrets.LoadOrCreateDeviceKey(Home);
-            StateFiles.MigrateLegacySession(Home);
-            Sessions = new SessionManager(Home, options, () => State.Server);
+            if (!passphraseProtected && !string.IsNullOrEmpty(options.Passphrase))
+            {
+                options.Warning?.Invoke("a passphrase was given, but this client directory's root key is not protected by one; the passphrase is ignored.");
+            }
+
+            Secrets = new LocalSecrets(_rootKey, passphraseProtected);
+            Items = new ItemStore(Home, modes, Secrets);
+            if (State.ItemMacs != ItemStore.MacVersion)
+            {
+                UpdateState(state =>
+                {
+                    Items.AddMissingMacs();
+                    return state with { ItemMacs = ItemStore.MacVersion };
+                });
+            }
+
+            _device = DeviceSecrets.LoadOrCreateDeviceKey(Home, Secrets);
+            StateFiles.MigrateLegacySession(Home, Secrets);
+            Sessions = new SessionManager(Home, options, Secrets, () => State.Server, Server);
             Receipts = new ReceiptLog(Home);
         }
         catch
         {
             // No caller gets this object to dispose: the keys loaded so far are wiped here.
             _device?.Dispose();
+            Secrets?.Dispose();
             _rootKey.Dispose();
             throw;
         }
@@ -54,6 +70,9 @@ internal sealed class VaultContext : IDisposable
     public SessionManager Sessions { get; }
 
     public ReceiptLog Receipts { get; }
+
+    /// <summary>The keys that wrap device.key and the session tokens (passphrase-protected homes) and authenticate item files.</summary>
+    public LocalSecrets Secrets { get; }
 
     /// <summary>vault.json as this process last read or wrote it.</summary>
     public VaultState State { get; private set; }
@@ -171,6 +190,7 @@ internal sealed class VaultContext : IDisposable
         }
 
         _device.Dispose();
+        Secrets.Dispose();
         _rootKey.Dispose();
     }
 

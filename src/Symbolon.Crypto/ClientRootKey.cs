@@ -60,6 +60,22 @@ public sealed class ClientRootKey : IDisposable
     /// </summary>
     public void DeriveBlindedInput(Guid vaultId, Guid unitId, Span<byte> input) => BlindedShare.DeriveInput(_key.Span, vaultId, unitId, input);
 
+    /// <summary>
+    /// A 32-byte key for this device's own files: <c>HKDF-SHA256(ikm = root key, salt = "", info = label, L = 32)</c>,
+    /// with <paramref name="label"/> one of <see cref="Labels.LocalSecretWrap"/> and <see cref="Labels.ItemFileMac"/>.
+    /// Wipe <paramref name="destination"/> after use.
+    /// </summary>
+    public void DeriveLocalKey(string label, Span<byte> destination)
+    {
+        if (label is not (Labels.LocalSecretWrap or Labels.ItemFileMac))
+        {
+            throw new ArgumentException("`label` must be Labels.LocalSecretWrap or Labels.ItemFileMac", nameof(label));
+        }
+
+        Guard.Length(destination, KeySize, nameof(destination));
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, _key.Span, destination, [], System.Text.Encoding.ASCII.GetBytes(label));
+    }
+
     /// <summary>Zeroes the key.</summary>
     public void Dispose() => _key.Dispose();
 

@@ -37,6 +37,21 @@ public static class Labels
     /// <summary>Associated data when a client wraps its root key under an Argon2id passphrase key.</summary>
     public const string RootKeyWrap = "symbolon.dev/v1/root-key-wrap";
 
+    /// <summary>
+    /// HKDF-SHA256 info of the key that wraps the device's other local secrets (device.key, session tokens) when the
+    /// root key is passphrase-protected, derived from the root key.
+    /// </summary>
+    public const string LocalSecretWrap = "symbolon.dev/v1/local-secret-wrap";
+
+    /// <summary>Associated data when device.key is wrapped under the local-secret key.</summary>
+    public const string DeviceKeyWrap = "symbolon.dev/v1/local-secret-wrap/device-key";
+
+    /// <summary>Associated-data prefix (followed by the server URL) when a session's tokens are wrapped under the local-secret key.</summary>
+    public const string SessionTokensWrap = "symbolon.dev/v1/local-secret-wrap/session-tokens";
+
+    /// <summary>HKDF-SHA256 info of the HMAC-SHA256 key that authenticates item files' fields, derived from the root key.</summary>
+    public const string ItemFileMac = "symbolon.dev/v1/item-file-mac";
+
     /// <summary>HKDF-SHA256 info prefix binding a threshold item's reconstructed secret to its server set.</summary>
     internal const string ThresholdSet = "symbolon.dev/v1/threshold-set";
 

@@ -28,8 +28,9 @@ public sealed record RefreshRequest(string? RefreshToken = null)
 /// <param name="SessionId">The session.</param>
 /// <param name="UserId">The account.</param>
 /// <param name="DeviceId">The device the session is bound to.</param>
+/// <param name="IdleTimeoutSeconds">The session ends after this many seconds without use (refreshing counts as use); clients lock after it too.</param>
 public sealed record SessionResponse(
-    string AccessToken, string TokenType, int ExpiresIn, string RefreshToken, Guid SessionId, Guid UserId, Guid DeviceId)
+    string AccessToken, string TokenType, int ExpiresIn, string RefreshToken, Guid SessionId, Guid UserId, Guid DeviceId, int IdleTimeoutSeconds)
 {
     /// <summary>Never shows the tokens.</summary>
     public override string ToString() => $"SessionResponse {{ SessionId = {SessionId}, UserId = {UserId}, DeviceId = {DeviceId}, ExpiresIn = {ExpiresIn} }}";

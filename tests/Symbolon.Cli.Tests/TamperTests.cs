@@ -48,4 +48,54 @@ public sealed class TamperTests(SharedKeyServer shared)
         (await device.RunAsync("show", "acme")).AssertFailure(ExitCodes.Tampered, "damaged or was altered", hint: "Restore the item");
         (await device.RunAsync("list")).AssertFailure(ExitCodes.Tampered, "damaged or was altered", hint: "Restore the item");
     }
+
+    [Fact]
+    public async Task An_item_file_naming_another_server_is_refused_as_tampered_before_any_request()
+    {
+        var asked = 0;
+        using var elsewhere = new HostileServer(_ =>
+        {
+            Interlocked.Increment(ref asked);
+            return (200, HostileServer.Session(), null);
+        });
+        using var device = new ClientDevice();
+        await device.SignUpAsync(Server);
+        await device.AddAsync("acme", "bot@acme.example", "acme-password-1");
+        var itemFile = await device.ItemFileAsync("acme");
+        var item = JsonNode.Parse(File.ReadAllText(itemFile))!.AsObject();
+        item["server"] = elsewhere.Url;
+        File.WriteAllText(itemFile, item.ToJsonString());
+
+        (await device.RunAsync("show", "acme", "--reveal")).AssertFailure(ExitCodes.Tampered, "damaged or was altered", hint: "Restore the item");
+        (await device.RunAsync("list")).AssertFailure(ExitCodes.Tampered, "damaged or was altered");
+        Assert.Equal(0, asked);
+    }
+
+    [Fact]
+    public async Task Item_files_from_before_item_MACs_get_theirs_once_and_a_MAC_removed_later_is_tampering()
+    {
+        using var device = new ClientDevice();
+        await device.SignUpAsync(Server);
+        await device.AddAsync("acme", "bot@acme.example", "acme-password-1");
+        var itemFile = await device.ItemFileAsync("acme");
+        var vaultFile = Path.Combine(device.Home, "vault.json");
+
+        // As a client from before item MACs left them: no mac in the item, no itemMacs in vault.json.
+        var item = JsonNode.Parse(File.ReadAllText(itemFile))!.AsObject();
+        var mac = item["mac"]!.GetValue<string>();
+        item.Remove("mac");
+        File.WriteAllText(itemFile, item.ToJsonString());
+        var vault = JsonNode.Parse(File.ReadAllText(vaultFile))!.AsObject();
+        vault.Remove("itemMacs");
+        File.WriteAllText(vaultFile, vault.ToJsonString());
+
+        Assert.Equal("acme-password-1", (await device.RevealAsync("acme"))["password"]);
+        Assert.Equal(mac, JsonNode.Parse(File.ReadAllText(itemFile))!["mac"]!.GetValue<string>());
+        Assert.Equal(1, JsonNode.Parse(File.ReadAllText(vaultFile))!["itemMacs"]!.GetValue<int>());
+
+        item = JsonNode.Parse(File.ReadAllText(itemFile))!.AsObject();
+        item.Remove("mac");
+        File.WriteAllText(itemFile, item.ToJsonString());
+        (await device.RunAsync("show", "acme")).AssertFailure(ExitCodes.Tampered, "damaged or was altered");
+    }
 }

@@ -18,7 +18,7 @@ public sealed class AuditPagingTests : IDisposable
         using var vault = VaultClient.Open(new VaultClientOptions { HomePath = _home, HttpHandler = app.Server.CreateHandler(), Time = app.Time });
         var server = new Uri("http://127.0.0.1/");
         await vault.CreateAccountAsync(server, "paged", "a long enough account password", TestContext.Current.CancellationToken);
-        await vault.LoginAsync(server, "paged", "a long enough account password", TestContext.Current.CancellationToken);
+        await vault.LoginAsync(server, "paged", "a long enough account password", cancellationToken: TestContext.Current.CancellationToken);
         var userId = app.WithDatabase(db => db.Users.Single().Id);
         await AppendAsync(app, userId, (2 * AuditPage.MaxSize) + 7);
         var stored = app.WithDatabase(db => db.AuditRecords.Where(r => r.UserId == userId).OrderBy(r => r.Sequence).Select(r => r.Sequence).ToList());

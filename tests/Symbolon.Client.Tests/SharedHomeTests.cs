@@ -40,7 +40,7 @@ public sealed class SharedHomeTests : IDisposable
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
         var server = new FakeKeyServer();
         var server1 = new Uri("http://127.0.0.1:5290/");
-        VaultClientOptions Options() => new() { HomePath = _path, Time = time, HttpHandler = new FakeKeyServer.Proxy(server), IdleTimeout = TimeSpan.FromHours(1) };
+        VaultClientOptions Options() => new() { HomePath = _path, Time = time, HttpHandler = new FakeKeyServer.Proxy(server) };
         using var one = VaultClient.Open(Options());
         await one.LoginAsync(server1, "alice", "a long enough password");
         using var two = VaultClient.Open(Options());
@@ -62,7 +62,7 @@ public sealed class SharedHomeTests : IDisposable
     public void Dispose() => Directory.Delete(_path, recursive: true);
 
     /// <summary>Just enough of the key server: login, single-use refresh tokens (reuse is counted and refused), devices.</summary>
-    private sealed class FakeKeyServer : HttpMessageHandler
+    internal sealed class FakeKeyServer : HttpMessageHandler
     {
         private readonly Lock _lock = new();
         private readonly HashSet<string> _usedRefreshTokens = [];
@@ -73,6 +73,15 @@ public sealed class SharedHomeTests : IDisposable
         public int Refreshes { get; private set; }
 
         public int ReusedRefreshTokens { get; private set; }
+
+        /// <summary>The idle timeout the server names at login and refresh.</summary>
+        public int IdleTimeoutSeconds { get; init; } = 3600;
+
+        /// <summary>Sessions ended by DELETE /v1/sessions/current with the live access token.</summary>
+        public int Logouts { get; private set; }
+
+        /// <summary>Every access and refresh token issued so far.</summary>
+        public List<string> Issued { get; } = [];
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
@@ -105,6 +114,13 @@ public sealed class SharedHomeTests : IDisposable
 
             lock (_lock)
             {
+                if (request.Method == HttpMethod.Delete && path == "/v1/sessions/current" && request.Headers.Authorization?.Parameter == _access)
+                {
+                    Logouts++;
+                    _access = "";
+                    return new HttpResponseMessage(HttpStatusCode.NoContent);
+                }
+
                 return request.Headers.Authorization?.Parameter == _access
                     ? new HttpResponseMessage(HttpStatusCode.OK) { Content = JsonContent.Create(Array.Empty<object>()) }
                     : Problem(HttpStatusCode.Unauthorized, "unauthorized");
@@ -118,6 +134,7 @@ public sealed class SharedHomeTests : IDisposable
                 _counter++;
                 _access = "sya_access" + _counter;
                 _refresh = "syr_refresh" + _counter;
+                Issued.AddRange([_access, _refresh]);
                 return new HttpResponseMessage(HttpStatusCode.OK)
                 {
                     Content = JsonContent.Create(new
@@ -129,6 +146,7 @@ public sealed class SharedHomeTests : IDisposable
                         sessionId = Guid.Empty,
                         userId = Guid.Parse("11111111-1111-4111-8111-111111111111"),
                         deviceId = Guid.Parse("22222222-2222-4222-8222-222222222222"),
+                        idleTimeoutSeconds = IdleTimeoutSeconds,
                     }),
                 };
             }

@@ -86,16 +86,34 @@ public sealed class SessionTests
     }
 
     [Fact]
-    public async Task A_session_unused_for_thirty_minutes_cannot_be_refreshed()
+    public async Task A_session_unused_for_ten_minutes_cannot_be_refreshed()
     {
         using var app = new SymbolonApp();
         using var client = await app.NewClient().SignUpAsync();
 
-        app.Time.Advance(TimeSpan.FromMinutes(30));
+        app.Time.Advance(TimeSpan.FromMinutes(10));
         var refresh = await client.RefreshAsync();
 
         await refresh.AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid-refresh-token");
         await (await client.ListDevicesAsync()).AssertUnauthorizedAsync();
+    }
+
+    [Fact]
+    public async Task Login_and_refresh_tell_the_client_the_idle_timeout_ten_minutes_by_default_or_as_configured()
+    {
+        using var app = new SymbolonApp();
+        using var client = await app.NewClient().SignUpAsync();
+        using var configured = new SymbolonApp(new() { ["Symbolon:Sessions:IdleTimeout"] = "00:03:00" });
+        using var other = configured.NewClient();
+        await (await other.CreateAccountAsync("quinn")).AssertOkJsonAsync(HttpStatusCode.Created);
+
+        var login = await (await client.LoginAsync()).AssertOkJsonAsync();
+        var refresh = await (await client.RefreshAsync()).AssertOkJsonAsync();
+        var configuredLogin = await (await other.LoginAsync()).AssertOkJsonAsync();
+
+        Assert.Equal(600, login.GetProperty("idleTimeoutSeconds").GetInt32());
+        Assert.Equal(600, refresh.GetProperty("idleTimeoutSeconds").GetInt32());
+        Assert.Equal(180, configuredLogin.GetProperty("idleTimeoutSeconds").GetInt32());
     }
 
     [Fact]
@@ -106,9 +124,9 @@ public sealed class SessionTests
 
         app.Time.Advance(TimeSpan.FromMinutes(4));
         Assert.Equal(HttpStatusCode.OK, (await client.ListDevicesAsync()).StatusCode);
-        app.Time.Advance(TimeSpan.FromMinutes(30) - TimeSpan.FromSeconds(1));
+        app.Time.Advance(TimeSpan.FromMinutes(10) - TimeSpan.FromSeconds(1));
         var justInTime = await client.RefreshAsync();
-        app.Time.Advance(TimeSpan.FromMinutes(30));
+        app.Time.Advance(TimeSpan.FromMinutes(10));
         var tooLate = await client.RefreshAsync();
 
         await justInTime.AssertOkJsonAsync();
@@ -121,15 +139,15 @@ public sealed class SessionTests
         using var app = new SymbolonApp();
         using var client = await app.NewClient().SignUpAsync();
 
-        // Refreshes at 0:20, 0:40, ... 11:40 all succeed.
-        for (var elapsed = TimeSpan.FromMinutes(20); elapsed < TimeSpan.FromHours(12); elapsed += TimeSpan.FromMinutes(20))
+        // Refreshes at 0:08, 0:16, ... 11:52 (within the 10-minute idle timeout) all succeed.
+        for (var elapsed = TimeSpan.FromMinutes(8); elapsed < TimeSpan.FromHours(12); elapsed += TimeSpan.FromMinutes(8))
         {
-            app.Time.Advance(TimeSpan.FromMinutes(20));
+            app.Time.Advance(TimeSpan.FromMinutes(8));
             var refresh = await client.RefreshAsync();
             Assert.True(refresh.StatusCode == HttpStatusCode.OK, $"refresh at {elapsed} answered {(int)refresh.StatusCode}");
         }
 
-        app.Time.Advance(TimeSpan.FromMinutes(18));
+        app.Time.Advance(TimeSpan.FromMinutes(6));
         var lastRefresh = await (await client.RefreshAsync()).AssertOkJsonAsync();
         app.Time.Advance(TimeSpan.FromMinutes(2));
         var pastTwelveHours = await client.RefreshAsync();

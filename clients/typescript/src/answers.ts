@@ -65,7 +65,7 @@ export const Answers = {
   createAccount: object<Schemas['CreateAccountResponse']>({ userId: uuid, username: string }),
   session: object<Schemas['SessionResponse']>({
     accessToken: string, tokenType: literal('DPoP') as Guard<string>, expiresIn: integer, refreshToken: string,
-    sessionId: uuid, userId: uuid, deviceId: uuid,
+    sessionId: uuid, userId: uuid, deviceId: uuid, idleTimeoutSeconds: integer,
   }),
   share: object<Schemas['ShareResponse']>({ unitId: uuid, version: integer, share: nullable(base64) }),
   release: object<Schemas['ReleaseResponse']>({ unitId: uuid, version: integer, share: base64, receipt }),

@@ -4,7 +4,8 @@
 // tampered: it is never guessed at.
 import { fromBase64, toBase64 } from './crypto/bytes.js';
 import type { ItemContext } from './crypto/context.js';
-import { ItemOpenError } from './crypto/errors.js';
+import { ArgumentError, ItemOpenError } from './crypto/errors.js';
+import { itemMac, verifyItemMac } from './crypto/item-mac.js';
 import { readContext } from './crypto/sealed-item.js';
 import { InvalidOperationError, ItemNotFoundError, ItemTamperedError } from './errors.js';
 import { isObject, readEntries, type JsonValue, type VaultStorage } from './storage.js';
@@ -36,6 +37,8 @@ export interface StoredItem {
   readonly createdAt: string;
   readonly server: string | null;
   readonly threshold: ThresholdItem | null;
+  /** The MAC of the fields above (docs/spec.md §3.1), as read from the store; an item about to be saved has none yet. */
+  readonly mac?: Uint8Array;
 }
 
 /** The header's context, checked structurally (authenticated only when the item opens). */
@@ -71,14 +74,40 @@ export class ItemStore {
    */
   private known = new Map<string, StoredItem>();
 
-  constructor(private readonly storage: VaultStorage, private readonly modes: FormatCheck) {}
+  /**
+   * @param macKey The item-file MAC key (crypto/item-mac.ts): every document read must carry its MAC (from the vault's
+   *   migration on, see {@link addMissingMacs}), every document saved gets one.
+   */
+  constructor(private readonly storage: VaultStorage, private readonly modes: FormatCheck, private readonly macKey: CryptoKey) {}
+
+  /**
+   * Gives every item document written before item MACs its MAC, as it is (once per vault: vault.json's itemMacs
+   * records it, and from then on a document without one is tampered).
+   */
+  async addMissingMacs(): Promise<void> {
+    for (const [name, value] of await readEntries(this.storage, 'items/')) {
+      if (name.endsWith('.json')) {
+        // A document already damaged is left as it is, refused as tampered when listed or opened (not here, where it
+        // would keep the whole vault from opening).
+        const item = await this.parse(name, value, false).catch((error: unknown) => {
+          if (error instanceof ItemTamperedError) {
+            return undefined;
+          }
+          throw error;
+        });
+        if (item !== undefined && item.mac === undefined) {
+          await this.save(item);
+        }
+      }
+    }
+  }
 
   /** Every item, by name. */
   async all(): Promise<StoredItem[]> {
     const items: StoredItem[] = [];
     for (const [name, value] of await readEntries(this.storage, 'items/')) {
       if (name.endsWith('.json')) {
-        items.push(this.parse(name, value));
+        items.push(await this.parse(name, value, true));
       }
     }
     // A name held by two documents (two adds raced) is not known: `find` reports it from the store.
@@ -112,8 +141,9 @@ export class ItemStore {
 
   async save(item: StoredItem): Promise<void> {
     this.known.delete(item.name);
-    await this.storage.put(documentOf(item.unitId), toDocument(item));
-    this.known.set(item.name, item);
+    const saved: StoredItem = { ...item, mac: await itemMac(this.macKey, item) };
+    await this.storage.put(documentOf(item.unitId), toDocument(saved));
+    this.known.set(item.name, saved);
   }
 
   async delete(item: StoredItem): Promise<void> {
@@ -123,12 +153,24 @@ export class ItemStore {
     await this.storage.delete(documentOf(item.unitId));
   }
 
-  private parse(document: string, value: JsonValue | undefined): StoredItem {
+  private async parse(document: string, value: JsonValue | undefined, requireMac: boolean): Promise<StoredItem> {
     const item = fromDocument(value);
-    if (item === undefined || !this.modes.fits(item) || !isValidItemName(item.name) || document !== documentOf(item.unitId)) {
+    if (item === undefined || !this.modes.fits(item) || !isValidItemName(item.name) || document !== documentOf(item.unitId)
+      || ((requireMac || item.mac !== undefined) && !(item.mac !== undefined && await this.verify(item, item.mac)))) {
       throw new ItemTamperedError(`The item document '${document}' is damaged or was altered.`);
     }
     return item;
+  }
+
+  private async verify(item: StoredItem, mac: Uint8Array): Promise<boolean> {
+    try {
+      return await verifyItemMac(this.macKey, item, mac);
+    } catch (error) {
+      if (error instanceof RangeError || error instanceof ArgumentError) {
+        return false;
+      }
+      throw error;
+    }
   }
 }
 
@@ -155,6 +197,7 @@ export function toDocument(item: StoredItem): JsonValue {
       threshold: item.threshold.threshold,
       members: item.threshold.members.map((member) => ({ server: member.server, unitId: member.unitId, version: member.version })),
     },
+    ...(item.mac === undefined ? {} : { mac: toBase64(item.mac) }),
   };
 }
 
@@ -175,13 +218,19 @@ function fromDocument(value: JsonValue | undefined): StoredItem | undefined {
   if (parsedThreshold === undefined) {
     return undefined;
   }
+  const mac = value['mac'] ?? null;
+  if (mac !== null && typeof mac !== 'string') {
+    return undefined;
+  }
   let bytes: Uint8Array;
+  let macBytes: Uint8Array | undefined;
   try {
     bytes = fromBase64(sealedItem);
+    macBytes = mac === null ? undefined : fromBase64(mac);
   } catch {
     return undefined;
   }
-  return { format, name, unitId, sealedItem: bytes, createdAt, server, threshold: parsedThreshold };
+  return { format, name, unitId, sealedItem: bytes, createdAt, server, threshold: parsedThreshold, ...(macBytes === undefined ? {} : { mac: macBytes }) };
 }
 
 function parseThreshold(value: JsonValue): ThresholdItem | undefined {

@@ -16,6 +16,9 @@ import { isObject, withStorageLock, type JsonValue, type VaultStorage } from './
 /** An access token this close to expiry is refreshed before use, so it cannot expire in flight. */
 const refreshMarginMs = 30_000;
 
+/** What a session stored before servers named their idle timeout locks after. */
+const defaultIdleTimeoutSeconds = 600;
+
 /** The persisted login on one key server. Tokens are useless without this device's key. */
 export interface SessionState extends ActiveSession {
   readonly server: string;
@@ -27,6 +30,8 @@ export interface SessionState extends ActiveSession {
   /** Milliseconds since the epoch, on the client's clock. */
   readonly accessExpiresAt: number;
   readonly lastActivity: number;
+  /** The server's idle timeout, learned at login and refresh; 0 when the session predates it (10 minutes then). */
+  readonly idleTimeoutSeconds: number;
 }
 
 /** Who is logged in to a server, and when the session locks itself if unused. */
@@ -40,7 +45,8 @@ export interface SessionStatus {
 }
 
 export interface SessionOptions {
-  readonly idleTimeoutMs: number;
+  /** Locks after this long without use when that is shorter than the server's idle timeout (never longer). */
+  readonly idleTimeoutMs: number | undefined;
   readonly now: () => number;
   /** Told when the idle lock ended the sessions (an app shows its lock screen). */
   readonly onLock: (() => void) | undefined;
@@ -123,7 +129,7 @@ export class SessionManager implements SessionSource {
     }
     return {
       loggedIn: true, server, username: session.username, deviceId: session.deviceId,
-      locksAt: session.lastActivity + this.options.idleTimeoutMs,
+      locksAt: session.lastActivity + this.idleMs(session),
     };
   }
 
@@ -140,7 +146,7 @@ export class SessionManager implements SessionSource {
         this.disarm();
         this.options.onLock?.();
       }
-      throw new NotLoggedInError(`The session locked itself after ${describeDuration(this.options.idleTimeoutMs / 1000)} without use.`, `Log in to ${server} again.`);
+      throw new NotLoggedInError(`The session locked itself after ${describeDuration(this.idleMs(session) / 1000)} without use.`, `Log in to ${server} again.`);
     }
     return session;
   }
@@ -162,7 +168,7 @@ export class SessionManager implements SessionSource {
       // Logged out or rotated meanwhile: the use is recorded by whoever holds the session now.
       return;
     }
-    if (now - current.lastActivity >= this.options.idleTimeoutMs / 10) {
+    if (now - current.lastActivity >= this.idleMs(current) / 10) {
       // Under the session's lock: a read-change-write racing another client's refresh would otherwise write back the
       // spent refresh token, and the next refresh with it would end the session.
       await this.locked(server, async () => {
@@ -262,8 +268,8 @@ export class SessionManager implements SessionSource {
     if (sessions.length === 0) {
       return;
     }
-    const last = Math.max(...sessions.map((session) => session.lastActivity));
-    const delay = Math.max(0, last + this.options.idleTimeoutMs - this.options.now());
+    const last = Math.max(...sessions.map((session) => session.lastActivity + this.idleMs(session)));
+    const delay = Math.max(0, last - this.options.now());
     const handle: unknown = setTimeout(() => {
       void this.lockIfIdle();
     }, Math.min(delay, 2 ** 31 - 1));
@@ -343,11 +349,18 @@ export class SessionManager implements SessionSource {
     return {
       server, username, userId: response.userId, deviceId: response.deviceId, accessToken: response.accessToken,
       refreshToken: response.refreshToken, accessExpiresAt: now + response.expiresIn * 1000, lastActivity: now,
+      idleTimeoutSeconds: response.idleTimeoutSeconds,
     };
   }
 
+  /** The server's idle timeout, or the client's own when that is shorter (never longer). */
+  private idleMs(session: SessionState): number {
+    const server = (session.idleTimeoutSeconds > 0 ? session.idleTimeoutSeconds : defaultIdleTimeoutSeconds) * 1000;
+    return this.options.idleTimeoutMs !== undefined && this.options.idleTimeoutMs < server ? this.options.idleTimeoutMs : server;
+  }
+
   private isIdle(session: SessionState): boolean {
-    return this.options.now() - session.lastActivity >= this.options.idleTimeoutMs;
+    return this.options.now() - session.lastActivity >= this.idleMs(session);
   }
 }
 
@@ -361,6 +374,7 @@ function toDocument(session: SessionState): JsonValue {
     server: session.server, username: session.username, userId: session.userId, deviceId: session.deviceId,
     accessToken: session.accessToken, refreshToken: session.refreshToken,
     accessExpiresAt: new Date(session.accessExpiresAt).toISOString(), lastActivity: new Date(session.lastActivity).toISOString(),
+    idleTimeoutSeconds: session.idleTimeoutSeconds,
   };
 }
 
@@ -378,5 +392,8 @@ function parseSession(value: JsonValue | undefined): SessionState | undefined {
   const active = Date.parse(lastActivity);
   return Number.isNaN(expires) || Number.isNaN(active)
     ? undefined
-    : { server, username, userId, deviceId, accessToken, refreshToken, accessExpiresAt: expires, lastActivity: active };
+    : {
+      server, username, userId, deviceId, accessToken, refreshToken, accessExpiresAt: expires, lastActivity: active,
+      idleTimeoutSeconds: typeof value['idleTimeoutSeconds'] === 'number' && Number.isSafeInteger(value['idleTimeoutSeconds']) ? value['idleTimeoutSeconds'] : 0,
+    };
 }

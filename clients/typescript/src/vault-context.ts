@@ -7,6 +7,7 @@ import type { ItemContext } from './crypto/context.js';
 import type { Credential } from './crypto/credential.js';
 import { deriveDataKey } from './crypto/data-key.js';
 import { ArgumentError, ItemOpenError } from './crypto/errors.js';
+import { deriveItemMacKey, ItemMacVersion } from './crypto/item-mac.js';
 import { deriveBlindedInput, deriveClientShare, requireRootKey } from './crypto/root-key.js';
 import { openCredential, sealCredential } from './crypto/sealed-item.js';
 import { DeviceKey } from './dpop.js';
@@ -21,7 +22,10 @@ import { isObject, withStorageLock, type JsonValue, type VaultStorage } from './
 export interface VaultClientOptions {
   /** Where keys, sessions and items live: IndexedDbStorage in a browser, FileStore in Node, or an app's own. */
   readonly storage: VaultStorage;
-  /** The sessions lock themselves after this long without use (default 10 minutes), ending them on the server. */
+  /**
+   * The sessions lock themselves after the key server's idle timeout without use (learned at login, 10 minutes by
+   * default), ending them on the server; this can make the lock shorter, never longer.
+   */
   readonly idleTimeoutMs?: number;
   /** Told when the idle lock ended the sessions, e.g. to show a lock screen. */
   readonly onLock?: () => void;
@@ -69,6 +73,8 @@ export interface VaultState {
   readonly sets: readonly ServerSet[];
   readonly oprfKeys: readonly PinnedOprfKey[];
   readonly auditLogs: readonly PinnedAuditLog[];
+  /** 1 once every item document carries its MAC (docs/spec.md §3.1); from then on one without is tampered. */
+  readonly itemMacs: number;
 }
 
 /**
@@ -129,12 +135,18 @@ export class VaultContext {
     // The sessions reach the servers through the context made just below; nothing calls them before it exists.
     let context: VaultContext | undefined;
     const sessions = new SessionManager(
-      storage, { idleTimeoutMs: options.idleTimeoutMs ?? 600_000, now, onLock: options.onLock, onWarning: options.onWarning },
+      storage, { idleTimeoutMs: options.idleTimeoutMs, now, onLock: options.onLock, onWarning: options.onWarning },
       (server) => (context as VaultContext).server(server));
+    const items = new ItemStore(storage, modes, await deriveItemMacKey(rootKey));
     context = new VaultContext(
-      storage, modes, new ItemStore(storage, modes), new ReceiptLog(storage), sessions, rootKey, device,
+      storage, modes, items, new ReceiptLog(storage), sessions, rootKey, device,
       options.deviceName ?? 'typescript', options.thresholdTimeoutMs ?? 10_000, options.fetch, options.onWarning,
       now, state);
+    if (state.itemMacs !== ItemMacVersion) {
+      // Documents from before item MACs get theirs once, as they are; vault.json then records that every one has one.
+      await items.addMissingMacs();
+      await context.updateState((current) => ({ ...current, itemMacs: ItemMacVersion }));
+    }
     // A session left by an earlier page or process locks on time, even if this client is never used.
     await sessions.resume();
     return context;
@@ -342,7 +354,7 @@ async function readOrCreateStateLocked(storage: VaultStorage): Promise<VaultStat
   if (stored !== undefined) {
     return stored;
   }
-  const created: VaultState = { vaultId: crypto.randomUUID(), server: null, sets: [], oprfKeys: [], auditLogs: [] };
+  const created: VaultState = { vaultId: crypto.randomUUID(), server: null, sets: [], oprfKeys: [], auditLogs: [], itemMacs: ItemMacVersion };
   await storage.put(vaultDocument, stateDocument(created));
   return created;
 }
@@ -354,6 +366,7 @@ function stateDocument(state: VaultState): JsonValue {
     sets: state.sets.map((set) => ({ name: set.name, threshold: set.threshold, servers: [...set.servers] })),
     oprfKeys: state.oprfKeys.map((key) => ({ server: key.server, userId: key.userId, epoch: key.epoch, publicKey: key.publicKey })),
     auditLogs: state.auditLogs.map((log) => ({ server: log.server, keyX: log.keyX, keyY: log.keyY, treeSize: log.treeSize, rootHash: log.rootHash })),
+    itemMacs: state.itemMacs,
   };
 }
 
@@ -396,7 +409,11 @@ function parseState(value: JsonValue | undefined): VaultState | undefined {
     }
     auditLogs.push({ server: serverUrl(log['server']).href, keyX: log['keyX'], keyY: log['keyY'], treeSize: log['treeSize'], rootHash: log['rootHash'] });
   }
-  return { vaultId: vaultId.toLowerCase(), server: server === null ? null : serverUrl(server).href, sets, oprfKeys, auditLogs };
+  const itemMacs = value['itemMacs'] ?? 0;
+  if (typeof itemMacs !== 'number') {
+    throw damagedVault();
+  }
+  return { vaultId: vaultId.toLowerCase(), server: server === null ? null : serverUrl(server).href, sets, oprfKeys, auditLogs, itemMacs };
 }
 
 function asArray(value: JsonValue | undefined): JsonValue[] {

@@ -793,6 +793,11 @@ export interface components {
              * @description The device the session is bound to.
              */
             deviceId: string;
+            /**
+             * Format: int32
+             * @description The session ends after this many seconds without use (refreshing counts as use); clients lock after it too.
+             */
+            idleTimeoutSeconds: number;
         };
         /**
          * @description Create or rotate a unit. `share` is normally absent and the server draws the share; a threshold client

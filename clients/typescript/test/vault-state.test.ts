@@ -3,7 +3,9 @@
 // misuse reported as the SDK's own errors.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { toBase64 } from '../src/crypto/bytes.js';
 import { Credential } from '../src/crypto/credential.js';
+import { deriveItemMacKey, itemMac } from '../src/crypto/item-mac.js';
 import { ItemMode, type ItemContext } from '../src/crypto/context.js';
 import { deriveDataKey } from '../src/crypto/data-key.js';
 import { ArgumentError } from '../src/crypto/errors.js';
@@ -47,13 +49,18 @@ async function thresholdDocument(vaultId: string, storage: MemoryStorage, thresh
   const context: ItemContext = { vaultId, unitId, keyVersion: 1, mode: ItemMode.Threshold };
   const dataKey = await deriveDataKey(await deriveClientShare(await storage.rootKey(), vaultId, unitId), new Uint8Array(32).fill(7), context);
   const sealed = await sealCredential(dataKey, context, new Credential({ username: 'bot', password: 'pw' }));
-  return {
-    name: documentOf(unitId),
-    document: {
-      format: 2, name: 'acme', unitId, sealedItem: Buffer.from(sealed).toString('base64'), createdAt: new Date().toISOString(),
-      server: null, threshold,
-    },
+  const document = {
+    format: 2, name: 'acme', unitId, sealedItem: Buffer.from(sealed).toString('base64'), createdAt: new Date().toISOString(),
+    server: null, threshold,
   };
+  // MAC'd as the client would (docs/spec.md §3.1), so what refuses an altered set is the set's own check.
+  let mac: string | undefined;
+  try {
+    mac = toBase64(await itemMac(await deriveItemMacKey(await storage.rootKey()), { ...document, sealedItem: sealed, threshold: threshold as never }));
+  } catch {
+    // A set whose numbers fit no field (t = 1.5) has no MAC: it is refused either way.
+  }
+  return { name: documentOf(unitId), document: { ...document, ...(mac === undefined ? {} : { mac }) } };
 }
 
 test('a threshold item whose set no split could have made is refused as tampered', async () => {

@@ -236,8 +236,11 @@ test('the item documents a client remembers between opens hold nothing secret: o
   }
   for (const value of known.values()) {
     const item = value as { [member: string]: unknown };
-    assert.deepEqual(Object.keys(item).sort(), ['createdAt', 'format', 'name', 'sealedItem', 'server', 'threshold', 'unitId']);
+    assert.deepEqual(Object.keys(item).sort(), ['createdAt', 'format', 'mac', 'name', 'sealedItem', 'server', 'threshold', 'unitId']);
     assert.ok(item['sealedItem'] instanceof Uint8Array);
+    // The item-file MAC (docs/spec.md §3.1) is stored in the document too: public, like the ciphertext.
+    assert.ok(item['mac'] instanceof Uint8Array);
+    assert.equal(toBase64(item['mac'] as Uint8Array), (stored.get(`items/${String(item['unitId'])}.json`) as { [member: string]: JsonValue })['mac']);
     for (const member of ['createdAt', 'format', 'name', 'server', 'threshold', 'unitId']) {
       assert.ok(item[member] === null || ['string', 'number'].includes(typeof item[member]), `${member} is plain data`);
     }
@@ -337,6 +340,22 @@ test("a blinded-mode key pinned by the .NET client (its URL without the trailing
   assert.deepEqual(client.sets(), [{ name: 'pair', threshold: 2, servers: [server.url, 'https://keys.example/'] }]);
   const after = await storage.get('vault.json') as { oprfKeys: unknown[] };
   assert.equal(after.oprfKeys.length, 1, 'no second pin for the same server, account and epoch');
+  client.close();
+});
+
+test("the idle lock comes after the server's idle timeout, which a longer idleTimeoutMs cannot extend", async () => {
+  const storage = new MemoryStorage();
+  const clock = new Clock();
+  const client = await VaultClient.open({ storage, now: clock.now, idleTimeoutMs: 60 * minute });
+  const name = username('idle');
+  await client.createAccount(server.url, name, accountPassword);
+  await client.login(server.url, { username: name, password: accountPassword });
+  const loggedInAt = clock.now();
+
+  const status = await client.status();
+
+  assert.ok(status.locksAt !== undefined && status.locksAt - loggedInAt <= 10 * minute && status.locksAt - loggedInAt > 9 * minute,
+    `locks ${status.locksAt === undefined ? 'never' : (status.locksAt - loggedInAt) / minute} minutes after login, not after the server's 10`);
   client.close();
 });
 

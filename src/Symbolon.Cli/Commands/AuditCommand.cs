@@ -36,7 +36,7 @@ internal static class AuditCommand
             }
 
             var entries = await vault.AuditAsync(token);
-            Cli.Report(json, entries, entries.Select(entry => $"{entry.Sequence}\t{entry.Time:u}\t{entry.Event}\t{entry.UnitId?.ToString() ?? "-"}\t{entry.Detail}"));
+            Cli.Report(json, entries, entries.Select(entry => $"{entry.Sequence}\t{entry.Time:u}\t{Output.Printable(entry.Event)}\t{entry.UnitId?.ToString() ?? "-"}\t{Output.Printable(entry.Detail)}"));
         }));
         return audit;
     }

@@ -17,14 +17,14 @@ internal static class ExecCommand
         var env = new Option<string[]>("--env", "-e") { Description = "VAR=item.field (field: username, password, url, notes or an extra field). Repeatable.", AllowMultipleArgumentsPerToken = false };
         var command = new Argument<string[]>("command") { Description = "The command to run, after --.", Arity = ArgumentArity.OneOrMore };
         var exec = new Command("exec", "Run a command with credentials in its environment; exits with its exit code.") { env, command };
-        exec.SetAction((parse, token) => RunAsync(parse.GetValue(globals.Home), parse.GetValue(env) ?? [], parse.GetValue(command) ?? [], token));
+        exec.SetAction((parse, token) => RunAsync(parse, globals, parse.GetValue(env) ?? [], parse.GetValue(command) ?? [], token));
         return exec;
     }
 
-    private static async Task<int> RunAsync(string? home, string[] specifications, string[] command, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(ParseResult parse, GlobalOptions globals, string[] specifications, string[] command, CancellationToken cancellationToken)
     {
         var variables = new Dictionary<string, string>(StringComparer.Ordinal);
-        var exit = await ResolveAsync(home, specifications, variables, cancellationToken);
+        var exit = await ResolveAsync(parse, globals, specifications, variables, cancellationToken);
         if (exit != ExitCodes.Success)
         {
             return exit;
@@ -34,6 +34,12 @@ internal static class ExecCommand
         foreach (var argument in command.Skip(1))
         {
             start.ArgumentList.Add(argument);
+        }
+
+        // symbolon's own settings stay with symbolon: the child gets no passphrase, home or other SYMBOLON_* variable.
+        foreach (var inherited in start.Environment.Keys.Where(IsOwnVariable).ToList())
+        {
+            start.Environment.Remove(inherited);
         }
 
         foreach (var (variable, value) in variables)
@@ -126,7 +132,10 @@ internal static class ExecCommand
         }
     }
 
-    private static async Task<int> ResolveAsync(string? home, string[] specifications, Dictionary<string, string> variables, CancellationToken cancellationToken)
+    private static bool IsOwnVariable(string name) => name.StartsWith("SYMBOLON_", StringComparison.OrdinalIgnoreCase);
+
+    private static async Task<int> ResolveAsync(
+        ParseResult parse, GlobalOptions globals, string[] specifications, Dictionary<string, string> variables, CancellationToken cancellationToken)
     {
         var wanted = new List<(string Variable, string Item, string Field)>();
         foreach (var specification in specifications)
@@ -138,12 +147,17 @@ internal static class ExecCommand
                 return Output.Error($"'{specification}' is not VAR=item.field", "e.g. --env VENDOR_PASS=acme.password", ExitCodes.Usage);
             }
 
+            if (IsOwnVariable(specification[..equals]))
+            {
+                return Output.Error($"'{specification[..equals]}' is one of symbolon's own variables, never passed to the command", "Name the variable without the SYMBOLON_ prefix.", ExitCodes.Usage);
+            }
+
             wanted.Add((specification[..equals], specification[(equals + 1)..dot], specification[(dot + 1)..]));
         }
 
         try
         {
-            using var vault = VaultClient.Open(Cli.Options(home));
+            using var vault = VaultClient.Open(Cli.Options(parse, globals));
             foreach (var group in wanted.GroupBy(w => w.Item))
             {
                 await vault.UseAsync(group.Key, credential =>

@@ -12,14 +12,18 @@ internal static class LoginCommand
         var username = CommonOptions.Username();
         var passwordStdin = CommonOptions.PasswordStdin();
         var newDevice = new Option<bool>("--new-device") { Description = "Enrol a fresh device key (after this device was revoked)." };
-        var login = new Command("login", "Log in (enrols this device on first use).") { server, username, passwordStdin, newDevice };
+        var makeDefault = new Option<bool>("--make-default")
+        {
+            Description = "Make this server the default (where new items go) even though another one is; the first server logged in to is the default anyway.",
+        };
+        var login = new Command("login", "Log in (enrols this device on first use).") { server, username, passwordStdin, newDevice, makeDefault };
         login.SetAction((parse, token) => Cli.Run(
             parse,
             globals,
             async vault =>
             {
                 var url = Cli.ServerUrl(parse.GetValue(server), vault);
-                await vault.LoginAsync(url, parse.GetValue(username)!, Secrets.Read("Password", parse.GetValue(passwordStdin)), token);
+                await vault.LoginAsync(url, parse.GetValue(username)!, Secrets.Read("Password", parse.GetValue(passwordStdin)), parse.GetValue(makeDefault), token);
                 Cli.Report(parse.GetValue(globals.Json), vault.Status(), $"Logged in to {url} as {parse.GetValue(username)}.");
             },
             beforeOpen: options =>

@@ -7,8 +7,10 @@ internal static class LogoutCommand
 {
     public static Command Create(GlobalOptions globals)
     {
+        // `lock` is the same: the session ends on every key server, and the tokens here are deleted.
         var everywhere = new Option<bool>("--everywhere") { Description = "End every session of the account, on every device (the default server's)." };
-        var logout = new Command("logout", "End the session.") { everywhere };
+        var logout = new Command("logout", "End the sessions on every key server now (also `symbolon lock`).") { everywhere };
+        logout.Aliases.Add("lock");
         logout.SetAction((parse, token) => Cli.Run(parse, globals, async vault =>
         {
             if (parse.GetValue(everywhere))

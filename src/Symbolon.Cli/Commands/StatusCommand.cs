@@ -11,6 +11,13 @@ internal static class StatusCommand
         status.SetAction((parse, token) => Cli.Run(parse, globals, vault =>
         {
             var state = vault.Status();
+            if (!vault.SecretsProtected)
+            {
+                Output.Warning(
+                    $"this device's secrets are not protected: the root key, the device key and the session tokens in {vault.HomePath} can be used by anyone who can read the disk.",
+                    "Protect a new client directory with a passphrase from its first command (--passphrase-fd N, SYMBOLON_PASSPHRASE, or the prompt); see the README's \"Protecting this device's secrets\".");
+            }
+
             var items = vault.List().Count;
             Cli.Report(parse.GetValue(globals.Json), new { state.LoggedIn, state.Server, state.Username, state.DeviceId, state.LocksAt, items, home = vault.HomePath },
                 state.LoggedIn

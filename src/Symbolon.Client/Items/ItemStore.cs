@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Symbolon.Client.Modes;
@@ -8,10 +11,18 @@ namespace Symbolon.Client.Items;
 /// <summary>
 /// Items on disk: items/&lt;unit id&gt;.json holding the local name and the sealed item (ciphertext only). One file per
 /// item, replaced atomically, so a crash can lose at most an item that was never reported saved. A file whose format
-/// no mode of the registry knows, or that does not fit its mode, is refused as tampered.
+/// no mode of the registry knows, that does not fit its mode, or whose fields do not match its MAC (docs/spec.md §3.1:
+/// the server, the set's members, unit ids, versions, mode and name are acted on before the item itself is opened) is
+/// refused as tampered.
 /// </summary>
-internal sealed partial class ItemStore(ClientHome home, ItemModes modes)
+internal sealed partial class ItemStore(ClientHome home, ItemModes modes, LocalSecrets secrets)
 {
+    /// <summary>The version byte that opens the MAC'd fields; vault.json's itemMacs names it once every file has a MAC.</summary>
+    public const byte MacVersion = 1;
+
+    /// <summary>docs/spec.md §3: "SYMI", version, mode, vault id, unit id, key version, nonce.</summary>
+    private const int SealedItemHeaderSize = 54;
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public static bool IsValidName(string name) => NamePattern().IsMatch(name);
@@ -43,7 +54,89 @@ internal sealed partial class ItemStore(ClientHome home, ItemModes modes)
     public bool Exists(string name) => All().Any(i => i.Name == name);
 
     public void Save(StoredItem item) =>
-        ClientHome.WriteAtomically(PathOf(item.UnitId), JsonSerializer.SerializeToUtf8Bytes(item, Json));
+        ClientHome.WriteAtomically(PathOf(item.UnitId), JsonSerializer.SerializeToUtf8Bytes(item with { Mac = secrets.ItemMac(AuthenticatedFields(item)) }, Json));
+
+    /// <summary>
+    /// Gives every item file written before item MACs its MAC (once per vault: vault.json's itemMacs records it, and
+    /// from then on a file without one is tampered). Files are taken as they are: they were written by this client.
+    /// </summary>
+    public void AddMissingMacs()
+    {
+        foreach (var path in Directory.EnumerateFiles(home.ItemsPath, "*.json"))
+        {
+            StoredItem item;
+            try
+            {
+                item = Read(path, requireMac: false);
+            }
+            catch (ItemTamperedException)
+            {
+                // Already damaged: left as it is, refused as tampered when listed or opened (not here, where it would
+                // keep the whole vault from opening).
+                continue;
+            }
+
+            if (item.Mac is null)
+            {
+                Save(item);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The bytes the item MAC covers (docs/spec.md §3.1): everything the client acts on; not createdAt, which is only shown.
+    /// Servers as written in the file (<see cref="Uri.OriginalString"/>), so another client reading the file computes the same.
+    /// </summary>
+    public static byte[] AuthenticatedFields(StoredItem item)
+    {
+        var fields = new ArrayBufferWriter<byte>(256);
+        fields.Write<byte>([MacVersion]);
+        WriteU32(fields, (uint)item.Format);
+        WriteString(fields, item.Name);
+        WriteUuid(fields, item.UnitId);
+        // The sealed item's header (its context: mode, vault, unit, key version); the rest is the AEAD's to authenticate,
+        // when the item opens.
+        var header = item.SealedItem.AsSpan(0, Math.Min(SealedItemHeaderSize, item.SealedItem.Length));
+        WriteU32(fields, (uint)header.Length);
+        fields.Write(header);
+        WriteString(fields, item.Server?.OriginalString ?? "");
+        if (item.Threshold is not { } threshold)
+        {
+            fields.Write<byte>([0]);
+        }
+        else
+        {
+            fields.Write<byte>([1, checked((byte)threshold.Threshold), checked((byte)threshold.Members.Count)]);
+            foreach (var member in threshold.Members)
+            {
+                WriteString(fields, member.Server.OriginalString);
+                WriteUuid(fields, member.UnitId);
+                WriteU32(fields, (uint)member.Version);
+            }
+        }
+
+        return fields.WrittenSpan.ToArray();
+    }
+
+    private static void WriteU32(ArrayBufferWriter<byte> fields, uint value)
+    {
+        BinaryPrimitives.WriteUInt32BigEndian(fields.GetSpan(4), value);
+        fields.Advance(4);
+    }
+
+    private static void WriteString(ArrayBufferWriter<byte> fields, string value)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(value);
+        BinaryPrimitives.WriteUInt16BigEndian(fields.GetSpan(2), checked((ushort)bytes.Length));
+        fields.Advance(2);
+        fields.Write(bytes);
+    }
+
+    private static void WriteUuid(ArrayBufferWriter<byte> fields, Guid id)
+    {
+        _ = id.TryWriteBytes(fields.GetSpan(16), bigEndian: true, out _);
+        fields.Advance(16);
+    }
 
     public void Delete(StoredItem item) => ClientHome.Delete(PathOf(item.UnitId));
 
@@ -85,7 +178,9 @@ internal sealed partial class ItemStore(ClientHome home, ItemModes modes)
 
     private string PathOf(Guid unitId) => Path.Combine(home.ItemsPath, unitId.ToString("D") + ".json");
 
-    private StoredItem Read(string path)
+    private StoredItem Read(string path) => Read(path, requireMac: true);
+
+    private StoredItem Read(string path, bool requireMac)
     {
         try
         {
@@ -97,9 +192,15 @@ internal sealed partial class ItemStore(ClientHome home, ItemModes modes)
                 throw new JsonException("unexpected content");
             }
 
+            if ((requireMac || item.Mac is not null)
+                && !(item.Mac is { Length: 32 } mac && CryptographicOperations.FixedTimeEquals(mac, secrets.ItemMac(AuthenticatedFields(item)))))
+            {
+                throw new JsonException("the MAC does not match");
+            }
+
             return item;
         }
-        catch (JsonException exception)
+        catch (Exception exception) when (exception is JsonException or OverflowException)
         {
             throw new ItemTamperedException($"The item file '{Path.GetFileName(path)}' is damaged or was altered.", exception);
         }
@@ -116,7 +217,7 @@ internal sealed partial class ItemStore(ClientHome home, ItemModes modes)
 /// <see cref="UnitId"/> is its own item id; a blinded item names its server like a split item.
 /// </summary>
 internal sealed record StoredItem(
-    int Format, string Name, Guid UnitId, byte[] SealedItem, DateTimeOffset CreatedAt, Uri? Server = null, ThresholdItem? Threshold = null)
+    int Format, string Name, Guid UnitId, byte[] SealedItem, DateTimeOffset CreatedAt, Uri? Server = null, ThresholdItem? Threshold = null, byte[]? Mac = null)
 {
     /// <summary>The header's context, checked structurally (authenticated only when the item opens).</summary>
     public ItemContext Context()

@@ -19,11 +19,30 @@ internal sealed class KeyServerApi(Uri server, DeviceKey device, TimeProvider ti
 {
     private static ProtocolJsonContext Json => ProtocolJsonContext.Default;
 
-    private readonly HttpClient _http = new(handler ?? new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5) }, disposeHandler: true)
+    // Redirects are not followed: a 3xx would carry the DPoP-bound token and the password to an address nobody chose.
+    private readonly HttpClient _http = new(
+        handler ?? new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5), AllowAutoRedirect = false }, disposeHandler: true)
     {
-        BaseAddress = server,
+        BaseAddress = RequireSafeScheme(server),
         Timeout = TimeSpan.FromSeconds(30),
     };
+
+    /// <summary>
+    /// https, or plain http only to this machine (127.0.0.0/8, ::1, localhost): over plain http to anywhere else the
+    /// password, tokens and server shares would cross the network in the clear.
+    /// </summary>
+    public static Uri RequireSafeScheme(Uri server)
+    {
+        if (server.Scheme == Uri.UriSchemeHttps
+            || (server.Scheme == Uri.UriSchemeHttp && (server.IsLoopback || string.Equals(server.IdnHost, "localhost", StringComparison.OrdinalIgnoreCase))))
+        {
+            return server;
+        }
+
+        throw new InvalidOperationSymbolonException(
+            $"Refusing to talk to the key server at {server}: plain http is allowed only to this machine (127.0.0.1, ::1, localhost).",
+            "Use its https:// address.");
+    }
 
     public Uri Server => server;
 

@@ -34,6 +34,9 @@ internal static class KeyServerProblems
                 "On a device already in use, run `symbolon devices list`, then `symbolon devices approve ID`."),
             ProblemTypes.NotFound => new ItemNotFoundException("The key server has no such unit for this account (it may have been removed)."),
             _ when response.StatusCode >= HttpStatusCode.InternalServerError => new ProtocolException($"The key server failed: {detail}"),
+            _ when (int)response.StatusCode is >= 300 and < 400 => new InvalidOperationSymbolonException(
+                $"The key server answered with a redirect{(response.Headers.Location is { } location ? $" to {location}" : "")}; API calls do not follow redirects.",
+                "Use the key server's own address, the one the redirect names if you trust it."),
             _ => new InvalidOperationSymbolonException(detail),
         };
     }

@@ -7,7 +7,7 @@ namespace Symbolon.Client.Sessions;
 /// This home's sessions, one per key server: login and logout, the idle lock, and refresh of an access token about to
 /// expire. Each server's session file is the truth; this class only caches what it last read or wrote.
 /// </summary>
-internal sealed class SessionManager(ClientHome home, VaultClientOptions options, Func<Uri?> defaultServer)
+internal sealed class SessionManager(ClientHome home, VaultClientOptions options, LocalSecrets secrets, Func<Uri?> defaultServer, Func<Uri, KeyServerApi> servers)
 {
     /// <summary>An access token this close to expiry is refreshed before use, so it cannot expire in flight.</summary>
     private static readonly TimeSpan RefreshMargin = TimeSpan.FromSeconds(30);
@@ -29,23 +29,47 @@ internal sealed class SessionManager(ClientHome home, VaultClientOptions options
     /// <summary>The account name last logged in with on <paramref name="server"/>, if any.</summary>
     public string? UsernameOn(Uri server) => Session(server)?.Username;
 
-    /// <summary>Ends every session (best effort where a server is unreachable) and forgets them locally.</summary>
-    public async Task LogoutAsync(Func<Uri, KeyServerApi> servers, CancellationToken cancellationToken)
+    /// <summary>Ends every session on its server (best effort where a server is unreachable) and forgets them locally.</summary>
+    public async Task LogoutAsync(CancellationToken cancellationToken)
     {
-        foreach (var session in StateFiles.AllSessions(home))
+        foreach (var session in StateFiles.AllSessions(home, secrets))
         {
-            if (session.AccessToken is not null)
-            {
-                try
-                {
-                    await servers(session.Server).LogoutAsync(session.AccessToken, cancellationToken);
-                }
-                catch (SymbolonException)
-                {
-                    // The local session is forgotten either way; the server's copy expires on its own.
-                }
-            }
+            await EndAsync(session, cancellationToken);
+        }
+    }
 
+    /// <summary>
+    /// Ends the session on its server, then forgets it here whatever the server said. An access token about to expire is
+    /// refreshed first (the logout route needs a live one). An unreachable server is a warning: its session ends by
+    /// itself after its idle timeout, and the tokens are deleted here either way.
+    /// </summary>
+    private async Task EndAsync(SessionState session, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (session.HasTokens)
+            {
+                var server = servers(session.Server);
+                var accessToken = session.AccessToken;
+                if (session.AccessExpiresAt - options.Time.GetUtcNow() < RefreshMargin)
+                {
+                    accessToken = (await server.RefreshAsync(new RefreshRequest(session.RefreshToken), cancellationToken)).AccessToken;
+                }
+
+                await server.LogoutAsync(accessToken, cancellationToken);
+            }
+        }
+        catch (ServerUnreachableException)
+        {
+            options.Warning?.Invoke(
+                $"the key server at {session.Server} is unreachable: its session ends by itself after {Describe(session.IdleTimeout)} without use; the tokens here are deleted.");
+        }
+        catch (SymbolonException)
+        {
+            // The server ended the session already (idle, revoked, refresh token used): nothing is left to end.
+        }
+        finally
+        {
             Save(session.Server, null);
         }
     }
@@ -60,7 +84,7 @@ internal sealed class SessionManager(ClientHome home, VaultClientOptions options
             return new SessionStatus(false, server, session?.Username, session?.DeviceId, null);
         }
 
-        return new SessionStatus(true, session.Server, session.Username, session.DeviceId, session.LastActivity + options.IdleTimeout);
+        return new SessionStatus(true, session.Server, session.Username, session.DeviceId, session.LastActivity + IdleTimeout(session));
     }
 
     /// <summary>The live session on <paramref name="server"/>; none, or one idle too long (which locks it now), is an error.</summary>
@@ -75,8 +99,9 @@ internal sealed class SessionManager(ClientHome home, VaultClientOptions options
 
         if (IsIdle(session))
         {
-            Save(server, null);
-            throw new NotLoggedInException($"The session{where} locked itself after {Describe(options.IdleTimeout)} without use.",
+            // Callers are synchronous and a lock is rare: ending the session on the server waits here, on the pool.
+            Task.Run(() => EndAsync(session, CancellationToken.None)).GetAwaiter().GetResult();
+            throw new NotLoggedInException($"The session{where} locked itself after {Describe(IdleTimeout(session))} without use.",
                 $"Run `symbolon login --server {server}`.");
         }
 
@@ -99,13 +124,13 @@ internal sealed class SessionManager(ClientHome home, VaultClientOptions options
     /// </summary>
     public async Task TouchAsync(SessionState used, CancellationToken cancellationToken)
     {
-        if (options.Time.GetUtcNow() - used.LastActivity < options.IdleTimeout / 10)
+        if (options.Time.GetUtcNow() - used.LastActivity < IdleTimeout(used) / 10)
         {
             return;
         }
 
         using var sessionLock = await SessionLock.AcquireAsync(home, used.Server, cancellationToken);
-        var latest = StateFiles.ReadSession(home, used.Server);
+        var latest = StateFiles.ReadSession(home, used.Server, secrets);
         if (latest is null || latest.UserId != used.UserId)
         {
             Remember(used.Server, latest);
@@ -123,7 +148,7 @@ internal sealed class SessionManager(ClientHome home, VaultClientOptions options
     private async Task<SessionState> RefreshAsync(KeyServerApi server, SessionState session, CancellationToken cancellationToken)
     {
         using var sessionLock = await SessionLock.AcquireAsync(home, server.Server, cancellationToken);
-        var latest = StateFiles.ReadSession(home, server.Server);
+        var latest = StateFiles.ReadSession(home, server.Server, secrets);
         if (latest is { HasTokens: true } && latest.RefreshToken != session.RefreshToken
             && latest.AccessExpiresAt - options.Time.GetUtcNow() >= RefreshMargin)
         {
@@ -155,7 +180,7 @@ internal sealed class SessionManager(ClientHome home, VaultClientOptions options
         {
             if (!_sessions.TryGetValue(server, out var session))
             {
-                session = StateFiles.ReadSession(home, server);
+                session = StateFiles.ReadSession(home, server, secrets);
                 _sessions[server] = session;
             }
 
@@ -173,7 +198,7 @@ internal sealed class SessionManager(ClientHome home, VaultClientOptions options
 
     private void Save(Uri server, SessionState? session)
     {
-        StateFiles.WriteSession(home, server, session);
+        StateFiles.WriteSession(home, server, session, secrets);
         Remember(server, session);
     }
 
@@ -181,10 +206,15 @@ internal sealed class SessionManager(ClientHome home, VaultClientOptions options
     {
         var now = options.Time.GetUtcNow();
         return new SessionState(
-            server, username, response.UserId, response.DeviceId, response.AccessToken, response.RefreshToken, now + TimeSpan.FromSeconds(response.ExpiresIn), now);
+            server, username, response.UserId, response.DeviceId, response.AccessToken, response.RefreshToken, now + TimeSpan.FromSeconds(response.ExpiresIn), now,
+            response.IdleTimeoutSeconds);
     }
 
-    private bool IsIdle(SessionState session) => options.Time.GetUtcNow() - session.LastActivity >= options.IdleTimeout;
+    /// <summary>The server's idle timeout, or <see cref="VaultClientOptions.IdleTimeout"/> when that is shorter (never longer).</summary>
+    private TimeSpan IdleTimeout(SessionState session) =>
+        options.IdleTimeout is { } local && local < session.IdleTimeout ? local : session.IdleTimeout;
+
+    private bool IsIdle(SessionState session) => options.Time.GetUtcNow() - session.LastActivity >= IdleTimeout(session);
 
     /// <summary>"10 minutes", "90 seconds": whole units, so a short timeout does not read as "0 minutes".</summary>
     private static string Describe(TimeSpan timeout) =>

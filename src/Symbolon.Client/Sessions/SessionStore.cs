@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Symbolon.Crypto;
 
 namespace Symbolon.Client.Sessions;
 
@@ -17,8 +18,16 @@ internal sealed record SessionState(
     string? AccessToken,
     string? RefreshToken,
     DateTimeOffset AccessExpiresAt,
-    DateTimeOffset LastActivity)
+    DateTimeOffset LastActivity,
+    int IdleTimeoutSeconds = 0,
+    byte[]? WrappedTokens = null)
 {
+    /// <summary>What a session file from before the server named its idle timeout locks after (the server's old default was longer).</summary>
+    public static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromMinutes(10);
+
+    /// <summary>The server's idle timeout, learned at login and refresh.</summary>
+    public TimeSpan IdleTimeout => IdleTimeoutSeconds > 0 ? TimeSpan.FromSeconds(IdleTimeoutSeconds) : DefaultIdleTimeout;
+
     [MemberNotNullWhen(true, nameof(AccessToken), nameof(RefreshToken))]
     public bool HasTokens => AccessToken is not null && RefreshToken is not null;
 
@@ -30,10 +39,12 @@ internal sealed record SessionState(
 
 /// <summary>
 /// The vault's identity (vault.json): a random id bound into every item's key, the default server (the last one
-/// logged in to, where split-mode items are added) and the defined threshold server sets.
+/// logged in to, where split-mode items are added) and the defined threshold server sets. <see cref="ItemMacs"/> is 1
+/// once every item file carries its MAC (docs/spec.md §3.1); from then on one without is tampered.
 /// </summary>
 internal sealed record VaultState(
-    Guid VaultId, Uri? Server, IReadOnlyList<ServerSet>? Sets = null, IReadOnlyList<PinnedOprfKey>? OprfKeys = null, IReadOnlyList<PinnedAuditLog>? AuditLogs = null);
+    Guid VaultId, Uri? Server, IReadOnlyList<ServerSet>? Sets = null, IReadOnlyList<PinnedOprfKey>? OprfKeys = null, IReadOnlyList<PinnedAuditLog>? AuditLogs = null,
+    int ItemMacs = 0);
 
 /// <summary>
 /// A key server's audit key, pinned the first time `audit --check` ran against it, and the newest checkpoint of its
@@ -51,13 +62,14 @@ internal static class StateFiles
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
-    public static SessionState? ReadSession(ClientHome home, Uri server) => Read<SessionState>(SessionPath(home, server));
+    public static SessionState? ReadSession(ClientHome home, Uri server, LocalSecrets? secrets) => Unwrapped(Read<SessionState>(SessionPath(home, server)), secrets);
 
     /// <summary>Every server this home holds a session file for.</summary>
-    public static IReadOnlyList<SessionState> AllSessions(ClientHome home) =>
-        [.. Directory.EnumerateFiles(home.Path, "session-*.json").Select(path => Read<SessionState>(path)).OfType<SessionState>()];
+    public static IReadOnlyList<SessionState> AllSessions(ClientHome home, LocalSecrets? secrets) =>
+        [.. Directory.EnumerateFiles(home.Path, "session-*.json").Select(path => Unwrapped(Read<SessionState>(path), secrets)).OfType<SessionState>()];
 
-    public static void WriteSession(ClientHome home, Uri server, SessionState? session)
+    /// <summary>Writes the session; in a passphrase-protected home its tokens only wrapped (<see cref="LocalSecrets"/>).</summary>
+    public static void WriteSession(ClientHome home, Uri server, SessionState? session, LocalSecrets? secrets)
     {
         var path = SessionPath(home, server);
         if (session is null)
@@ -70,16 +82,62 @@ internal static class StateFiles
             return;
         }
 
+        if (secrets is { Protected: true } && session.HasTokens)
+        {
+            var tokens = Encoding.UTF8.GetBytes(session.AccessToken + "\n" + session.RefreshToken);
+            try
+            {
+                session = session with { AccessToken = null, RefreshToken = null, WrappedTokens = secrets.Wrap(TokensPurpose(server), tokens) };
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(tokens);
+            }
+        }
+
         ClientHome.WriteAtomically(path, JsonSerializer.SerializeToUtf8Bytes(session, Json));
     }
 
+    /// <summary>
+    /// The session with its wrapped tokens opened; tokens that do not open (no passphrase, another directory's key, a
+    /// file moved from another server's name) are no tokens: not logged in.
+    /// </summary>
+    private static SessionState? Unwrapped(SessionState? session, LocalSecrets? secrets)
+    {
+        if (session?.WrappedTokens is not { } wrapped)
+        {
+            return session;
+        }
+
+        var tokens = secrets?.TryUnwrap(TokensPurpose(session.Server), wrapped);
+        if (tokens is null)
+        {
+            return session with { AccessToken = null, RefreshToken = null, WrappedTokens = null };
+        }
+
+        try
+        {
+            var text = Encoding.UTF8.GetString(tokens);
+            var newline = text.IndexOf('\n', StringComparison.Ordinal);
+            return newline < 0
+                ? session with { AccessToken = null, RefreshToken = null, WrappedTokens = null }
+                : session with { AccessToken = text[..newline], RefreshToken = text[(newline + 1)..], WrappedTokens = null };
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(tokens);
+        }
+    }
+
+    private static string TokensPurpose(Uri server) => Labels.SessionTokensWrap + server.AbsoluteUri;
+
     /// <summary>Moves a session.json written by a client from before per-server sessions to its per-server file.</summary>
-    public static void MigrateLegacySession(ClientHome home)
+    public static void MigrateLegacySession(ClientHome home, LocalSecrets secrets)
     {
         var legacy = home.File("session.json");
         if (Read<SessionState>(legacy) is { } session)
         {
-            WriteSession(home, session.Server, session);
+            WriteSession(home, session.Server, session, secrets);
             ClientHome.Delete(legacy);
         }
     }
@@ -92,7 +150,7 @@ internal static class StateFiles
             return existing;
         }
 
-        var created = new VaultState(Guid.NewGuid(), null);
+        var created = new VaultState(Guid.NewGuid(), null, ItemMacs: Items.ItemStore.MacVersion);
         WriteVault(home, created);
         return created;
     }

@@ -117,9 +117,12 @@ public sealed class SessionLifetimeOptions
     [Range(typeof(TimeSpan), "00:00:10", "01:00:00")]
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>A session unused for this long is over; refreshing counts as use.</summary>
+    /// <summary>
+    /// A session unused for this long is over; refreshing counts as use. Clients learn it at login and refresh and lock
+    /// after it too: the one idle timeout of a deployment.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:10", "7.00:00:00")]
-    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
     /// A session's last use is stored again only once the stored one is this old, so most requests write nothing for

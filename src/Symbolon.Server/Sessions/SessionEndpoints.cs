@@ -235,7 +235,8 @@ public static class SessionEndpoints
             db.RefreshTokens.Add(new RefreshToken { TokenHash = Tokens.Hash(refresh), SessionId = session.Id, IssuedAt = now });
             await audit.AppendAsync(db, AuditEvents.SessionRefreshed, session.UserId, session.DeviceId, cancellationToken: cancellationToken);
             return TypedResults.Ok(new SessionResponse(
-                access, Headers.DpopScheme, (int)(session.AccessExpiresAt - now).TotalSeconds, refresh, session.Id, session.UserId, session.DeviceId));
+                access, Headers.DpopScheme, (int)(session.AccessExpiresAt - now).TotalSeconds, refresh, session.Id, session.UserId, session.DeviceId,
+                (int)lifetimes.IdleTimeout.TotalSeconds));
         }, cancellationToken);
     }
 
@@ -265,7 +266,7 @@ public static class SessionEndpoints
         db.Sessions.Add(session);
         db.RefreshTokens.Add(new RefreshToken { TokenHash = Tokens.Hash(refresh), SessionId = session.Id, IssuedAt = now });
         return new SessionResponse(
-            access, Headers.DpopScheme, (int)(session.AccessExpiresAt - now).TotalSeconds, refresh, session.Id, userId, deviceId);
+            access, Headers.DpopScheme, (int)(session.AccessExpiresAt - now).TotalSeconds, refresh, session.Id, userId, deviceId, (int)lifetimes.IdleTimeout.TotalSeconds);
     }
 
     private static DateTimeOffset Earliest(DateTimeOffset first, DateTimeOffset second) => first < second ? first : second;

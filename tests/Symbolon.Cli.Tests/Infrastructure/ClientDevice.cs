@@ -23,11 +23,19 @@ internal sealed class ClientDevice : IDisposable
     /// <summary>SYMBOLON_IDLE_TIMEOUT for every later command, in seconds; null leaves the default (10 minutes).</summary>
     public int? IdleTimeoutSeconds { get; set; }
 
+    /// <summary>SYMBOLON_PASSPHRASE for every later command; null sets none.</summary>
+    public string? Passphrase { get; set; }
+
     public IReadOnlyDictionary<string, string> Environment
     {
         get
         {
             var environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["SYMBOLON_HOME"] = Home };
+            if (Passphrase is not null)
+            {
+                environment["SYMBOLON_PASSPHRASE"] = Passphrase;
+            }
+
             if (IdleTimeoutSeconds is { } seconds)
             {
                 environment["SYMBOLON_IDLE_TIMEOUT"] = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);

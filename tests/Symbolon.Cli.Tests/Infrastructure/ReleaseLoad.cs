@@ -56,7 +56,7 @@ internal sealed class ReleaseLoad : IAsyncDisposable
                     await client.CreateAccountAsync(server, username, ClientDevice.AccountPassword, TestContext.Current.CancellationToken);
                 }
 
-                await client.LoginAsync(server, username, ClientDevice.AccountPassword, TestContext.Current.CancellationToken);
+                await client.LoginAsync(server, username, ClientDevice.AccountPassword, cancellationToken: TestContext.Current.CancellationToken);
                 var items = new List<string>();
                 for (var item = 0; item < itemsPerDevice; item++)
                 {

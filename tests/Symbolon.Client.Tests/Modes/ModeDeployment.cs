@@ -7,7 +7,7 @@ namespace Symbolon.Client.Tests.Modes;
 
 /// <summary>
 /// What one mode needs for one test: in-process key servers (each its own app, data directory and SQLite database) under
-/// names of their own (http://key1.test/ …), one account on each, and a client logged in to all of them, the first being
+/// names of their own (https://key1.test/ …), one account on each, and a client logged in to all of them, the first being
 /// the default server. A routing handler sends each request to its server's in-memory handler, or refuses it, as a
 /// closed port would, while the servers are <see cref="Down"/>.
 /// </summary>
@@ -27,7 +27,7 @@ internal sealed class ModeDeployment : IDisposable
     {
         Mode = mode;
         _apps = [.. Enumerable.Range(0, count).Select(_ => new SymbolonApp())];
-        Urls = [.. Enumerable.Range(1, count).Select(i => new Uri($"http://key{i}.test/"))];
+        Urls = [.. Enumerable.Range(1, count).Select(i => new Uri($"https://key{i}.test/"))];
         _router = new Router(Urls.Zip(_apps).ToDictionary(pair => pair.First.Host, pair => new HttpMessageInvoker(pair.Second.Server.CreateHandler())));
     }
 
@@ -65,7 +65,7 @@ internal sealed class ModeDeployment : IDisposable
             foreach (var url in deployment.Urls.Reverse())
             {
                 await deployment.Vault.CreateAccountAsync(url, Username, Password);
-                await deployment.Vault.LoginAsync(url, Username, Password);
+                await deployment.Vault.LoginAsync(url, Username, Password, makeDefault: true);
             }
 
             if (mode.TakesSet)

@@ -42,7 +42,9 @@ public sealed class ThresholdFitsTests : IDisposable
     public void An_item_file_with_an_altered_threshold_is_refused_as_tampered()
     {
         var home = new ClientHome(_home);
-        var store = new ItemStore(home, ItemModes.Default);
+        using var rootKey = Symbolon.Crypto.ClientRootKey.Generate();
+        using var secrets = new LocalSecrets(rootKey, passphraseProtected: false);
+        var store = new ItemStore(home, ItemModes.Default, secrets);
         var item = ItemOn(2, ["http://key1.test/", "http://key2.test/", "http://key3.test/"]);
         store.Save(item with { Threshold = item.Threshold! with { Threshold = 4 } });
 

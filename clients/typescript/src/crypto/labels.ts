@@ -23,6 +23,14 @@ export const Labels = Object.freeze({
   AuditCheckpoint: 'symbolon.dev/v1/audit-checkpoint',
   /** Associated data when a client wraps its root key under an Argon2id passphrase key (§1). */
   RootKeyWrap: 'symbolon.dev/v1/root-key-wrap',
+  /** HKDF-SHA256 info of the key that wraps device.key and session tokens in a passphrase-protected .NET home (§1.1). */
+  LocalSecretWrap: 'symbolon.dev/v1/local-secret-wrap',
+  /** Associated data when device.key is wrapped under the local-secret key (§1.1). */
+  DeviceKeyWrap: 'symbolon.dev/v1/local-secret-wrap/device-key',
+  /** Associated-data prefix (followed by the server URL) when a session's tokens are wrapped under the local-secret key (§1.1). */
+  SessionTokensWrap: 'symbolon.dev/v1/local-secret-wrap/session-tokens',
+  /** HKDF-SHA256 info of the HMAC-SHA256 key that authenticates item files' fields, derived from the root key (§3.1). */
+  ItemFileMac: 'symbolon.dev/v1/item-file-mac',
   /** HKDF-SHA256 info prefix binding a threshold item's reconstructed secret to its server set (§5). */
   ThresholdSet: 'symbolon.dev/v1/threshold-set',
   /** The four magic bytes that open every sealed item, in ASCII (§3). */

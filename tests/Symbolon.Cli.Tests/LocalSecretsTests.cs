@@ -1,0 +1,90 @@
+using Symbolon.Cli.Tests.Infrastructure;
+
+namespace Symbolon.Cli.Tests;
+
+/// <summary>Issue 14, findings 1 and 4: the passphrase, where it comes from and where it never goes; the lock verb; status.</summary>
+public sealed class LocalSecretsTests(SharedKeyServer shared)
+{
+    private const string Passphrase = "a long passphrase for this device";
+
+    private KeyServer Server => shared.Server;
+
+    [Fact]
+    public async Task Exec_passes_no_SYMBOLON_variable_to_the_command()
+    {
+        using var device = new ClientDevice { Passphrase = Passphrase };
+        await device.SignUpAsync(Server);
+        await device.AddAsync("acme", "bot@acme.example", "acme-password-1");
+
+        var environment = (await device.RunAsync("exec", "--env", "VENDOR_PASSWORD=acme.password", "--", "env")).AssertSuccess().Stdout;
+
+        Assert.Contains("VENDOR_PASSWORD=acme-password-1", environment, StringComparison.Ordinal);
+        Assert.DoesNotContain("SYMBOLON_", environment, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(Passphrase, environment, StringComparison.Ordinal);
+        (await device.RunAsync("exec", "--env", "SYMBOLON_PASSPHRASE=acme.password", "--", "env")).AssertFailure(ExitCodes.Usage, "symbolon's own variables");
+    }
+
+    [Fact]
+    public async Task The_passphrase_can_come_from_a_file_descriptor_and_is_asked_for_otherwise()
+    {
+        using var device = new ClientDevice { Passphrase = Passphrase };
+        await device.SignUpAsync(Server);
+        device.Passphrase = null;
+
+        (await device.RunAsync("status")).AssertFailure(ExitCodes.NotLoggedIn, "protected by a passphrase", hint: "--passphrase-fd");
+        var status = (await device.RunWithInputAsync(Passphrase + "\n", "status", "--passphrase-fd", "0")).AssertSuccess();
+        Assert.Contains("Logged in", status.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("not protected", status.Stderr, StringComparison.Ordinal);
+
+        // The passphrase and the password share standard input: the first line is the passphrase, the next the password.
+        (await device.RunWithInputAsync(Passphrase + "\n" + ClientDevice.AccountPassword + "\n",
+            "login", "--server", Server.Url, "--username", device.Username, "--password-stdin", "--passphrase-fd", "0")).AssertSuccess();
+        (await device.RunWithInputAsync("a wrong passphrase\n", "status", "--passphrase-fd", "0")).AssertFailure(ExitCodes.NotLoggedIn, "does not unlock");
+    }
+
+    [Fact]
+    public async Task Status_warns_when_the_secrets_are_unprotected_and_a_passphrase_given_for_them_is_a_warning()
+    {
+        using var device = new ClientDevice();
+        await device.SignUpAsync(Server);
+
+        var status = (await device.RunAsync("status")).AssertSuccess();
+        Assert.Contains("symbolon: warning: this device's secrets are not protected", status.Stderr, StringComparison.Ordinal);
+        Assert.Contains("symbolon: hint: ", status.Stderr, StringComparison.Ordinal);
+
+        device.Passphrase = Passphrase;
+        var given = (await device.RunAsync("list")).AssertSuccess();
+        Assert.Contains("symbolon: warning: a passphrase was given, but this client directory's root key is not protected", given.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Lock_ends_the_session_on_the_server_so_the_tokens_left_on_disk_are_refused()
+    {
+        using var device = new ClientDevice();
+        await device.SignUpAsync(Server);
+        await device.AddAsync("acme", "bot@acme.example", "acme-password-1");
+        var sessionFile = Directory.GetFiles(device.Home, "session-*.json").Single();
+        var tokens = await File.ReadAllBytesAsync(sessionFile, TestContext.Current.CancellationToken);
+
+        (await device.RunAsync("lock")).AssertSuccess();
+        Assert.False(File.Exists(sessionFile));
+
+        // A thief who copied the session file before the lock puts it back: the server refuses it.
+        await File.WriteAllBytesAsync(sessionFile, tokens, TestContext.Current.CancellationToken);
+        (await device.RunAsync("show", "acme")).AssertFailure(ExitCodes.NotLoggedIn, "expired or was revoked");
+    }
+
+    [Fact]
+    public async Task Logout_with_the_server_unreachable_deletes_the_tokens_and_says_the_server_session_ends_by_itself()
+    {
+        await using var server = await KeyServer.StartAsync();
+        using var device = new ClientDevice();
+        await device.SignUpAsync(server);
+        await server.StopAsync();
+
+        var logout = (await device.RunAsync("logout")).AssertSuccess();
+
+        Assert.Contains("ends by itself after 10 minutes without use", logout.Stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(device.Home, "session-*.json"));
+    }
+}
