@@ -73,7 +73,7 @@ public sealed class CorsTests
 
             Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
             Assert.Equal(origin, Single(response, "Access-Control-Allow-Origin"));
-            Assert.Equal(["DELETE", "GET", "POST"], List(response, "Access-Control-Allow-Methods"));
+            Assert.Equal(["DELETE", "GET", "POST", "PUT"], List(response, "Access-Control-Allow-Methods"));
             Assert.Equal(["authorization", "content-type", "dpop"], List(response, "Access-Control-Allow-Headers").Select(h => h.ToLowerInvariant()).Order());
             Assert.Equal("600", Single(response, "Access-Control-Max-Age"));
             Assert.Equal(["Origin"], response.Headers.Vary);

@@ -29,7 +29,7 @@ public static class BrowserClients
         "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
     /// <summary>Every method a /v1 route answers to (a test checks this against the mapped endpoints).</summary>
-    public static readonly IReadOnlyList<string> ApiMethods = [HttpMethods.Get, HttpMethods.Post, HttpMethods.Delete];
+    public static readonly IReadOnlyList<string> ApiMethods = [HttpMethods.Get, HttpMethods.Post, HttpMethods.Put, HttpMethods.Delete];
 
     /// <summary>The request headers a client sends beyond the CORS-safelisted ones.</summary>
     public static readonly IReadOnlyList<string> ApiRequestHeaders = [Headers.Authorization, Headers.Dpop, Headers.ContentType];
