@@ -168,16 +168,24 @@ internal sealed class VaultContext : IDisposable
         Items.DeleteRemoved(item);
     }
 
-    /// <summary>Shreds a unit that no saved item uses (an add that failed, a rotation's old unit), if the server can be reached.</summary>
+    /// <summary>
+    /// Shreds a unit that no saved item uses (an add that failed, a rotation's old unit), if the server can be reached.
+    /// A refusal (e.g. the server wants a recent login) is a warning naming the unit: its share alone opens nothing,
+    /// but a copy of the old item with it would still open until it is shredded.
+    /// </summary>
     public async Task ShredIfReachableAsync(Uri server, Guid unitId, CancellationToken cancellationToken)
     {
         try
         {
             await Server(server).ShredUnitAsync(unitId, now: false, cancellationToken);
         }
-        catch (SymbolonException)
+        catch (ServerUnreachableException)
         {
             // The unit stays on the server unused; its share alone opens nothing.
+        }
+        catch (SymbolonException exception)
+        {
+            Options.Warning?.Invoke($"the unit {unitId} that no item uses any more was not shredded on {server}: {exception.Message}");
         }
     }
 

@@ -294,6 +294,37 @@ public sealed class AccountHardeningTests
     }
 
     [Fact]
+    public async Task A_device_awaiting_approval_can_neither_destroy_nor_rotate_nor_read_the_accounts_units_and_audit()
+    {
+        using var app = new SymbolonApp();
+        using var laptop = await app.NewClient().SignUpAsync();
+        var unit = await laptop.CreateUnitAsync();
+        await (await laptop.SendAsync(HttpMethod.Put, "/v1/account/settings", new { requireDeviceApproval = true })).AssertOkJsonAsync();
+        using var thief = app.NewClient();
+        await (await thief.LoginAsync(username: laptop.Username)).AssertOkJsonAsync();
+
+        // The thief's login is as recent as it gets, so only the device's approval stands between it and the shares.
+        var refused = new[]
+        {
+            await thief.SendAsync(HttpMethod.Delete, $"/v1/units/{unit.Id}?now=true"),
+            await thief.SendAsync(HttpMethod.Post, $"/v1/units/{unit.Id}/rotate"),
+            await thief.SendAsync(HttpMethod.Post, "/v1/oprf/rotate"),
+            await thief.SendAsync(HttpMethod.Get, "/v1/units"),
+            await thief.SendAsync(HttpMethod.Get, "/v1/audit"),
+        };
+        var devices = await thief.ListDevicesAsync();
+
+        foreach (var response in refused)
+        {
+            await response.AssertProblemAsync(HttpStatusCode.Forbidden, "device-pending-approval");
+        }
+
+        Assert.Equal(HttpStatusCode.OK, devices.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await laptop.ReleaseAsync(unit.Id)).StatusCode);
+        Assert.Equal(1, app.WithDatabase(db => db.UnitVersions.Count(v => v.UnitId == unit.Id)));
+    }
+
+    [Fact]
     public async Task Without_device_approval_a_new_device_releases_at_once()
     {
         using var app = new SymbolonApp();

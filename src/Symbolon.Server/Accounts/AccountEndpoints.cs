@@ -22,7 +22,7 @@ public static partial class AccountEndpoints
         var account = routes.MapGroup("").WithTags("Accounts").RequireSession();
         account.MapPost(Routes.AccountPassword, ChangePasswordAsync).WithName("ChangePassword")
             .ProducesProblems(ProblemTypes.InvalidCredentials, ProblemTypes.LoginThrottled, ProblemTypes.DevicePendingApproval);
-        account.MapGet(Routes.AccountSettings, SettingsAsync).ReadsOnly().WithName("GetAccountSettings");
+        account.MapGet(Routes.AccountSettings, SettingsAsync).ReadsOnly().OpenToPendingDevices().WithName("GetAccountSettings");
         account.MapPut(Routes.AccountSettings, ChangeSettingsAsync).WithName("ChangeAccountSettings")
             .ProducesProblems(ProblemTypes.DevicePendingApproval, ProblemTypes.ReauthenticationRequired, ProblemTypes.RateLimited);
         account.MapDelete(Routes.Sessions, LogoutEverywhereAsync).WithTags("Sessions").WithName("LogoutEverywhere")
@@ -102,10 +102,6 @@ public static partial class AccountEndpoints
     {
         var (http, db, audit, time, cancellationToken) = session;
         var caller = session.Caller;
-        if (caller.Device.PendingApproval)
-        {
-            return Problems.DevicePendingApproval();
-        }
 
         var user = await db.Users.SingleAsync(u => u.Id == caller.UserId, cancellationToken);
         if (user.Username is null || user.PasswordHash is null)
@@ -164,10 +160,6 @@ public static partial class AccountEndpoints
     {
         var (_, db, audit, _, cancellationToken) = session;
         var caller = session.Caller;
-        if (caller.Device.PendingApproval)
-        {
-            return Problems.DevicePendingApproval();
-        }
 
         var user = await db.Users.SingleAsync(u => u.Id == caller.UserId, cancellationToken);
         if (user.RequireDeviceApproval && !request.RequireDeviceApproval && await destructive.RefuseAsync(session) is { } refused)
@@ -190,10 +182,6 @@ public static partial class AccountEndpoints
     {
         var (_, db, audit, time, cancellationToken) = session;
         var caller = session.Caller;
-        if (caller.Device.PendingApproval)
-        {
-            return Problems.DevicePendingApproval();
-        }
 
         var count = await RevokeSessionsAsync(db, caller.UserId, time.GetUtcNow(), "logout everywhere", cancellationToken);
         await audit.AppendAsync(db, AuditEvents.SessionsRevokedAll, caller.UserId, caller.Device.Id,

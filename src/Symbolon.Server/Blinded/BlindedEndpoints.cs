@@ -85,8 +85,10 @@ public static class BlindedEndpoints
         }
 
         var evaluated = db.AuditRecords.Where(r => r.UserId == caller.UserId && r.Event == AuditEvents.UnitEvaluated);
+        // A shredded unit its owner may still restore counts too: retiring its epoch would make the restored item unopenable.
+        var now = time.GetUtcNow();
         var pending = await db.Units
-            .Where(u => u.UserId == caller.UserId && u.Kind == UnitKind.Blinded && u.ShreddedAt == null)
+            .Where(u => u.UserId == caller.UserId && u.Kind == UnitKind.Blinded && (u.ShreddedAt == null || u.DestroyAt > now))
             .Where(u => evaluated.Any(r => r.UnitId == u.Id) && !evaluated.Any(r => r.UnitId == u.Id && r.UnitVersion >= request.Epoch))
             .CountAsync(cancellationToken);
         var retiring = pending > 0 ? [] : active.Where(k => k.Epoch < request.Epoch).ToList();

@@ -14,8 +14,8 @@ public static class DeviceEndpoints
     public static IEndpointRouteBuilder MapDevices(this IEndpointRouteBuilder routes)
     {
         var devices = routes.MapGroup("").WithTags("Devices").RequireSession();
-        devices.MapGet(Routes.Devices, ListAsync).ReadsOnly().WithName("ListDevices");
-        devices.MapPost(Routes.Devices, EnrolAsync).WithName("EnrolDevice");
+        devices.MapGet(Routes.Devices, ListAsync).ReadsOnly().OpenToPendingDevices().WithName("ListDevices");
+        devices.MapPost(Routes.Devices, EnrolAsync).OpenToPendingDevices().WithName("EnrolDevice");
         devices.MapDelete(Routes.Device, RevokeAsync).WithName("RevokeDevice")
             .ProducesProblems(ProblemTypes.NotFound, ProblemTypes.ReauthenticationRequired, ProblemTypes.RateLimited, ProblemTypes.DevicePendingApproval);
         devices.MapPost(Routes.DeviceApprove, ApproveAsync).WithName("ApproveDevice").ProducesProblems(ProblemTypes.NotFound, ProblemTypes.DevicePendingApproval);
@@ -74,10 +74,6 @@ public static class DeviceEndpoints
     {
         var (_, db, audit, time, cancellationToken) = session;
         var caller = session.Caller;
-        if (caller.Device.PendingApproval)
-        {
-            return Problems.DevicePendingApproval();
-        }
 
         if (await destructive.RefuseAsync(session) is { } refused)
         {
@@ -112,10 +108,6 @@ public static class DeviceEndpoints
     {
         var (_, db, audit, _, cancellationToken) = session;
         var caller = session.Caller;
-        if (caller.Device.PendingApproval)
-        {
-            return Problems.DevicePendingApproval();
-        }
 
         var device = await db.Devices.SingleOrDefaultAsync(d => d.Id == id && d.UserId == caller.UserId && d.RevokedAt == null, cancellationToken);
         if (device is null)

@@ -10,7 +10,7 @@ namespace Symbolon.Server.Operations;
 /// destroys the shares of units whose shred grace period is over (<see cref="ShreddedShares"/>). Idempotent, so every
 /// node may run it.
 /// </summary>
-public sealed class ExpiredProofSweeper(IServiceScopeFactory scopes, TimeProvider time) : BackgroundService
+public sealed partial class ExpiredProofSweeper(IServiceScopeFactory scopes, TimeProvider time, ILogger<ExpiredProofSweeper> logger) : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
 
@@ -19,18 +19,35 @@ public sealed class ExpiredProofSweeper(IServiceScopeFactory scopes, TimeProvide
         using var timer = new PeriodicTimer(Interval, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<SymbolonDbContext>();
-            var now = time.GetUtcNow();
-            await db.SeenProofs.Where(p => p.ExpiresAt < now).ExecuteDeleteAsync(stoppingToken);
-            // Only what no longer counts: a unit's last use before the first counted minute (ReleaseLimiter).
-            var firstCounted = Limits.ReleaseLimiter.FirstCountedMinute(now);
-            var counted = new DateTimeOffset(firstCounted * TimeSpan.TicksPerMinute, TimeSpan.Zero);
-            await db.RecentUnitUses.Where(u => u.LastUsedAt < counted).ExecuteDeleteAsync(stoppingToken);
-            await db.UnitUseMinutes.Where(m => m.Minute < firstCounted).ExecuteDeleteAsync(stoppingToken);
-            await ShreddedShares.DestroyDueAsync(scope.ServiceProvider, now, stoppingToken);
+            // A failed pass (a busy database, a serialization failure) is retried at the next tick; left unhandled it
+            // would stop the host.
+            try
+            {
+                await SweepAsync(stoppingToken);
+            }
+            catch (Exception problem) when (problem is not OperationCanceledException)
+            {
+                LogSweepFailed(logger, problem);
+            }
         }
     }
+
+    private async Task SweepAsync(CancellationToken stoppingToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SymbolonDbContext>();
+        var now = time.GetUtcNow();
+        await db.SeenProofs.Where(p => p.ExpiresAt < now).ExecuteDeleteAsync(stoppingToken);
+        // Only what no longer counts: a unit's last use before the first counted minute (ReleaseLimiter).
+        var firstCounted = Limits.ReleaseLimiter.FirstCountedMinute(now);
+        var counted = new DateTimeOffset(firstCounted * TimeSpan.TicksPerMinute, TimeSpan.Zero);
+        await db.RecentUnitUses.Where(u => u.LastUsedAt < counted).ExecuteDeleteAsync(stoppingToken);
+        await db.UnitUseMinutes.Where(m => m.Minute < firstCounted).ExecuteDeleteAsync(stoppingToken);
+        await ShreddedShares.DestroyDueAsync(scope.ServiceProvider, now, stoppingToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A maintenance pass failed; it runs again in a minute.")]
+    private static partial void LogSweepFailed(ILogger logger, Exception problem);
 }
 
 /// <summary>

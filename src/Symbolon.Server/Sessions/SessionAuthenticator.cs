@@ -211,6 +211,9 @@ public sealed class ReadOnlySession;
 /// <summary>The metadata of an endpoint that <see cref="SessionEndpointFilter.RunsOwnWriteSet"/> marked.</summary>
 public sealed class OwnWriteSet;
 
+/// <summary>The metadata of an endpoint that <see cref="SessionEndpointFilter.OpenToPendingDevices"/> marked.</summary>
+public sealed class OpenToPendingDevice;
+
 /// <summary>What an <see cref="OwnWriteSet"/> endpoint's write set must still store: the proof id, and the session's use when due.</summary>
 public sealed record UnrecordedUse(PresentedCredentials Presented, bool SessionUseDue);
 
@@ -253,6 +256,12 @@ public static class SessionEndpointFilter
                         return failure;
                     }
 
+                    // A unit's use refuses a pending device in its own write set, where the refusal is audited.
+                    if (readsOnly && PendingApprovalRefuses(caller, metadata))
+                    {
+                        return Problems.DevicePendingApproval();
+                    }
+
                     if (!readsOnly)
                     {
                         http.Features.Set(new UnrecordedUse(presented, useDue));
@@ -282,10 +291,10 @@ public static class SessionEndpointFilter
             return await transactions.RunAsync(async () =>
             {
                 var (caller, failure) = await authenticator.AuthenticateAsync(http, db, presented, http.RequestAborted);
-                if (caller is null)
+                if (caller is null || PendingApprovalRefuses(caller, metadata))
                 {
                     db.ChangeTracker.Clear();
-                    return failure;
+                    return caller is null ? failure : Problems.DevicePendingApproval();
                 }
 
                 http.Features.Set(caller);
@@ -317,6 +326,22 @@ public static class SessionEndpointFilter
         builder.WithMetadata(new OwnWriteSet());
         return builder;
     }
+
+    /// <summary>
+    /// Marks a session endpoint that a device still awaiting approval may call (listing devices, enrolling one, which is
+    /// then pending too, reading the settings, logging out). Every other endpoint answers such a device 403
+    /// <see cref="ProblemTypes.DevicePendingApproval"/>: a password alone must not destroy, rotate, read or change
+    /// anything of the account's.
+    /// </summary>
+    public static TBuilder OpenToPendingDevices<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        builder.WithMetadata(new OpenToPendingDevice());
+        return builder;
+    }
+
+    private static bool PendingApprovalRefuses(Caller caller, EndpointMetadataCollection? metadata) =>
+        caller.Device.PendingApproval && metadata?.GetMetadata<OpenToPendingDevice>() is null;
 
     public static Caller GetCaller(this HttpContext http) =>
         http.Features.Get<Caller>() ?? throw new InvalidOperationException("The endpoint is not behind RequireSession.");

@@ -23,7 +23,7 @@ public static class SessionEndpoints
         sessions.MapPost(Routes.SessionRefresh, RefreshAsync).WithName("RefreshSession")
             .Authenticates(ApiAuthentication.DeviceProof)
             .ProducesProblems(ProblemTypes.InvalidRefreshToken, ProblemTypes.DeviceRevoked);
-        sessions.MapDelete(Routes.CurrentSession, Logout).RequireSession().WithName("Logout");
+        sessions.MapDelete(Routes.CurrentSession, Logout).RequireSession().OpenToPendingDevices().WithName("Logout");
         return routes;
     }
 
