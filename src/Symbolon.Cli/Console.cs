@@ -102,11 +102,12 @@ internal static class Secrets
         }
 
         // Byte by byte, unbuffered: whatever follows the first line stays for its next reader (--passphrase-fd 0 with
-        // --password-stdin reads both from one stream).
+        // --password-stdin reads both from one stream). A descriptor above 2 is closed after: a child that `exec` starts
+        // would otherwise inherit it and could read the passphrase file again through /proc/self/fd.
         var line = new List<byte>();
         try
         {
-            using var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(descriptor, ownsHandle: false);
+            using var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(descriptor, ownsHandle: descriptor > 2);
             using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
             int next;
             while ((next = stream.ReadByte()) is >= 0 and not '\n')

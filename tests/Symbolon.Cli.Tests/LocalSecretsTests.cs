@@ -25,6 +25,53 @@ public sealed class LocalSecretsTests(SharedKeyServer shared)
     }
 
     [Fact]
+    public async Task A_passphrase_descriptor_is_closed_before_exec_starts_the_command()
+    {
+        using var device = new ClientDevice { Passphrase = Passphrase };
+        await device.SignUpAsync(Server);
+        await device.AddAsync("acme", "bot@acme.example", "acme-password-1");
+        device.Passphrase = null;
+        var passphraseFile = Path.Combine(device.Home, "..", "passphrase-" + Guid.NewGuid().ToString("N"));
+        await File.WriteAllTextAsync(passphraseFile, Passphrase + "\n", TestContext.Current.CancellationToken);
+        try
+        {
+            // A shell opens the file on descriptor 3 for symbolon, as `symbolon --passphrase-fd 3 exec … 3<file` would.
+            var start = new System.Diagnostics.ProcessStartInfo("sh")
+            {
+                UseShellExecute = false,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                ArgumentList =
+                {
+                    "-c", "exec dotnet \"$0\" \"$@\" 3<\"$PASSPHRASE_FILE\"", Repository.CliDll,
+                    "--passphrase-fd", "3", "exec", "--env", "VENDOR_PASSWORD=acme.password", "--",
+                    "sh", "-c", "echo \"password:$VENDOR_PASSWORD\"; if [ -e /proc/self/fd/3 ]; then echo inherited:; cat /proc/self/fd/3; else echo closed; fi",
+                },
+            };
+            start.Environment.Remove("SYMBOLON_PASSPHRASE");
+            foreach (var (name, value) in device.Environment)
+            {
+                start.Environment[name] = value;
+            }
+
+            start.Environment["PASSPHRASE_FILE"] = passphraseFile;
+            using var process = System.Diagnostics.Process.Start(start)!;
+            var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+            var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+            Assert.True(process.ExitCode == 0, await stderr);
+            Assert.Contains("password:acme-password-1", await stdout, StringComparison.Ordinal);
+            Assert.Contains("closed", await stdout, StringComparison.Ordinal);
+            Assert.DoesNotContain(Passphrase, await stdout, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(passphraseFile);
+        }
+    }
+
+    [Fact]
     public async Task The_passphrase_can_come_from_a_file_descriptor_and_is_asked_for_otherwise()
     {
         using var device = new ClientDevice { Passphrase = Passphrase };
