@@ -19,7 +19,8 @@ public sealed class BindingFailures(IOptions<JsonOptions> json) : IExceptionHand
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
-        if (exception is not BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest } failure)
+        // 415: a JSON body sent without a JSON Content-Type, which would otherwise end as a 500.
+        if (exception is not BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest or StatusCodes.Status415UnsupportedMediaType } failure)
         {
             return false;
         }
