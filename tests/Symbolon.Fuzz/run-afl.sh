@@ -3,7 +3,7 @@
 #
 #   tests/Symbolon.Fuzz/run-afl.sh TARGET SECONDS [OUT]     (OUT default: artifacts/fuzz under the repository)
 #
-# Publishes the fuzz program to OUT/bin once per commit, instruments the assemblies the parsers live in (SharpFuzz's
+# Publishes the fuzz program to OUT/bin once per version of the code, instruments the assemblies the parsers live in (SharpFuzz's
 # `sharpfuzz` tool, installed into OUT/tools at the version of Directory.Packages.props), starts afl-fuzz on the seed
 # corpus testdata/fuzz/TARGET, and prints afl-fuzz's counts when it stops (exit 1 if it saved a crash or hang). Crashes and hangs land in
 # OUT/TARGET/findings/default/{crashes,hangs}; replay one with
@@ -26,12 +26,13 @@ if [ ! -x "$out/tools/sharpfuzz" ]; then
   dotnet tool install SharpFuzz.CommandLine --version "$version" --tool-path "$out/tools" > /dev/null
 fi
 
-# One instrumented publish per commit, shared by the targets: sharpfuzz instruments in place and refuses an assembly
-# it has instrumented before, so a new commit (or a missing stamp) publishes afresh. Coverage comes from our own
+# One instrumented publish per version of the code, shared by the targets: sharpfuzz instruments in place and refuses
+# an assembly it has instrumented before, so changed sources (the stamp is the git trees of src/ and the fuzz project,
+# plus "-dirty" for uncommitted changes) publish afresh. Coverage comes from our own
 # parsers and the token library of the OIDC targets; the shared framework's JSON parser is not instrumented (its
 # branches reach AFL++ only through ours).
 bin="$out/bin"
-commit=$(git -C "$root" rev-parse HEAD)$(git -C "$root" diff --quiet HEAD -- src tests/Symbolon.Fuzz || echo "-dirty")
+commit=$(git -C "$root" rev-parse HEAD:src HEAD:tests/Symbolon.Fuzz | tr '\n' ' ')$(git -C "$root" diff --quiet HEAD -- src tests/Symbolon.Fuzz || echo "-dirty")
 if [ "$(cat "$bin/.instrumented" 2> /dev/null)" != "$commit" ]; then
   rm -rf "$bin"
   dotnet publish "$root/tests/Symbolon.Fuzz" -c Release -o "$bin" -m:1 --nologo -v quiet > /dev/null
