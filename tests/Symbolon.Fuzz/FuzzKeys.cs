@@ -67,6 +67,7 @@ internal sealed class FuzzKeys
         ReceiptHome = new ClientHome(Path.Combine(scratch, "receipts-home"));
         Directory.CreateDirectory(ReceiptHome.Path);
         ReceiptPath = ReceiptHome.File("receipts.jsonl");
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => RemoveScratch(scratch);
     }
 
     public DeviceKey Device { get; }
@@ -104,6 +105,18 @@ internal sealed class FuzzKeys
         scalar[0] &= 0x7f; // below the group order
         var key = ECDsa.Create(new ECParameters { Curve = ECCurve.NamedCurves.nistP256, D = scalar });
         return key;
+    }
+
+    private static void RemoveScratch(string scratch)
+    {
+        try
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a temp folder left behind changes no result.
+        }
     }
 
     private static string Base64Url(byte[] bytes) => System.Buffers.Text.Base64Url.EncodeToString(bytes);
