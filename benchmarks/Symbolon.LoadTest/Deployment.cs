@@ -68,7 +68,7 @@ internal sealed class Deployment(string dll, LoadOptions options) : IDisposable
             dataDirectory = _dataDirectory = NewDataDirectory(options.DataRoot);
         }
 
-        var settings = new List<string>();
+        var settings = new List<string>(options.ServerSettings);
         if (Backend == LoadBackend.Postgres)
         {
             var connectionString = ConnectionString = await StartPostgresAsync();

@@ -59,6 +59,9 @@ internal sealed record LoadOptions
 
     public bool HelpRequested { get; init; }
 
+    /// <summary>Server settings (<c>--Section:Key=value</c>) after the unthrottled limits; the soak raises the login throttle.</summary>
+    public IReadOnlyList<string> ServerSettings { get; init; } = [];
+
     public static bool TryParse(string[] args, out LoadOptions options, out string error)
     {
         options = new LoadOptions();

@@ -14,6 +14,7 @@ using Symbolon.LoadTest;
 //                                        benchmarks/browser/open-latency.mjs; issue 12)
 //   … -- release-random --units 1000,1000000   (units seeded into the database; random releases; issue 13)
 //   … -- sustained --minutes 10 --units 1000000 (sustained random releases, server RSS sampled; issue 13)
+//   … -- soak --minutes 10                       (mixed good and bad traffic, outcomes per kind, RSS sampled; issue 14)
 //
 // benchmarks/load-backends.sh runs SQLite, PostgreSQL on one node and on two back to back and prints one summary.
 //
@@ -27,6 +28,11 @@ if (args is ["open-latency", .. var rest])
 if (args is ["split-open", .. var splitOpenArgs])
 {
     return await SplitOpen.RunAsync(splitOpenArgs);
+}
+
+if (args is ["soak", .. var soakArgs])
+{
+    return await Soak.RunAsync(soakArgs);
 }
 
 if (args is [("release-random" or "sustained") and var scaleCommand, .. var scaleArgs])

@@ -49,7 +49,7 @@ internal sealed class ReceiptLog(ClientHome home)
         {
             try
             {
-                receipts.Add(JsonSerializer.Deserialize<StoredReceipt>(lines[index], Json)!);
+                receipts.Add(JsonSerializer.Deserialize<StoredReceipt>(lines[index], Json) ?? throw new JsonException("A receipt line is null."));
             }
             catch (JsonException) when (index == lines.Count - 1)
             {

@@ -49,10 +49,11 @@ public sealed record ReleaseReceipt(long Sequence, byte[] ChainHash, Guid UnitId
         return auditKey.SignData(SignedBytes(), HashAlgorithmName.SHA256);
     }
 
-    /// <summary>Checks a signature against the server's public audit key.</summary>
+    /// <summary>Checks a signature against the server's public audit key; false for a malformed receipt.</summary>
     public bool Verify(ECDsa auditPublicKey, ReadOnlySpan<byte> signature)
     {
         ArgumentNullException.ThrowIfNull(auditPublicKey);
-        return signature.Length == 64 && auditPublicKey.VerifyData(SignedBytes(), signature, HashAlgorithmName.SHA256);
+        return ChainHash is { Length: 32 } && signature.Length == 64
+            && auditPublicKey.VerifyData(SignedBytes(), signature, HashAlgorithmName.SHA256);
     }
 }

@@ -186,7 +186,7 @@ internal sealed partial class ItemStore(ClientHome home, ItemModes modes, LocalS
         {
             var item = JsonSerializer.Deserialize<StoredItem>(File.ReadAllBytes(path), Json)
                 ?? throw new JsonException("empty");
-            if (!modes.Fits(item) || !IsValidName(item.Name) || item.SealedItem is null
+            if (!modes.Fits(item) || item.Name is null || !IsValidName(item.Name) || item.SealedItem is null
                 || Path.GetFileNameWithoutExtension(path) != item.UnitId.ToString("D"))
             {
                 throw new JsonException("unexpected content");

@@ -25,7 +25,8 @@ public sealed class BindingFailures(IOptions<JsonOptions> json) : IExceptionHand
             return true;
         }
 
-        if (exception is not BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest } failure)
+        // 415: a JSON body sent without a JSON Content-Type, which would otherwise end as a 500.
+        if (exception is not BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest or StatusCodes.Status415UnsupportedMediaType } failure)
         {
             return false;
         }
