@@ -294,6 +294,34 @@ public sealed class AccountHardeningTests
     }
 
     [Fact]
+    public async Task A_login_whose_password_was_changed_while_it_was_being_checked_is_refused()
+    {
+        using var app = new SymbolonApp();
+        using var laptop = await app.NewClient().SignUpAsync();
+        using var thief = app.NewClient();
+        var changed = 0;
+        // While the thief's old password is being hashed, the owner's password change commits.
+        using var hashes = new AppMeasurements(app, "symbolon.password.hashes", () =>
+        {
+            if (Interlocked.Exchange(ref changed, 1) == 0)
+            {
+                app.WithDatabase(db =>
+                {
+                    var user = db.Users.Single(u => u.Username == laptop.Username);
+                    user.PasswordHash = System.Security.Cryptography.RandomNumberGenerator.GetBytes(user.PasswordHash!.Length);
+                    return db.SaveChanges();
+                });
+            }
+        });
+
+        var login = await thief.LoginAsync(username: laptop.Username);
+
+        Assert.Equal(1, changed);
+        await login.AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid-credentials");
+        Assert.Equal([laptop.DeviceId], app.WithDatabase(db => db.Devices.Select(d => d.Id).ToList()));
+    }
+
+    [Fact]
     public async Task A_device_awaiting_approval_can_neither_destroy_nor_rotate_nor_read_the_accounts_units_and_audit()
     {
         using var app = new SymbolonApp();

@@ -12,7 +12,8 @@ internal sealed class AppMeasurements : IDisposable
 {
     private readonly MeterListener _listener = new();
 
-    public AppMeasurements(SymbolonApp app, string instrumentName)
+    /// <param name="onMeasurement">Runs on the measuring thread, at the moment of each measurement.</param>
+    public AppMeasurements(SymbolonApp app, string instrumentName, Action? onMeasurement = null)
     {
         var meters = app.Services.GetRequiredService<IMeterFactory>();
         _listener.InstrumentPublished = (instrument, listener) =>
@@ -31,6 +32,7 @@ internal sealed class AppMeasurements : IDisposable
             }
 
             (durable ? Durable : Relaxed).Add(value);
+            onMeasurement?.Invoke();
         });
         _listener.Start();
     }

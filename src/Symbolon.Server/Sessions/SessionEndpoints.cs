@@ -108,6 +108,9 @@ public static class SessionEndpoints
         }
 
         var loggedIn = user!;
+        // Under the account's lock, so a password change or approval setting committed meanwhile is seen (below); a
+        // first identity-provider login creates the account, so it keeps the deployment-wide lock that orders sign-ups.
+        var creatingAccount = isExternal && db.Entry(loggedIn).State == EntityState.Detached;
         return await transactions.RunAsync<Results<Ok<SessionResponse>, ProblemHttpResult>>(async () =>
         {
             var proof = await dpop.RecordAsync(db, proofResult, cancellationToken);
@@ -125,10 +128,20 @@ public static class SessionEndpoints
             }
 
             var now = time.GetUtcNow();
-            if (db.Entry(loggedIn).State == EntityState.Detached && !await db.Users.AnyAsync(u => u.Id == loggedIn.Id, cancellationToken))
+            // The password was checked against a row read before the slow hash, outside the account's lock: a password
+            // change (or device approval turned on) committed since must win over this login.
+            var current = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == loggedIn.Id, cancellationToken);
+            if (current is null && db.Entry(loggedIn).State == EntityState.Detached)
             {
                 db.Users.Add(loggedIn);
                 await audit.AppendAsync(db, AuditEvents.AccountCreated, loggedIn.Id, detail: "external", cancellationToken: cancellationToken);
+            }
+            else if (loggedIn.PasswordHash is not null
+                && !(current?.PasswordHash is { } hash && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(hash, loggedIn.PasswordHash)))
+            {
+                db.ChangeTracker.Clear();
+                failures.Count(AuditEvents.LoginFailed, loggedIn.Id, "password changed during the login", address);
+                return Problems.InvalidCredentials();
             }
 
             var device = await db.Devices.SingleOrDefaultAsync(d => d.UserId == loggedIn.Id && d.Thumbprint == proof.Thumbprint, cancellationToken);
@@ -142,7 +155,7 @@ public static class SessionEndpoints
                     Thumbprint = proof.Thumbprint,
                     PublicJwk = proof.PublicKey.ToJwkJson(),
                     CreatedAt = now,
-                    PendingApproval = loggedIn.RequireDeviceApproval,
+                    PendingApproval = (current ?? loggedIn).RequireDeviceApproval,
                 };
                 db.Devices.Add(device);
                 await audit.AppendAsync(db, AuditEvents.DeviceEnrolled, loggedIn.Id, device.Id, cancellationToken: cancellationToken);
@@ -159,7 +172,7 @@ public static class SessionEndpoints
             var response = IssueSession(db, loggedIn.Id, device.Id, now, options.Value.Sessions);
             await audit.AppendAsync(db, AuditEvents.LoginSucceeded, loggedIn.Id, device.Id, cancellationToken: cancellationToken);
             return TypedResults.Ok(response);
-        }, cancellationToken);
+        }, creatingAccount ? null : loggedIn.Id, cancellationToken);
     }
 
     private static ProblemHttpResult MissingProof() =>
