@@ -178,7 +178,7 @@ public sealed class ReleaseLimiter(IOptions<ServerOptions> options, TimeProvider
             ("now", SqlValues.Time(now)));
 
     /// <summary>The bucket's tokens now: a missing bucket is full, a stored one refilled for the time since it was stored.</summary>
-    private static double Refill((double Tokens, DateTimeOffset UpdatedAt) stored, int burst, double refillPerMinute, DateTimeOffset now)
+    internal static double Refill((double Tokens, DateTimeOffset UpdatedAt) stored, int burst, double refillPerMinute, DateTimeOffset now)
     {
         if (stored.UpdatedAt == default)
         {

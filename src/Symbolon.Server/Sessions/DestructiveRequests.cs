@@ -30,9 +30,7 @@ public sealed class DestructiveRequests(IOptions<ServerOptions> options, TimePro
         var limits = options.Value.Limits;
         var key = "destructive:" + caller.UserId;
         var bucket = await session.Db.RateBuckets.FindAsync([key], session.CancellationToken);
-        var tokens = bucket is null
-            ? limits.DestructiveBurst
-            : Math.Min(limits.DestructiveBurst, bucket.Tokens + (now - bucket.UpdatedAt).TotalMinutes * limits.DestructiveRefillPerMinute);
+        var tokens = ReleaseLimiter.Refill(bucket is null ? default : (bucket.Tokens, bucket.UpdatedAt), limits.DestructiveBurst, limits.DestructiveRefillPerMinute, now);
         if (tokens < 1)
         {
             return Problems.ReleaseDenied(session.Http, new ReleaseDenial(
