@@ -78,6 +78,23 @@ internal sealed class LocalSecrets : IDisposable
     /// <summary>HMAC-SHA256 of <paramref name="data"/> under the item-file key (docs/spec.md §3.1).</summary>
     public byte[] ItemMac(ReadOnlySpan<byte> data) => HMACSHA256.HashData(_itemMacKey, data);
 
+    /// <summary>
+    /// vault.json's itemMacTag (docs/spec.md §3.1): HMAC-SHA256(item_mac_key, "symbolon.dev/v1/item-macs-complete" ‖ uuid(vault_id)),
+    /// the record that every item file of this vault carries its MAC, which a writer of the directory cannot forge or move to another vault.
+    /// </summary>
+    public byte[] ItemMacsTag(Guid vaultId)
+    {
+        var label = Encoding.UTF8.GetBytes(Labels.ItemMacsComplete);
+        var message = new byte[label.Length + 16];
+        label.CopyTo(message, 0);
+        _ = vaultId.TryWriteBytes(message.AsSpan(label.Length), bigEndian: true, out _);
+        return ItemMac(message);
+    }
+
+    /// <summary>True when <paramref name="tag"/> is this vault's <see cref="ItemMacsTag"/>, compared in constant time.</summary>
+    public bool IsItemMacsTag(Guid vaultId, ReadOnlySpan<byte> tag) =>
+        tag.Length == 32 && CryptographicOperations.FixedTimeEquals(tag, ItemMacsTag(vaultId));
+
     public void Dispose()
     {
         CryptographicOperations.ZeroMemory(_itemMacKey);

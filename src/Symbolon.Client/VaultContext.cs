@@ -35,13 +35,9 @@ internal sealed class VaultContext : IDisposable
 
             Secrets = new LocalSecrets(_rootKey, passphraseProtected);
             Items = new ItemStore(Home, modes, Secrets);
-            if (State.ItemMacs != ItemStore.MacVersion)
+            if (State.ItemMacTag is null || !Secrets.IsItemMacsTag(State.VaultId, State.ItemMacTag))
             {
-                UpdateState(state =>
-                {
-                    Items.AddMissingMacs();
-                    return state with { ItemMacs = ItemStore.MacVersion };
-                });
+                UpdateState(RecordItemMacs);
             }
 
             _device = DeviceSecrets.LoadOrCreateDeviceKey(Home, Secrets);
@@ -99,6 +95,34 @@ internal sealed class VaultContext : IDisposable
             return api;
         }
     }
+
+    /// <summary>
+    /// Makes vault.json's itemMacTag (docs/spec.md §3.1) true, under the vault lock. Item files are given their MAC as
+    /// they stand only in a vault that shows no sign of a client with item MACs: no tag, no number 1 (the unreleased
+    /// development form), and no item file whose MAC verifies. Anything else that lacks a valid tag was altered, and
+    /// re-signing it would sign the alteration.
+    /// </summary>
+    private VaultState RecordItemMacs(VaultState state)
+    {
+        if (state.ItemMacTag is not null)
+        {
+            return Secrets.IsItemMacsTag(state.VaultId, state.ItemMacTag) ? state : throw VaultTampered();
+        }
+
+        if (state.ItemMacs != ItemStore.MacVersion)
+        {
+            if (Items.AnyWithMac())
+            {
+                throw VaultTampered();
+            }
+
+            Items.AddMissingMacs();
+        }
+
+        return state with { ItemMacs = null, ItemMacTag = Secrets.ItemMacsTag(state.VaultId) };
+    }
+
+    private static ItemTamperedException VaultTampered() => new("The vault file 'vault.json' is damaged or was altered.");
 
     /// <summary>
     /// Changes vault.json under its lock, applied to what is on disk now: another process (a long-running SDK host, a

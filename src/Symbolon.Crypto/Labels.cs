@@ -52,6 +52,12 @@ public static class Labels
     /// <summary>HKDF-SHA256 info of the HMAC-SHA256 key that authenticates item files' fields, derived from the root key.</summary>
     public const string ItemFileMac = "symbolon.dev/v1/item-file-mac";
 
+    /// <summary>
+    /// Opens the message whose HMAC under the item-file key (followed by the vault id) is vault.json's itemMacTag: the
+    /// authenticated record that every item file of the vault carries its MAC.
+    /// </summary>
+    public const string ItemMacsComplete = "symbolon.dev/v1/item-macs-complete";
+
     /// <summary>HKDF-SHA256 info prefix binding a threshold item's reconstructed secret to its server set.</summary>
     internal const string ThresholdSet = "symbolon.dev/v1/threshold-set";
 

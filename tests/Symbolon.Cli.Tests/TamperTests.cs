@@ -80,18 +80,18 @@ public sealed class TamperTests(SharedKeyServer shared)
         var itemFile = await device.ItemFileAsync("acme");
         var vaultFile = Path.Combine(device.Home, "vault.json");
 
-        // As a client from before item MACs left them: no mac in the item, no itemMacs in vault.json.
+        // As a client from before item MACs left them: no mac in the item, no itemMacTag in vault.json.
         var item = JsonNode.Parse(File.ReadAllText(itemFile))!.AsObject();
         var mac = item["mac"]!.GetValue<string>();
         item.Remove("mac");
         File.WriteAllText(itemFile, item.ToJsonString());
         var vault = JsonNode.Parse(File.ReadAllText(vaultFile))!.AsObject();
-        vault.Remove("itemMacs");
+        vault.Remove("itemMacTag");
         File.WriteAllText(vaultFile, vault.ToJsonString());
 
         Assert.Equal("acme-password-1", (await device.RevealAsync("acme"))["password"]);
         Assert.Equal(mac, JsonNode.Parse(File.ReadAllText(itemFile))!["mac"]!.GetValue<string>());
-        Assert.Equal(1, JsonNode.Parse(File.ReadAllText(vaultFile))!["itemMacs"]!.GetValue<int>());
+        Assert.NotNull(JsonNode.Parse(File.ReadAllText(vaultFile))!["itemMacTag"]);
 
         item = JsonNode.Parse(File.ReadAllText(itemFile))!.AsObject();
         item.Remove("mac");

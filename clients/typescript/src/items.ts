@@ -81,7 +81,29 @@ export class ItemStore {
   constructor(private readonly storage: VaultStorage, private readonly modes: FormatCheck, private readonly macKey: CryptoKey) {}
 
   /**
-   * Gives every item document written before item MACs its MAC, as it is (once per vault: vault.json's itemMacs
+   * True when some item document carries a MAC that verifies: a client with item MACs has written to this vault, so
+   * it is no longer one from before them (docs/spec.md §3.1).
+   */
+  async anyWithMac(): Promise<boolean> {
+    for (const [name, value] of await readEntries(this.storage, 'items/')) {
+      if (name.endsWith('.json')) {
+        // A damaged document proves nothing either way; it is refused when listed or opened.
+        const item = await this.parse(name, value, false).catch((error: unknown) => {
+          if (error instanceof ItemTamperedError) {
+            return undefined;
+          }
+          throw error;
+        });
+        if (item?.mac !== undefined) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Gives every item document written before item MACs its MAC, as it is (once per vault: vault.json's itemMacTag
    * records it, and from then on a document without one is tampered).
    */
   async addMissingMacs(): Promise<void> {

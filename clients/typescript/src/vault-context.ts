@@ -2,12 +2,12 @@
 // and the device's keys; the twin of src/Symbolon.Client/VaultContext.cs. The root key is used here only, through
 // the derivations below, so no mode holds it; every share and client share is wiped as soon as the data key exists.
 import { KeyServerApi, serverUrl } from './api.js';
-import { isUuid, wipe } from './crypto/bytes.js';
+import { fromBase64, isUuid, toBase64, wipe } from './crypto/bytes.js';
 import type { ItemContext } from './crypto/context.js';
 import type { Credential } from './crypto/credential.js';
 import { deriveDataKey } from './crypto/data-key.js';
 import { ArgumentError, ItemOpenError } from './crypto/errors.js';
-import { deriveItemMacKey, ItemMacVersion } from './crypto/item-mac.js';
+import { deriveItemMacKey, ItemMacVersion, itemMacsTag, verifyItemMacsTag } from './crypto/item-mac.js';
 import { deriveBlindedInput, deriveClientShare, requireRootKey } from './crypto/root-key.js';
 import { openCredential, sealCredential } from './crypto/sealed-item.js';
 import { DeviceKey } from './dpop.js';
@@ -73,7 +73,12 @@ export interface VaultState {
   readonly sets: readonly ServerSet[];
   readonly oprfKeys: readonly PinnedOprfKey[];
   readonly auditLogs: readonly PinnedAuditLog[];
-  /** 1 once every item document carries its MAC (docs/spec.md §3.1); from then on one without is tampered. */
+  /**
+   * base64 HMAC recording, authenticated, that every item document carries its MAC (docs/spec.md §3.1); from then on
+   * one without is tampered. Null before the vault context first opened the vault.
+   */
+  readonly itemMacTag: string | null;
+  /** The unauthenticated number 1 an unreleased development version wrote instead of the tag (0 when absent); read only to be replaced by it. */
   readonly itemMacs: number;
 }
 
@@ -137,19 +142,46 @@ export class VaultContext {
     const sessions = new SessionManager(
       storage, { idleTimeoutMs: options.idleTimeoutMs, now, onLock: options.onLock, onWarning: options.onWarning },
       (server) => (context as VaultContext).server(server));
-    const items = new ItemStore(storage, modes, await deriveItemMacKey(rootKey));
+    const macKey = await deriveItemMacKey(rootKey);
+    const items = new ItemStore(storage, modes, macKey);
     context = new VaultContext(
       storage, modes, items, new ReceiptLog(storage), sessions, rootKey, device,
       options.deviceName ?? 'typescript', options.thresholdTimeoutMs ?? 10_000, options.fetch, options.onWarning,
       now, state);
-    if (state.itemMacs !== ItemMacVersion) {
-      // Documents from before item MACs get theirs once, as they are; vault.json then records that every one has one.
-      await items.addMissingMacs();
-      await context.updateState((current) => ({ ...current, itemMacs: ItemMacVersion }));
+    if (!(await hasItemMacsTag(macKey, state))) {
+      await context.recordItemMacs(macKey);
     }
     // A session left by an earlier page or process locks on time, even if this client is never used.
     await sessions.resume();
     return context;
+  }
+
+  /**
+   * Makes vault.json's itemMacTag (docs/spec.md §3.1) true, under the vault lock. Item documents are given their MAC
+   * as they stand only in a vault that shows no sign of a client with item MACs: no tag, no number 1 (the unreleased
+   * development form), and no item document whose MAC verifies. Anything else that lacks a valid tag was altered,
+   * and re-signing it would sign the alteration.
+   */
+  private async recordItemMacs(macKey: CryptoKey): Promise<void> {
+    await withStorageLock(this.storage, vaultLock, async () => {
+      const latest = await readOrCreateStateLocked(this.storage);
+      if (latest.itemMacTag !== null) {
+        if (!(await hasItemMacsTag(macKey, latest))) {
+          throw vaultTampered();
+        }
+        this.current = latest;
+        return;
+      }
+      if (latest.itemMacs !== ItemMacVersion) {
+        if (await this.items.anyWithMac()) {
+          throw vaultTampered();
+        }
+        await this.items.addMissingMacs();
+      }
+      const changed: VaultState = { ...latest, itemMacs: 0, itemMacTag: toBase64(await itemMacsTag(macKey, latest.vaultId)) };
+      await this.storage.put(vaultDocument, stateDocument(changed));
+      this.current = changed;
+    });
   }
 
   /** vault.json as this client last read or wrote it. */
@@ -354,7 +386,8 @@ async function readOrCreateStateLocked(storage: VaultStorage): Promise<VaultStat
   if (stored !== undefined) {
     return stored;
   }
-  const created: VaultState = { vaultId: crypto.randomUUID(), server: null, sets: [], oprfKeys: [], auditLogs: [], itemMacs: ItemMacVersion };
+  // No itemMacTag yet: it needs the root key, and the vault context writes it (there is no item to sign).
+  const created: VaultState = { vaultId: crypto.randomUUID(), server: null, sets: [], oprfKeys: [], auditLogs: [], itemMacTag: null, itemMacs: 0 };
   await storage.put(vaultDocument, stateDocument(created));
   return created;
 }
@@ -366,7 +399,8 @@ function stateDocument(state: VaultState): JsonValue {
     sets: state.sets.map((set) => ({ name: set.name, threshold: set.threshold, servers: [...set.servers] })),
     oprfKeys: state.oprfKeys.map((key) => ({ server: key.server, userId: key.userId, epoch: key.epoch, publicKey: key.publicKey })),
     auditLogs: state.auditLogs.map((log) => ({ server: log.server, keyX: log.keyX, keyY: log.keyY, treeSize: log.treeSize, rootHash: log.rootHash })),
-    itemMacs: state.itemMacs,
+    itemMacTag: state.itemMacTag,
+    ...(state.itemMacs === 0 ? {} : { itemMacs: state.itemMacs }),
   };
 }
 
@@ -410,10 +444,11 @@ function parseState(value: JsonValue | undefined): VaultState | undefined {
     auditLogs.push({ server: serverUrl(log['server']).href, keyX: log['keyX'], keyY: log['keyY'], treeSize: log['treeSize'], rootHash: log['rootHash'] });
   }
   const itemMacs = value['itemMacs'] ?? 0;
-  if (typeof itemMacs !== 'number') {
+  const itemMacTag = value['itemMacTag'] ?? null;
+  if (typeof itemMacs !== 'number' || (itemMacTag !== null && typeof itemMacTag !== 'string')) {
     throw damagedVault();
   }
-  return { vaultId: vaultId.toLowerCase(), server: server === null ? null : serverUrl(server).href, sets, oprfKeys, auditLogs, itemMacs };
+  return { vaultId: vaultId.toLowerCase(), server: server === null ? null : serverUrl(server).href, sets, oprfKeys, auditLogs, itemMacTag, itemMacs };
 }
 
 function asArray(value: JsonValue | undefined): JsonValue[] {
@@ -421,6 +456,28 @@ function asArray(value: JsonValue | undefined): JsonValue[] {
 }
 
 /** vault.json that is not one: never replaced silently, since its vault id is bound into every item's key. */
+/** True when vault.json holds this vault's itemMacTag; a tag that is not base64 is simply not it. */
+async function hasItemMacsTag(macKey: CryptoKey, state: VaultState): Promise<boolean> {
+  if (state.itemMacTag === null) {
+    return false;
+  }
+  let tag: Uint8Array;
+  try {
+    tag = fromBase64(state.itemMacTag);
+  } catch (error) {
+    if (error instanceof ArgumentError) {
+      return false;
+    }
+    throw error;
+  }
+  return verifyItemMacsTag(macKey, state.vaultId, tag);
+}
+
+/** vault.json's itemMacTag is wrong: the same refusal as an altered item document. */
+function vaultTampered(): ItemTamperedError {
+  return new ItemTamperedError("The vault document 'vault.json' is damaged or was altered.");
+}
+
 function damagedVault(): InvalidOperationError {
   return new InvalidOperationError('vault.json is damaged.', 'Restore it from a backup: every item is bound to the vault id it holds.');
 }

@@ -17,7 +17,7 @@ namespace Symbolon.Client.Items;
 /// </summary>
 internal sealed partial class ItemStore(ClientHome home, ItemModes modes, LocalSecrets secrets)
 {
-    /// <summary>The version byte that opens the MAC'd fields; vault.json's itemMacs names it once every file has a MAC.</summary>
+    /// <summary>The version byte that opens the MAC'd fields (and the number vault.json's itemMacs held in an unreleased development version).</summary>
     public const byte MacVersion = 1;
 
     /// <summary>docs/spec.md §3: "SYMI", version, mode, vault id, unit id, key version, nonce.</summary>
@@ -57,7 +57,31 @@ internal sealed partial class ItemStore(ClientHome home, ItemModes modes, LocalS
         ClientHome.WriteAtomically(PathOf(item.UnitId), JsonSerializer.SerializeToUtf8Bytes(item with { Mac = secrets.ItemMac(AuthenticatedFields(item)) }, Json));
 
     /// <summary>
-    /// Gives every item file written before item MACs its MAC (once per vault: vault.json's itemMacs records it, and
+    /// True when some item file carries a MAC that verifies: a client with item MACs has written to this vault, so it
+    /// is no longer one from before them (docs/spec.md §3.1). items/ only, as the TypeScript client sees it.
+    /// </summary>
+    public bool AnyWithMac()
+    {
+        foreach (var path in Directory.EnumerateFiles(home.ItemsPath, "*.json"))
+        {
+            try
+            {
+                if (Read(path, requireMac: false).Mac is not null)
+                {
+                    return true;
+                }
+            }
+            catch (ItemTamperedException)
+            {
+                // A damaged file proves nothing either way; it is refused when listed or opened.
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Gives every item file written before item MACs its MAC (once per vault: vault.json's itemMacTag records it, and
     /// from then on a file without one is tampered). Files are taken as they are: they were written by this client.
     /// </summary>
     public void AddMissingMacs()

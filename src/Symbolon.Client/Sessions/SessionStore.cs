@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Symbolon.Crypto;
 
 namespace Symbolon.Client.Sessions;
@@ -39,12 +40,15 @@ internal sealed record SessionState(
 
 /// <summary>
 /// The vault's identity (vault.json): a random id bound into every item's key, the default server (the last one
-/// logged in to, where split-mode items are added) and the defined threshold server sets. <see cref="ItemMacs"/> is 1
-/// once every item file carries its MAC (docs/spec.md §3.1); from then on one without is tampered.
+/// logged in to, where split-mode items are added) and the defined threshold server sets. <see cref="ItemMacTag"/>
+/// records, authenticated, that every item file carries its MAC (docs/spec.md §3.1); from then on one without is
+/// tampered. <see cref="ItemMacs"/> is the unauthenticated number 1 an unreleased development version wrote instead;
+/// it is read only to be replaced by the tag.
 /// </summary>
 internal sealed record VaultState(
     Guid VaultId, Uri? Server, IReadOnlyList<ServerSet>? Sets = null, IReadOnlyList<PinnedOprfKey>? OprfKeys = null, IReadOnlyList<PinnedAuditLog>? AuditLogs = null,
-    int ItemMacs = 0);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? ItemMacs = null,
+    byte[]? ItemMacTag = null);
 
 /// <summary>
 /// A key server's audit key, pinned the first time `audit --check` ran against it, and the newest checkpoint of its
@@ -150,7 +154,8 @@ internal static class StateFiles
             return existing;
         }
 
-        var created = new VaultState(Guid.NewGuid(), null, ItemMacs: Items.ItemStore.MacVersion);
+        // No itemMacTag yet: it needs the root key, and the vault context writes it (there is no item to sign).
+        var created = new VaultState(Guid.NewGuid(), null);
         WriteVault(home, created);
         return created;
     }

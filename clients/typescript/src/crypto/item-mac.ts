@@ -58,6 +58,23 @@ export function itemFields(item: MacFields): Bytes {
   return concat(...parts);
 }
 
+/**
+ * vault.json's itemMacTag: HMAC-SHA256(item_mac_key, "symbolon.dev/v1/item-macs-complete" ‖ uuid(vault_id)), the
+ * authenticated record that every item document of the vault carries its MAC.
+ */
+export async function itemMacsTag(key: CryptoKey, vaultId: string): Promise<Bytes> {
+  return new Uint8Array(await crypto.subtle.sign('HMAC', key, itemMacsMessage(vaultId)));
+}
+
+/** True when `tag` is the vault's itemMacsTag (WebCrypto's verify compares in constant time). */
+export async function verifyItemMacsTag(key: CryptoKey, vaultId: string, tag: Uint8Array): Promise<boolean> {
+  return tag.length === ItemMacSize && crypto.subtle.verify('HMAC', key, tag as Bytes, itemMacsMessage(vaultId));
+}
+
+function itemMacsMessage(vaultId: string): Bytes {
+  return concat(utf8(Labels.ItemMacsComplete), uuidToBytes(vaultId));
+}
+
 export async function itemMac(key: CryptoKey, item: MacFields): Promise<Bytes> {
   return new Uint8Array(await crypto.subtle.sign('HMAC', key, itemFields(item)));
 }

@@ -31,6 +31,8 @@ export const Labels = Object.freeze({
   SessionTokensWrap: 'symbolon.dev/v1/local-secret-wrap/session-tokens',
   /** HKDF-SHA256 info of the HMAC-SHA256 key that authenticates item files' fields, derived from the root key (§3.1). */
   ItemFileMac: 'symbolon.dev/v1/item-file-mac',
+  /** Opens the message (followed by the vault id) whose HMAC under the item-file key is vault.json's itemMacTag (§3.1). */
+  ItemMacsComplete: 'symbolon.dev/v1/item-macs-complete',
   /** HKDF-SHA256 info prefix binding a threshold item's reconstructed secret to its server set (§5). */
   ThresholdSet: 'symbolon.dev/v1/threshold-set',
   /** The four magic bytes that open every sealed item, in ASCII (§3). */
