@@ -85,10 +85,8 @@ public static class BlindedEndpoints
         }
 
         var evaluated = db.AuditRecords.Where(r => r.UserId == caller.UserId && r.Event == AuditEvents.UnitEvaluated);
-        // A shredded unit its owner may still restore counts too: retiring its epoch would make the restored item unopenable.
-        var now = time.GetUtcNow();
         var pending = await db.Units
-            .Where(u => u.UserId == caller.UserId && u.Kind == UnitKind.Blinded && (u.ShreddedAt == null || u.DestroyAt > now))
+            .Where(u => u.UserId == caller.UserId && u.Kind == UnitKind.Blinded && u.ShreddedAt == null)
             .Where(u => evaluated.Any(r => r.UnitId == u.Id) && !evaluated.Any(r => r.UnitId == u.Id && r.UnitVersion >= request.Epoch))
             .CountAsync(cancellationToken);
         var retiring = pending > 0 ? [] : active.Where(k => k.Epoch < request.Epoch).ToList();
@@ -98,11 +96,21 @@ public static class BlindedEndpoints
         }
 
         var retired = new List<int>();
+        var now = time.GetUtcNow();
         foreach (var old in retiring)
         {
-            OprfKeys.Retire(old, time.GetUtcNow());
+            OprfKeys.Retire(old, now);
             retired.Add(old.Epoch);
             await audit.AppendAsync(db, AuditEvents.OprfKeyRetired, caller.UserId, caller.Device.Id, unitVersion: old.Epoch, cancellationToken: cancellationToken);
+        }
+
+        if (retired.Count > 0)
+        {
+            // A shredded blinded unit still in its grace period was last sealed under a retired key (rotations leave their
+            // old units shredded), so restoring it would give back an item that can never open: it is destroyed at the
+            // sweeper's next pass instead, and restoring it answers 404.
+            await db.Units.Where(u => u.UserId == caller.UserId && u.Kind == UnitKind.Blinded && u.ShreddedAt != null && u.DestroyAt > now)
+                .ExecuteUpdateAsync(set => set.SetProperty(u => u.DestroyAt, now), cancellationToken);
         }
 
         return TypedResults.Ok(new OprfConfirmResponse(retired, pending));

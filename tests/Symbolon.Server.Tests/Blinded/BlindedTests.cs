@@ -111,6 +111,24 @@ public sealed class BlindedTests
     }
 
     [Fact]
+    public async Task Retiring_a_key_ends_the_grace_period_of_shredded_blinded_units_that_only_it_could_open()
+    {
+        using var app = new SymbolonApp();
+        using var client = await app.NewClient().SignUpAsync();
+        var first = (await (await client.SendAsync(HttpMethod.Get, "/v1/oprf/key")).AssertOkJsonAsync()).GetProperty("publicKey").GetBytesFromBase64();
+        var removed = await CreateBlindedUnitAsync(client);
+        await EvaluateAsync(client, first, removed, RandomNumberGenerator.GetBytes(32));
+        Assert.Equal(HttpStatusCode.NoContent, (await client.SendAsync(HttpMethod.Delete, $"/v1/units/{removed}")).StatusCode);
+
+        await (await client.SendAsync(HttpMethod.Post, "/v1/oprf/rotate")).AssertOkJsonAsync();
+        var confirmed = await (await client.SendAsync(HttpMethod.Post, "/v1/oprf/confirm", new { epoch = 2 })).AssertOkJsonAsync();
+        var restore = await client.SendAsync(HttpMethod.Post, $"/v1/units/{removed}/restore");
+
+        Assert.Equal([1], confirmed.GetProperty("retired").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal(HttpStatusCode.NotFound, restore.StatusCode);
+    }
+
+    [Fact]
     public async Task Old_keys_stay_while_another_device_s_blinded_units_have_not_moved_to_the_new_epoch()
     {
         using var app = new SymbolonApp();
