@@ -280,16 +280,6 @@ public sealed class RateBucket
     public DateTimeOffset UpdatedAt { get; set; }
 }
 
-/// <summary>Failed-login counter for one account name or one client address.</summary>
-public sealed class LoginThrottle
-{
-    public string Key { get; set; } = "";
-
-    public int Failures { get; set; }
-
-    public DateTimeOffset BlockedUntil { get; set; }
-}
-
 /// <summary>A DPoP proof id already seen, kept until the proof would be stale anyway.</summary>
 public sealed class SeenProof
 {

@@ -48,7 +48,6 @@ public class SymbolonDbContext : DbContext
 
     public DbSet<RateBucket> RateBuckets => Set<RateBucket>();
 
-    public DbSet<LoginThrottle> LoginThrottles => Set<LoginThrottle>();
 
     public DbSet<SeenProof> SeenProofs => Set<SeenProof>();
 
@@ -215,15 +214,6 @@ internal sealed class RateBucketConfiguration : IEntityTypeConfiguration<RateBuc
     {
         builder.HasKey(bucket => bucket.Key);
         builder.Property(bucket => bucket.Key).HasMaxLength(64);
-    }
-}
-
-internal sealed class LoginThrottleConfiguration : IEntityTypeConfiguration<LoginThrottle>
-{
-    public void Configure(EntityTypeBuilder<LoginThrottle> builder)
-    {
-        builder.HasKey(throttle => throttle.Key);
-        builder.Property(throttle => throttle.Key).HasMaxLength(200);
     }
 }
 

@@ -202,23 +202,6 @@ namespace Symbolon.Server.Storage.Migrations
                     b.ToTable("Devices");
                 });
 
-            modelBuilder.Entity("Symbolon.Server.Storage.LoginThrottle", b =>
-                {
-                    b.Property<string>("Key")
-                        .HasMaxLength(200)
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("BlockedUntil")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<int>("Failures")
-                        .HasColumnType("INTEGER");
-
-                    b.HasKey("Key");
-
-                    b.ToTable("LoginThrottles");
-                });
-
             modelBuilder.Entity("Symbolon.Server.Storage.OprfKey", b =>
                 {
                     b.Property<Guid>("UserId")

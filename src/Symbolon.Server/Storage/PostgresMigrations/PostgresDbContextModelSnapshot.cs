@@ -209,23 +209,6 @@ namespace Symbolon.Server.Storage.PostgresMigrations
                     b.ToTable("Devices");
                 });
 
-            modelBuilder.Entity("Symbolon.Server.Storage.LoginThrottle", b =>
-                {
-                    b.Property<string>("Key")
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
-
-                    b.Property<long>("BlockedUntil")
-                        .HasColumnType("bigint");
-
-                    b.Property<int>("Failures")
-                        .HasColumnType("integer");
-
-                    b.HasKey("Key");
-
-                    b.ToTable("LoginThrottles");
-                });
-
             modelBuilder.Entity("Symbolon.Server.Storage.OprfKey", b =>
                 {
                     b.Property<Guid>("UserId")
