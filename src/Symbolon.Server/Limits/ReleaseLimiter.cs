@@ -40,9 +40,9 @@ public sealed class ReleaseLimiter(IOptions<ServerOptions> options, TimeProvider
         var user = Refill(stored.GetValueOrDefault(userKey), limits.UserBurst, limits.UserRefillPerMinute, now);
         foreach (var (tokens, refillPerMinute, scope) in new[] { (device, limits.DeviceRefillPerMinute, "device"), (user, limits.UserRefillPerMinute, "user") })
         {
-            if (tokens < 1)
+            if (Empty(tokens, refillPerMinute, $"The {scope} release rate limit was reached.") is { } denial)
             {
-                return new ReleaseDenial(ProblemTypes.RateLimited, TimeSpan.FromMinutes((1 - tokens) / refillPerMinute), $"The {scope} release rate limit was reached.");
+                return denial;
             }
         }
 
@@ -176,6 +176,10 @@ public sealed class ReleaseLimiter(IOptions<ServerOptions> options, TimeProvider
             ("key", key),
             ("tokens", tokens),
             ("now", SqlValues.Time(now)));
+
+    /// <summary>A bucket holding less than one token: refused, retried once one has refilled.</summary>
+    internal static ReleaseDenial? Empty(double tokens, double refillPerMinute, string detail) =>
+        tokens < 1 ? new ReleaseDenial(ProblemTypes.RateLimited, TimeSpan.FromMinutes((1 - tokens) / refillPerMinute), detail) : null;
 
     /// <summary>The bucket's tokens now: a missing bucket is full, a stored one refilled for the time since it was stored.</summary>
     internal static double Refill((double Tokens, DateTimeOffset UpdatedAt) stored, int burst, double refillPerMinute, DateTimeOffset now)

@@ -31,10 +31,9 @@ public sealed class DestructiveRequests(IOptions<ServerOptions> options, TimePro
         var key = "destructive:" + caller.UserId;
         var bucket = await session.Db.RateBuckets.FindAsync([key], session.CancellationToken);
         var tokens = ReleaseLimiter.Refill(bucket is null ? default : (bucket.Tokens, bucket.UpdatedAt), limits.DestructiveBurst, limits.DestructiveRefillPerMinute, now);
-        if (tokens < 1)
+        if (ReleaseLimiter.Empty(tokens, limits.DestructiveRefillPerMinute, "The destructive-request rate limit was reached.") is { } denial)
         {
-            return Problems.ReleaseDenied(session.Http, new ReleaseDenial(
-                ProblemTypes.RateLimited, TimeSpan.FromMinutes((1 - tokens) / limits.DestructiveRefillPerMinute), "The destructive-request rate limit was reached."));
+            return Problems.ReleaseDenied(session.Http, denial);
         }
 
         if (bucket is null)

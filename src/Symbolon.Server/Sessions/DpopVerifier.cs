@@ -58,18 +58,25 @@ public sealed partial class DpopVerifier(IOptions<ServerOptions> options, TimePr
         ArgumentNullException.ThrowIfNull(set);
         ArgumentNullException.ThrowIfNull(result);
         var settings = options.Value.Dpop;
-        var inserted = await set.ExecuteAsync(
-            "INSERT INTO \"SeenProofs\" (\"Key\", \"ExpiresAt\") VALUES (@key, @expires) ON CONFLICT DO NOTHING",
-            cancellationToken,
-            ("key", result.Thumbprint + ":" + result.Jti),
-            ("expires", SqlValues.Time(result.IssuedAt + settings.MaxAge + settings.ClockSkew)));
-        if (inserted == 0)
+        var remembered = await TryRememberIdAsync(set, result.Thumbprint + ":" + result.Jti, result.IssuedAt + settings.MaxAge + settings.ClockSkew, cancellationToken);
+        if (!remembered)
         {
             LogRejected(logger, "replayed jti");
         }
 
-        return inserted == 1;
+        return remembered;
     }
+
+    /// <summary>
+    /// Stores a single-use id (a proof's, an identity token's) until <paramref name="expiresAt"/>; false when it was
+    /// stored before. One insert on the SeenProofs primary key, atomic on every node.
+    /// </summary>
+    internal static async Task<bool> TryRememberIdAsync(SqlSet set, string key, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
+        await set.ExecuteAsync(
+            "INSERT INTO \"SeenProofs\" (\"Key\", \"ExpiresAt\") VALUES (@key, @expires) ON CONFLICT DO NOTHING",
+            cancellationToken,
+            ("key", key),
+            ("expires", SqlValues.Time(expiresAt))) == 1;
 
     /// <summary>The URI the client addressed: the configured public base URL when behind a proxy, else this request's.</summary>
     private Uri RequestUri(HttpContext http)

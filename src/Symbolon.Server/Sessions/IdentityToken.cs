@@ -57,15 +57,8 @@ public sealed class IdentityToken
     }
 
     /// <summary>Records the token's use in the context's current transaction; false when it was used before.</summary>
-    public async Task<bool> RememberAsync(SymbolonDbContext db, CancellationToken cancellationToken)
-    {
-        var inserted = await SqlSet.InTransaction(db).ExecuteAsync(
-            "INSERT INTO \"SeenProofs\" (\"Key\", \"ExpiresAt\") VALUES (@key, @expires) ON CONFLICT DO NOTHING",
-            cancellationToken,
-            ("key", _key),
-            ("expires", SqlValues.Time(_expiresAt + ClockSkew)));
-        return inserted == 1;
-    }
+    public Task<bool> RememberAsync(SymbolonDbContext db, CancellationToken cancellationToken) =>
+        DpopVerifier.TryRememberIdAsync(SqlSet.InTransaction(db), _key, _expiresAt + ClockSkew, cancellationToken);
 
     /// <summary>How far the issuer's clock may be off; a token is remembered this much past its expiry.</summary>
     public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);

@@ -51,13 +51,13 @@ public sealed partial class SqliteGroupCommit : IAsyncDisposable
 
     /// <summary>
     /// Queues <paramref name="work"/> (which must save its own changes) to run on <paramref name="db"/> inside the next
-    /// batch, and completes once that batch has committed (durably when <paramref name="durable"/>).
+    /// batch, and completes once that batch has committed durably.
     /// </summary>
-    public Task<T> RunAsync<T>(SymbolonDbContext db, Func<Task<T>> work, bool durable, CancellationToken cancellationToken)
+    public Task<T> RunAsync<T>(SymbolonDbContext db, Func<Task<T>> work, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(work);
-        return Enqueue<T>((connection, transaction, _) => RunOnContextAsync(db, work, connection, transaction), durable, cancellationToken);
+        return Enqueue<T>((connection, transaction, _) => RunOnContextAsync(db, work, connection, transaction), durable: true, cancellationToken);
     }
 
     /// <summary>

@@ -157,7 +157,7 @@ public sealed class WriteTransactions(SymbolonDbContext db, ServerMetrics metric
                 var result = await work();
                 await db.SaveChangesAsync(CancellationToken.None);
                 return result;
-            }, durable: true, CancellationToken.None);
+            }, CancellationToken.None);
             ForgetTracked();
             return result;
         }

@@ -55,7 +55,7 @@ public sealed class WritePathTests
             holding.SetResult();
             await release.Task;
             return true;
-        }, durable: true, TestContext.Current.CancellationToken);
+        }, TestContext.Current.CancellationToken);
         await holding.Task;
 
         await using var first = app.Services.CreateAsyncScope();
@@ -63,13 +63,13 @@ public sealed class WritePathTests
         await using var last = app.Services.CreateAsyncScope();
         var sets = new[]
         {
-            writer.RunAsync(Db(first), () => AddProofAsync(Db(first), "first"), durable: true, TestContext.Current.CancellationToken),
+            writer.RunAsync(Db(first), () => AddProofAsync(Db(first), "first"), TestContext.Current.CancellationToken),
             writer.RunAsync<bool>(Db(failing), async () =>
             {
                 await AddProofAsync(Db(failing), "failing");
                 throw new InvalidOperationException("this write set fails after saving");
-            }, durable: true, TestContext.Current.CancellationToken),
-            writer.RunAsync(Db(last), () => AddProofAsync(Db(last), "last"), durable: true, TestContext.Current.CancellationToken),
+            }, TestContext.Current.CancellationToken),
+            writer.RunAsync(Db(last), () => AddProofAsync(Db(last), "last"), TestContext.Current.CancellationToken),
         };
         release.SetResult();
         await held;
