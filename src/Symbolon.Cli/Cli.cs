@@ -72,7 +72,7 @@ internal static class Cli
         {
             foreach (var device in await vault.NewDevicesAsync())
             {
-                Output.Warning($"a new device \"{Output.Printable(device.Name)}\" ({device.Id}) was enrolled at {device.CreatedAt.UtcDateTime:u}");
+                Output.Warning($"a new device \"{device.Name}\" ({device.Id}) was enrolled at {device.CreatedAt.UtcDateTime:u}");
             }
         }
         catch (SymbolonException)

@@ -143,7 +143,16 @@ public sealed class VaultClient : IDisposable
     /// </summary>
     public async Task RemoveAsync(string name, bool now = false, CancellationToken cancellationToken = default)
     {
-        var item = now && !_vault.Items.Exists(name) && _vault.Items.FindRemoved(name) is { } removed ? removed : _vault.Items.Find(name);
+        StoredItem item;
+        try
+        {
+            item = _vault.Items.Find(name);
+        }
+        catch (ItemNotFoundException) when (now && _vault.Items.FindRemoved(name) is { } removed)
+        {
+            item = removed;
+        }
+
         await _vault.Modes.Of(item).RemoveAsync(_vault, item, now, cancellationToken);
     }
 

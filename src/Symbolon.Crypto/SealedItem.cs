@@ -17,7 +17,7 @@ public static class SealedItem
     internal const byte FormatVersion = 1;
 
     /// <summary>Size of the header, which is also the AEAD's associated data.</summary>
-    internal const int HeaderSize = 54;
+    public const int HeaderSize = 54;
 
     /// <summary>Size of the AES-GCM nonce.</summary>
     internal const int NonceSize = 12;

@@ -20,9 +20,6 @@ internal sealed partial class ItemStore(ClientHome home, ItemModes modes, LocalS
     /// <summary>The version byte that opens the MAC'd fields (and the number vault.json's itemMacs held in an unreleased development version).</summary>
     public const byte MacVersion = 1;
 
-    /// <summary>docs/spec.md §3: "SYMI", version, mode, vault id, unit id, key version, nonce.</summary>
-    private const int SealedItemHeaderSize = 54;
-
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public static bool IsValidName(string name) => NamePattern().IsMatch(name);
@@ -120,7 +117,7 @@ internal sealed partial class ItemStore(ClientHome home, ItemModes modes, LocalS
         WriteUuid(fields, item.UnitId);
         // The sealed item's header (its context: mode, vault, unit, key version); the rest is the AEAD's to authenticate,
         // when the item opens.
-        var header = item.SealedItem.AsSpan(0, Math.Min(SealedItemHeaderSize, item.SealedItem.Length));
+        var header = item.SealedItem.AsSpan(0, Math.Min(SealedItem.HeaderSize, item.SealedItem.Length));
         WriteU32(fields, (uint)header.Length);
         fields.Write(header);
         WriteString(fields, item.Server?.OriginalString ?? "");

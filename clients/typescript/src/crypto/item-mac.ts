@@ -3,17 +3,15 @@
 // the root key, so a changed field is refused like a tampered item:
 //   item_mac_key = HKDF(ikm = root_key, salt = "", info = "symbolon.dev/v1/item-file-mac", L = 32)
 //   mac          = HMAC-SHA256(item_mac_key, item_fields)
-import { type Bytes, concat, utf8, uuidToBytes } from './bytes.js';
+import { type Bytes, concat, u32be, utf8, uuidToBytes } from './bytes.js';
 import { Labels } from './labels.js';
+import { HeaderSize } from './sealed-item.js';
 
 /** The version byte that opens the MAC'd fields. */
 export const ItemMacVersion = 1;
 
 /** The size of an item MAC in bytes. */
 export const ItemMacSize = 32;
-
-/** The sealed item's header (§3): magic, version, mode, vault id, unit id, key version, nonce. */
-const SealedItemHeaderSize = 54;
 
 /** The fields of an item file the MAC covers, as the two clients read them from the document. */
 export interface MacFields {
@@ -43,7 +41,7 @@ export function deriveItemMacKey(rootKey: CryptoKey): Promise<CryptoKey> {
  * that does not fit its width (a tampered document).
  */
 export function itemFields(item: MacFields): Bytes {
-  const header = item.sealedItem.subarray(0, SealedItemHeaderSize);
+  const header = item.sealedItem.subarray(0, HeaderSize);
   const parts: Uint8Array[] = [
     Uint8Array.of(ItemMacVersion), u32(item.format), str(item.name), uuidToBytes(item.unitId), u32(header.length), header, str(item.server ?? ''),
   ];
@@ -95,9 +93,7 @@ function u32(value: number): Bytes {
   if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff) {
     throw new RangeError('a field does not fit four bytes');
   }
-  const bytes = new Uint8Array(4);
-  new DataView(bytes.buffer).setUint32(0, value);
-  return bytes;
+  return u32be(value);
 }
 
 function str(text: string): Bytes {
