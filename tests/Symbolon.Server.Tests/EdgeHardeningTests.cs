@@ -121,7 +121,7 @@ public sealed class EdgeHardeningTests
         using var client = app.NewClient();
         await (await client.CreateAccountAsync("named-" + Guid.NewGuid().ToString("N")[..8])).AssertOkJsonAsync(HttpStatusCode.Created);
 
-        var login = await LoginNamedAsync(client, name);
+        var login = await client.LoginAsync(deviceName: name);
 
         var problem = await login.AssertProblemAsync(HttpStatusCode.BadRequest, "invalid-request");
         Assert.Contains("printable", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
@@ -135,8 +135,8 @@ public sealed class EdgeHardeningTests
         using var client = app.NewClient();
         await (await client.CreateAccountAsync("named-" + Guid.NewGuid().ToString("N")[..8])).AssertOkJsonAsync(HttpStatusCode.Created);
 
-        var tooLong = await LoginNamedAsync(client, new string('a', 101));
-        var printable = await LoginNamedAsync(client, "  Ana's laptop ☕ — 2 🚀 ");
+        var tooLong = await client.LoginAsync(deviceName: new string('a', 101));
+        var printable = await client.LoginAsync(deviceName: "  Ana's laptop ☕ — 2 🚀 ");
 
         await tooLong.AssertProblemAsync(HttpStatusCode.BadRequest, "invalid-request");
         await printable.AssertOkJsonAsync();
@@ -195,15 +195,5 @@ public sealed class EdgeHardeningTests
 
         await refused.AssertProblemAsync(HttpStatusCode.BadRequest, "invalid-request");
         await largest.AssertOkJsonAsync();
-    }
-
-    private static Task<HttpResponseMessage> LoginNamedAsync(TestClient client, string deviceName)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/sessions")
-        {
-            Content = JsonContent.Create(new { username = client.Username, password = TestClient.Password, deviceName }),
-        };
-        request.Headers.Add("DPoP", client.Proof(HttpMethod.Post, "/v1/sessions", accessToken: null));
-        return client.Http.SendAsync(request);
     }
 }

@@ -41,11 +41,11 @@ public sealed class TestClient(SymbolonApp app, HttpClient http) : IDisposable
         return this;
     }
 
-    public async Task<HttpResponseMessage> LoginAsync(string? password = null, string? username = null)
+    public async Task<HttpResponseMessage> LoginAsync(string? password = null, string? username = null, string deviceName = "test device")
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/v1/sessions")
         {
-            Content = JsonContent.Create(new { username = username ?? Username, password = password ?? Password, deviceName = "test device" }),
+            Content = JsonContent.Create(new { username = username ?? Username, password = password ?? Password, deviceName }),
         };
         request.Headers.Add("DPoP", Proof(HttpMethod.Post, "/v1/sessions", accessToken: null));
         var response = await http.SendAsync(request);
