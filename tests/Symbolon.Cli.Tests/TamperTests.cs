@@ -36,17 +36,22 @@ public sealed class TamperTests(SharedKeyServer shared)
     }
 
     [Fact]
-    public async Task An_item_file_with_broken_JSON_is_refused_as_damaged()
+    public async Task An_item_file_with_broken_JSON_is_refused_as_damaged_and_the_other_items_still_open()
     {
         using var device = new ClientDevice();
         await device.SignUpAsync(Server);
         await device.AddAsync("acme", "bot@acme.example", "acme-password-1");
+        await device.AddAsync("other", "bot@other.example", "other-password-1");
         var itemFile = await device.ItemFileAsync("acme");
         var text = File.ReadAllText(itemFile);
         File.WriteAllText(itemFile, text[..(text.Length / 2)]);
 
         (await device.RunAsync("show", "acme")).AssertFailure(ExitCodes.Tampered, "damaged or was altered", hint: "Restore the item");
         (await device.RunAsync("list")).AssertFailure(ExitCodes.Tampered, "damaged or was altered", hint: "Restore the item");
+
+        // The damaged file is never opened, and does not keep the intact items from opening.
+        Assert.Equal("other-password-1", (await device.RevealAsync("other"))["password"]);
+        (await device.RunAsync("exec", "--env", "P=other.password", "--", "true")).AssertSuccess();
     }
 
     [Fact]

@@ -124,26 +124,54 @@ export class ItemStore {
     }
   }
 
-  /** Every item, by name. */
+  /** Every item, by name; a damaged or altered document fails the whole call (see {@link survey}). */
   async all(): Promise<StoredItem[]> {
+    const { items, damaged } = await this.survey();
+    if (damaged[0] !== undefined) {
+      throw tampered(damaged[0]);
+    }
+    return items;
+  }
+
+  /**
+   * Every intact item, by name, and the names of the documents that are damaged or were altered: those are left out
+   * (never opened) instead of hiding every other item. For showing the vault; anything that acts on all items uses
+   * {@link all}, which refuses to go on past a damaged document.
+   */
+  async survey(): Promise<{ items: StoredItem[]; damaged: string[] }> {
     const items: StoredItem[] = [];
+    const damaged: string[] = [];
     for (const [name, value] of await readEntries(this.storage, 'items/')) {
       if (name.endsWith('.json')) {
-        items.push(await this.parse(name, value, true));
+        try {
+          items.push(await this.parse(name, value, true));
+        } catch (error) {
+          if (!(error instanceof ItemTamperedError)) {
+            throw error;
+          }
+          damaged.push(name);
+        }
       }
     }
     // A name held by two documents (two adds raced) is not known: `find` reports it from the store.
     const counts = new Map<string, number>();
     items.forEach((item) => counts.set(item.name, (counts.get(item.name) ?? 0) + 1));
     this.known = new Map(items.filter((item) => counts.get(item.name) === 1).map((item) => [item.name, item]));
-    return items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return { items: items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)), damaged: damaged.sort() };
   }
 
+  /**
+   * The intact item of that name. A damaged or altered document is never opened, and does not keep the others from
+   * opening; when no intact item has the name, the damaged documents are named, as the item may be among them.
+   */
   async find(name: string): Promise<StoredItem> {
-    const matches = (await this.all()).filter((item) => item.name === name);
+    const { items, damaged } = await this.survey();
+    const matches = items.filter((item) => item.name === name);
     const [first, second] = matches;
     if (first === undefined) {
-      throw new ItemNotFoundError(`No item named '${name}'.`, 'List the stored items to see their names.');
+      throw damaged[0] === undefined
+        ? new ItemNotFoundError(`No item named '${name}'.`, 'List the stored items to see their names.')
+        : tampered(damaged[0]);
     }
     if (second !== undefined) {
       throw new InvalidOperationError(`${matches.length} items are named '${name}' (two adds ran at once).`,
@@ -153,7 +181,7 @@ export class ItemStore {
   }
 
   async exists(name: string): Promise<boolean> {
-    return (await this.all()).some((item) => item.name === name);
+    return (await this.survey()).items.some((item) => item.name === name);
   }
 
   /** The item's document as this client last read or wrote it, if it knows one; see {@link known}. */
@@ -179,7 +207,7 @@ export class ItemStore {
     const item = fromDocument(value);
     if (item === undefined || !this.modes.fits(item) || !isValidItemName(item.name) || document !== documentOf(item.unitId)
       || ((requireMac || item.mac !== undefined) && !(item.mac !== undefined && await this.verify(item, item.mac)))) {
-      throw new ItemTamperedError(`The item document '${document}' is damaged or was altered.`);
+      throw tampered(document);
     }
     return item;
   }
@@ -194,6 +222,10 @@ export class ItemStore {
       throw error;
     }
   }
+}
+
+function tampered(document: string): ItemTamperedError {
+  return new ItemTamperedError(`The item document '${document}' is damaged or was altered.`);
 }
 
 /** Whether two items are the same document: any difference (another tab rotated, replaced or altered it) counts. */

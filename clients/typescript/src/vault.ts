@@ -153,9 +153,18 @@ export class VaultClient {
     }
   }
 
-  /** Stored items (metadata only; no server contact). */
+  /** Stored items (metadata only; no server contact). A damaged or altered item document fails it: see {@link inventory}. */
   async list(): Promise<ItemInfo[]> {
     return (await this.vault.items.all()).map((item) => this.info(item));
+  }
+
+  /**
+   * The intact items, as {@link list} gives them, and the item documents that are damaged or were altered (by their
+   * storage names), which are left out and never opened: one bad document does not hide the others.
+   */
+  async inventory(): Promise<{ items: ItemInfo[]; damaged: string[] }> {
+    const { items, damaged } = await this.vault.items.survey();
+    return { items: items.map((item) => this.info(item)), damaged };
   }
 
   /**

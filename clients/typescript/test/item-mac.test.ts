@@ -46,6 +46,20 @@ describe('item-file MAC', () => {
     await assert.rejects(store.all(), ItemTamperedError);
   });
 
+  it('survey leaves an altered document out and names it, and keeps listing the intact ones; all() refuses', async () => {
+    const key = await deriveItemMacKey(await importRootKey(fromHex(vectors.rootKey)));
+    const [intact, altered] = vectors.vectors as [Vector, Vector];
+    const storage = new MemoryStorage();
+    const store = new ItemStore(storage, { fits: () => true }, key);
+    await storage.put(`items/${intact.item.unitId}.json`, { ...intact.item, mac: intact.mac } as unknown as JsonValue);
+    await storage.put(`items/${altered.item.unitId}.json`, { ...altered.item, name: 'renamed', mac: altered.mac } as unknown as JsonValue);
+
+    const { items, damaged } = await store.survey();
+    assert.deepEqual(items.map((item) => item.name), [intact.item.name]);
+    assert.deepEqual(damaged, [`items/${altered.item.unitId}.json`]);
+    await assert.rejects(store.all(), ItemTamperedError);
+  });
+
   it('matches the cross-language vector of vault.json\'s itemMacTag', async () => {
     const key = await deriveItemMacKey(await importRootKey(fromHex(vectors.rootKey)));
     const vector = vectors.itemMacTag;

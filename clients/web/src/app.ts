@@ -330,11 +330,20 @@ export class App {
 
   private async renderItems(): Promise<void> {
     this.hideRevealed();
-    this.items = await this.requireVault().list();
-    this.items.sort((left, right) => left.name.localeCompare(right.name));
+    const { items, damaged } = await this.requireVault().inventory();
+    this.items = items.sort((left, right) => left.name.localeCompare(right.name));
     const list = byId('item-list', HTMLUListElement);
     list.replaceChildren(...this.items.map((item) => this.itemRow(item)));
-    byId('items-empty', HTMLParagraphElement).hidden = this.items.length > 0;
+    byId('items-empty', HTMLParagraphElement).hidden = this.items.length > 0 || damaged.length > 0;
+    // A damaged or altered document hides only itself: the others stay usable, and the bad one is named.
+    const warning = byId('items-damaged', HTMLParagraphElement);
+    warning.hidden = damaged.length === 0;
+    warning.replaceChildren(
+      element('strong', { text: damaged.length === 1
+        ? '1 stored credential is damaged or was altered, so it is not shown and will not be opened.'
+        : `${damaged.length} stored credentials are damaged or were altered, so they are not shown and will not be opened.` }),
+      `This browser's storage holds ${damaged.join(', ')} in a form this vault did not write. If you did not restore an old copy, `
+        + 'someone with access to this browser\'s storage may have changed it. Add the credential again from its source.');
   }
 
   private itemRow(item: ItemInfo): HTMLLIElement {

@@ -114,6 +114,10 @@ test('the vendor password is nowhere in IndexedDB, localStorage, sessionStorage,
   }
 });
 
+const own: VendorCredential = {
+  name: 'globex', username: 'mallory@globex.example', password: 'globex-portal-pass-7', url: 'https://portal.globex.example/',
+};
+
 test('another user\'s browser cannot open the item, even with a copy of its sealed document', { timeout: testTimeoutMs }, async () => {
   const aliceContext = await newContext(browser as Browser);
   const malloryContext = await newContext(browser as Browser);
@@ -127,17 +131,23 @@ test('another user\'s browser cannot open the item, even with a copy of its seal
     // Another person, another browser profile: their own account, keys and storage. They get a copy of the item.
     const mallory = await AppPage.open(malloryContext, appUrl());
     await mallory.signUp('mallory', password);
-    assert.deepEqual(await mallory.page.locator('#item-list h3').allTextContents(), []);
+    await mallory.add(own);
+    assert.deepEqual(await mallory.page.locator('#item-list h3').allTextContents(), [own.name]);
     for (const [name, document] of Object.entries(items)) {
       await mallory.putDocument(name, document);
     }
     await mallory.page.reload();
     // The copied document carries Alice's item MAC (a key derived from her root key): Mallory's client refuses it as
-    // altered before it would ever ask the key server.
-    await mallory.page.locator('#message.error').waitFor();
-    assert.match((await mallory.message().textContent()) ?? '', /damaged or was altered/);
+    // altered before it would ever ask the key server, names it, and still shows and opens her own item.
+    const warning = mallory.page.locator('#items-damaged');
+    await warning.waitFor();
+    const warningText = (await warning.textContent()) ?? '';
+    assert.match(warningText, /1 stored credential is damaged or was altered/);
+    assert.ok(warningText.includes(Object.keys(items)[0] ?? 'none'), warningText);
+    assert.deepEqual(await mallory.page.locator('#item-list h3').allTextContents(), [own.name]);
     assert.equal((await mallory.page.locator('body').innerText()).includes(acme.password), false);
     await screenshot(mallory.page, 'other-user-refused');
+    assert.equal((await mallory.reveal(own.name)).password, own.password);
 
     // The owner still opens it.
     assert.equal((await alice.reveal('acme')).password, acme.password);

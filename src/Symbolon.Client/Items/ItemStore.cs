@@ -24,23 +24,49 @@ internal sealed partial class ItemStore(ClientHome home, ItemModes modes, LocalS
 
     public static bool IsValidName(string name) => NamePattern().IsMatch(name);
 
+    /// <summary>Every item, by name; a damaged or altered file fails the whole call (see <see cref="Survey"/>).</summary>
     public IReadOnlyList<StoredItem> All()
     {
-        var items = new List<StoredItem>();
-        foreach (var path in Directory.EnumerateFiles(home.ItemsPath, "*.json"))
-        {
-            items.Add(Read(path));
-        }
-
-        return [.. items.OrderBy(i => i.Name, StringComparer.Ordinal)];
+        var (items, damaged) = Survey();
+        return damaged.Count == 0 ? items : throw Tampered(damaged[0], inner: null);
     }
 
+    /// <summary>
+    /// Every intact item, by name, and the files that are damaged or were altered: those are left out (never opened)
+    /// instead of hiding every other item. Anything that acts on all items uses <see cref="All"/>, which refuses to go
+    /// on past a damaged file.
+    /// </summary>
+    public (IReadOnlyList<StoredItem> Items, IReadOnlyList<string> Damaged) Survey()
+    {
+        var items = new List<StoredItem>();
+        var damaged = new List<string>();
+        foreach (var path in Directory.EnumerateFiles(home.ItemsPath, "*.json"))
+        {
+            try
+            {
+                items.Add(Read(path));
+            }
+            catch (ItemTamperedException)
+            {
+                damaged.Add(path);
+            }
+        }
+
+        return ([.. items.OrderBy(i => i.Name, StringComparer.Ordinal)], [.. damaged.Order(StringComparer.Ordinal)]);
+    }
+
+    /// <summary>
+    /// The intact item of that name. A damaged or altered file is never opened and does not keep the others from
+    /// opening; when no intact item has the name, the damaged files are named, as the item may be among them.
+    /// </summary>
     public StoredItem Find(string name)
     {
-        var matches = All().Where(i => i.Name == name).ToList();
+        var (items, damaged) = Survey();
+        var matches = items.Where(i => i.Name == name).ToList();
         return matches.Count switch
         {
             1 => matches[0],
+            0 when damaged.Count > 0 => throw Tampered(damaged[0], inner: null),
             0 => throw new ItemNotFoundException($"No item named '{name}'.", "Run `symbolon list` to see the stored items."),
             _ => throw new InvalidOperationSymbolonException(
                 $"{matches.Count} items are named '{name}' (two adds ran at once).",
@@ -48,7 +74,7 @@ internal sealed partial class ItemStore(ClientHome home, ItemModes modes, LocalS
         };
     }
 
-    public bool Exists(string name) => All().Any(i => i.Name == name);
+    public bool Exists(string name) => Survey().Items.Any(i => i.Name == name);
 
     public void Save(StoredItem item) =>
         ClientHome.WriteAtomically(PathOf(item.UnitId), JsonSerializer.SerializeToUtf8Bytes(item with { Mac = secrets.ItemMac(AuthenticatedFields(item)) }, Json));
@@ -223,9 +249,12 @@ internal sealed partial class ItemStore(ClientHome home, ItemModes modes, LocalS
         }
         catch (Exception exception) when (exception is JsonException or OverflowException)
         {
-            throw new ItemTamperedException($"The item file '{Path.GetFileName(path)}' is damaged or was altered.", exception);
+            throw Tampered(path, exception);
         }
     }
+
+    private static ItemTamperedException Tampered(string path, Exception? inner) =>
+        new($"The item file '{Path.GetFileName(path)}' is damaged or was altered.", inner);
 
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();
