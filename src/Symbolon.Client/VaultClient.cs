@@ -148,7 +148,7 @@ public sealed class VaultClient : IDisposable
         {
             item = _vault.Items.Find(name);
         }
-        catch (ItemNotFoundException) when (now && _vault.Items.FindRemoved(name) is { } removed)
+        catch (SymbolonException exception) when (exception is ItemNotFoundException or ItemTamperedException && now && _vault.Items.FindRemoved(name) is { } removed)
         {
             item = removed;
         }

@@ -33,6 +33,21 @@ public sealed class ThresholdTests
     }
 
     [Fact]
+    public async Task Removing_while_one_member_wants_a_recent_login_asks_for_the_password_and_every_member_shreds()
+    {
+        await using var trio = await Trio.StartAsync();
+        await trio.AddAsync("acme");
+        var units = trio.Servers.Select(server => Assert.Single(server.UnitIds(trio.Device.Username))).ToList();
+        Assert.True(trio.Servers[1].AgeLogins(trio.Device.Username, TimeSpan.FromMinutes(10)) > 0);
+
+        var removed = (await trio.Device.RunWithInputAsync(ClientDevice.AccountPassword + "\n", "rm", "acme")).AssertSuccess();
+
+        Assert.Contains($"{trio.Urls[1]}/ wants a recent login", removed.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("still hold", removed.Stderr, StringComparison.Ordinal);
+        Assert.All(trio.Servers.Zip(units), pair => Assert.NotNull(pair.First.ShreddedAt(pair.Second)));
+    }
+
+    [Fact]
     public async Task A_server_whose_answers_are_corrupted_is_named_and_the_item_still_opens()
     {
         // Server 1's answers are corrupted on the way; server 3's are held until 1's and 2's have reached the client,

@@ -195,6 +195,13 @@ internal sealed class ThresholdMode : IItemMode
                 return unitId;
             },
             cancellationToken);
+        // A member that wants a recent login is not left holding its share: the caller logs in there again and repeats
+        // the removal, which the members that already destroyed theirs answer with not-found, counted as done below.
+        if (removed.Select(r => r.Error).OfType<ReauthenticationRequiredException>().FirstOrDefault() is { } reauthenticate)
+        {
+            throw reauthenticate;
+        }
+
         var missed = removed.Where(r => r.Error is not null and not ItemNotFoundException).ToList();
         var needed = servers.Count - threshold.Threshold + 1;
         if (servers.Count - missed.Count < needed)
