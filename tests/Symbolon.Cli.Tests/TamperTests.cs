@@ -52,6 +52,8 @@ public sealed class TamperTests(SharedKeyServer shared)
         // The damaged file is never opened, and does not keep the intact items from opening.
         Assert.Equal("other-password-1", (await device.RevealAsync("other"))["password"]);
         (await device.RunAsync("exec", "--env", "P=other.password", "--", "true")).AssertSuccess();
+        (await device.RunAsync("rm", "other")).AssertSuccess();
+        (await device.RunAsync("rm", "--now", "other")).AssertSuccess();
     }
 
     [Fact]
