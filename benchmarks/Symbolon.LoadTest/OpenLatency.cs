@@ -140,6 +140,6 @@ internal static class OpenLatency
         return length > 0 ? elapsed : throw new InvalidOperationException("The item opened empty.");
     }
 
-    private static string Row(string name, LatencySummary latency) => string.Create(CultureInfo.InvariantCulture,
+    internal static string Row(string name, LatencySummary latency) => string.Create(CultureInfo.InvariantCulture,
         $"| {name} | {latency.P50:0.00} | {latency.P90:0.00} | {latency.P99:0.00} | {latency.Mean:0.00} |");
 }

@@ -10,6 +10,7 @@ using Symbolon.LoadTest;
 //   … -- --backend postgres --nodes 2     (PostgreSQL from this machine's binaries, two nodes sharing it)
 //
 //   … -- open-latency                   (threshold vs split open time through the SDK, three servers; issue 6)
+//   … -- batch-open                     (ten split items: ten UseAsync vs one UseManyAsync, one server; issue 15)
 //   … -- split-open --server URL …      (split opens on a running server: the .NET side of
 //                                        benchmarks/browser/open-latency.mjs; issue 12)
 //   … -- release-random --units 1000,1000000   (units seeded into the database; random releases; issue 13)
@@ -23,6 +24,11 @@ using Symbolon.LoadTest;
 if (args is ["open-latency", .. var rest])
 {
     return await OpenLatency.RunAsync(rest);
+}
+
+if (args is ["batch-open", .. var batchOpenArgs])
+{
+    return await BatchOpen.RunAsync(batchOpenArgs);
 }
 
 if (args is ["split-open", .. var splitOpenArgs])

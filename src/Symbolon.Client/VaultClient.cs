@@ -108,6 +108,53 @@ public sealed class VaultClient : IDisposable
         return use(credential);
     }
 
+    /// <summary>
+    /// Opens every named item (distinct names) with one request per key server, calls use with the credentials by
+    /// item name, then disposes them. All-or-nothing: if any item cannot be opened, it throws and use is not called.
+    /// </summary>
+    /// <remarks>
+    /// Each server releases all of its units or none (docs/api.md, POST /v1/units/uses), and each use is audited and
+    /// receipted as a single open's is; a threshold item opens when t of its members' servers answered. Servers are
+    /// independent: when one refuses, the others' releases have happened (and are in their audit logs and the receipts),
+    /// but nothing is opened. <see cref="UseAsync{T}"/> stays one request per unit (threshold: the first t members' answers).
+    /// </remarks>
+    public async Task<T> UseManyAsync<T>(IReadOnlyCollection<string> names, Func<IReadOnlyDictionary<string, Credential>, T> use, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        ArgumentNullException.ThrowIfNull(use);
+        var items = names.Distinct(StringComparer.Ordinal).Select(name => (Name: name, Item: _vault.Items.Find(name))).ToList();
+        using var batch = new UseBatch();
+        var pending = new List<(string Name, PendingOpen Open)>(items.Count);
+        var opened = new Dictionary<string, Credential>(items.Count, StringComparer.Ordinal);
+        try
+        {
+            foreach (var (name, item) in items)
+            {
+                pending.Add((name, await _vault.Modes.Of(item).PrepareOpenAsync(_vault, item, batch, cancellationToken)));
+            }
+
+            await batch.SendAsync(_vault, cancellationToken);
+            foreach (var (name, open) in pending)
+            {
+                opened.Add(name, open.Open());
+            }
+
+            return use(opened);
+        }
+        finally
+        {
+            foreach (var credential in opened.Values)
+            {
+                credential.Dispose();
+            }
+
+            foreach (var (_, open) in pending)
+            {
+                open.Dispose();
+            }
+        }
+    }
+
     /// <summary>Re-seals an item under a new server share and retires the old one.</summary>
     public async Task RotateAsync(string name, CancellationToken cancellationToken = default) =>
         await RotateAsync(_vault.Items.Find(name), cancellationToken);

@@ -32,6 +32,8 @@ namespace Symbolon.Protocol;
 [JsonSerializable(typeof(ReleaseRequest))]
 [JsonSerializable(typeof(ReleaseResponse))]
 [JsonSerializable(typeof(ConfirmRequest))]
+[JsonSerializable(typeof(UseManyRequest))]
+[JsonSerializable(typeof(UseManyResponse))]
 [JsonSerializable(typeof(UnitView))]
 [JsonSerializable(typeof(UnitView[]))]
 [JsonSerializable(typeof(OprfKeyResponse))]

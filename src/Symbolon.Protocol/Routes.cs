@@ -44,6 +44,9 @@ public static class Routes
     /// <summary>GET: <see cref="UnitView"/>[]; POST: <see cref="ShareRequest"/> → 201 <see cref="ShareResponse"/>.</summary>
     public const string Units = "/v1/units";
 
+    /// <summary>POST: <see cref="UseManyRequest"/> → <see cref="UseManyResponse"/>: many releases and evaluations in one request, all or none.</summary>
+    public const string UnitUses = Units + "/uses";
+
     /// <summary>DELETE (query <see cref="NowParameter"/>, optional): shred a unit, restorable for the grace period unless now.</summary>
     public const string Unit = Units + "/{id:guid}";
 

@@ -33,6 +33,32 @@ public sealed record ReleaseResponse(Guid UnitId, int Version, byte[] Share, Rec
 }
 
 /// <summary>
+/// Several unit uses in one request (<see cref="Routes.UnitUses"/>): share releases and blinded evaluations, each unit at most
+/// once, at most <see cref="MaxUnits"/> in all. All or nothing: every use is released with its own audit record and receipt,
+/// or none is and the answer is a problem naming the refused units.
+/// </summary>
+/// <param name="Releases">Shares to release, as <see cref="Routes.UnitRelease"/> would one by one.</param>
+/// <param name="Evaluations">Blinded evaluations, as <see cref="Routes.UnitEvaluate"/> would one by one.</param>
+public sealed record UseManyRequest(IReadOnlyList<ReleaseItem>? Releases = null, IReadOnlyList<EvaluateItem>? Evaluations = null)
+{
+    /// <summary>The most units one request may use.</summary>
+    public const int MaxUnits = 100;
+}
+
+/// <summary>One share to release in a <see cref="UseManyRequest"/>: the unit's version (default: the current one).</summary>
+public sealed record ReleaseItem(Guid UnitId, int? Version = null);
+
+/// <summary>One blinded evaluation in a <see cref="UseManyRequest"/>: as <see cref="EvaluateRequest"/>, for the unit named.</summary>
+public sealed record EvaluateItem(Guid UnitId, byte[] BlindedElement, int Epoch);
+
+/// <summary>Every use of a <see cref="UseManyRequest"/>, in the order asked, each with its own receipt.</summary>
+public sealed record UseManyResponse(IReadOnlyList<ReleaseResponse> Releases, IReadOnlyList<EvaluateResponse> Evaluations)
+{
+    /// <summary>Never shows a share.</summary>
+    public override string ToString() => $"UseManyResponse {{ Releases = {Releases.Count}, Evaluations = {Evaluations.Count} }}";
+}
+
+/// <summary>
 /// The server's signature over one use's audit record (docs/spec.md, release receipts): clients keep it and later
 /// check that the server's log still holds that record unchanged.
 /// </summary>

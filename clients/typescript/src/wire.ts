@@ -179,6 +179,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/units/uses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["UseUnits"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/units/{id}/rotate": {
         parameters: {
             query?: never;
@@ -620,6 +636,15 @@ export interface components {
             /** Format: int32 */
             epoch: number;
         };
+        /** @description One blinded evaluation in a UseManyRequest: as EvaluateRequest, for the unit named. */
+        EvaluateItem: {
+            /** Format: uuid */
+            unitId: string;
+            /** Format: byte */
+            blindedElement: string;
+            /** Format: int32 */
+            epoch: number;
+        };
         /** @description One blinded element (a canonical, non-identity ristretto255 element, 32 bytes) to evaluate under an epoch. */
         EvaluateRequest: {
             /** Format: byte */
@@ -750,6 +775,13 @@ export interface components {
         RefreshRequest: {
             refreshToken?: null | string;
         };
+        /** @description One share to release in a UseManyRequest: the unit's version (default: the current one). */
+        ReleaseItem: {
+            /** Format: uuid */
+            unitId: string;
+            /** Format: int32 */
+            version?: null | number;
+        };
         /** @description Release one version's share (default: the current one). */
         ReleaseRequest: {
             /** Format: int32 */
@@ -834,6 +866,22 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
             versions: components["schemas"]["VersionView"][];
+        };
+        /**
+         * @description Several unit uses in one request (string Routes.UnitUses): share releases and blinded evaluations, each unit at most
+         *     once, at most int UseManyRequest.MaxUnits in all. All or nothing: every use is released with its own audit record and receipt,
+         *     or none is and the answer is a problem naming the refused units.
+         */
+        UseManyRequest: {
+            /** @description Shares to release, as string Routes.UnitRelease would one by one. */
+            releases?: null | components["schemas"]["ReleaseItem"][];
+            /** @description Blinded evaluations, as string Routes.UnitEvaluate would one by one. */
+            evaluations?: null | components["schemas"]["EvaluateItem"][];
+        };
+        /** @description Every use of a UseManyRequest, in the order asked, each with its own receipt. */
+        UseManyResponse: {
+            releases: components["schemas"]["ReleaseResponse"][];
+            evaluations: components["schemas"]["EvaluateResponse"][];
         };
         /**
          * @description Whether a unit version's share can still be released.
@@ -1667,6 +1715,89 @@ export interface operations {
                 };
             };
             /** @description A problem of type https://symbolon.dev/problems/share-damaged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    UseUnits: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A DPoP proof (RFC 9449) for this request signed by the session's device key, with `ath` binding the access token. */
+                DPoP: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UseManyRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UseManyResponse"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/invalid-request. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/device-locked or https://symbolon.dev/problems/device-pending-approval or https://symbolon.dev/problems/device-revoked. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/not-found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/quota-exceeded or https://symbolon.dev/problems/rate-limited. */
+            429: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A problem of type https://symbolon.dev/problems/key-damaged or https://symbolon.dev/problems/share-damaged. */
             500: {
                 headers: {
                     [name: string]: unknown;

@@ -158,10 +158,12 @@ internal static class ExecCommand
         try
         {
             using var vault = VaultClient.Open(Cli.Options(parse, globals));
-            foreach (var group in wanted.GroupBy(w => w.Item))
+            var groups = wanted.GroupBy(w => w.Item).ToList();
+            await vault.UseManyAsync([.. groups.Select(g => g.Key)], credentials =>
             {
-                await vault.UseAsync(group.Key, credential =>
+                foreach (var group in groups)
                 {
+                    var credential = credentials[group.Key];
                     foreach (var (variable, _, field) in group)
                     {
                         variables[variable] = field switch
@@ -175,10 +177,10 @@ internal static class ExecCommand
                                 : throw new UsageException($"item '{group.Key}' has no field '{field}'", "Fields: username, password, url, notes, or an extra field's name."),
                         };
                     }
+                }
 
-                    return true;
-                }, cancellationToken);
-            }
+                return true;
+            }, cancellationToken);
 
             return ExitCodes.Success;
         }

@@ -73,6 +73,13 @@ internal sealed class KeyServerApi(Uri server, DeviceKey device, TimeProvider ti
     public Task<ReleaseResponse> ReleaseAsync(Guid unitId, ReleaseRequest request, CancellationToken cancellationToken) =>
         SessionAsync(HttpMethod.Post, Routes.ReleaseOf(unitId), Body(request, Json.ReleaseRequest), Json.ReleaseResponse, cancellationToken);
 
+    /// <summary>
+    /// Many releases and evaluations in one request, all or none; a refusal's exception names the refused units through
+    /// <paramref name="describeUnits"/> (e.g. by the names of their items).
+    /// </summary>
+    public async Task<UseManyResponse> UseManyAsync(UseManyRequest request, Func<IReadOnlyList<Guid>, string> describeUnits, CancellationToken cancellationToken) =>
+        await ReadAsync(await SendWithSessionAsync(HttpMethod.Post, Routes.UnitUses, Body(request, Json.UseManyRequest), cancellationToken, describeUnits), Json.UseManyResponse, cancellationToken);
+
     /// <summary>Shreds a unit: restorable for the server's grace period, or destroyed at once when <paramref name="now"/>.</summary>
     public Task ShredUnitAsync(Guid unitId, bool now, CancellationToken cancellationToken) =>
         SessionAsync(HttpMethod.Delete, now ? Routes.UnitNowOf(unitId) : Routes.UnitOf(unitId), null, cancellationToken);
@@ -146,10 +153,11 @@ internal sealed class KeyServerApi(Uri server, DeviceKey device, TimeProvider ti
         (await SendWithSessionAsync(method, path, body, cancellationToken)).Dispose();
 
     /// <summary>Sends with the server's session (refreshing it first if needed) and records the use for the idle lock.</summary>
-    private async Task<HttpResponseMessage> SendWithSessionAsync(HttpMethod method, string path, HttpContent? body, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendWithSessionAsync(
+        HttpMethod method, string path, HttpContent? body, CancellationToken cancellationToken, Func<IReadOnlyList<Guid>, string>? describeUnits = null)
     {
         var session = await sessions.ActiveAsync(this, cancellationToken);
-        var response = await SendAsync(method, path, body, session.AccessToken, cancellationToken);
+        var response = await SendAsync(method, path, body, session.AccessToken, cancellationToken, describeUnits);
         UsedSession = true;
         try
         {
@@ -164,7 +172,8 @@ internal sealed class KeyServerApi(Uri server, DeviceKey device, TimeProvider ti
     }
 
     /// <summary>A successful answer, or the typed exception for the failure.</summary>
-    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, HttpContent? body, string? accessToken, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendAsync(
+        HttpMethod method, string path, HttpContent? body, string? accessToken, CancellationToken cancellationToken, Func<IReadOnlyList<Guid>, string>? describeUnits = null)
     {
         using var request = new HttpRequestMessage(method, path) { Content = body };
         if (accessToken is not null)
@@ -195,7 +204,7 @@ internal sealed class KeyServerApi(Uri server, DeviceKey device, TimeProvider ti
 
         using (response)
         {
-            throw await KeyServerProblems.ToExceptionAsync(response, cancellationToken, server);
+            throw await KeyServerProblems.ToExceptionAsync(response, cancellationToken, server, describeUnits);
         }
     }
 

@@ -13,9 +13,30 @@ internal static class KeyServerProblems
 {
     private const string ProblemMediaType = "application/problem+json";
 
-    public static async Task<SymbolonException> ToExceptionAsync(HttpResponseMessage response, CancellationToken cancellationToken, Uri? server = null)
+    /// <summary>The exception for a failed answer; a refusal of several unit uses names the refused ones with <paramref name="describeUnits"/>.</summary>
+    public static async Task<SymbolonException> ToExceptionAsync(
+        HttpResponseMessage response, CancellationToken cancellationToken, Uri? server = null, Func<IReadOnlyList<Guid>, string>? describeUnits = null)
     {
         var problem = await ReadAsync(response, cancellationToken);
+        var exception = ToException(response, problem, server);
+        return problem?.Units is { Count: > 0 } units && describeUnits is not null ? Refused(exception, describeUnits(units)) : exception;
+    }
+
+    /// <summary>The same exception, its message naming what was refused.</summary>
+    private static SymbolonException Refused(SymbolonException exception, string refused)
+    {
+        var message = $"{exception.Message} Refused: {refused}; nothing was opened.";
+        return exception switch
+        {
+            AccessDeniedException denied => new AccessDeniedException(denied.Reason, message, denied.Hint, denied.RetryAfter),
+            ItemNotFoundException => new ItemNotFoundException(message, exception.Hint),
+            ProtocolException => new ProtocolException(message),
+            _ => new InvalidOperationSymbolonException(message, exception.Hint),
+        };
+    }
+
+    private static SymbolonException ToException(HttpResponseMessage response, Problem? problem, Uri? server)
+    {
         _ = ProblemTypes.TryGetSlug(problem?.Type, out var slug);
         TimeSpan? retryAfter = response.Headers.RetryAfter?.Delta;
         var detail = problem?.Detail ?? $"The key server answered {(int)response.StatusCode} {response.ReasonPhrase}.";

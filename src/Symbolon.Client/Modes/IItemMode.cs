@@ -31,6 +31,12 @@ internal interface IItemMode
     /// <summary>Opens the item with a live, audited release of its server share.</summary>
     Task<Credential> OpenAsync(VaultContext vault, StoredItem item, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Adds the unit uses that open the item to <paramref name="batch"/> (for <see cref="VaultClient.UseManyAsync"/>), and
+    /// returns how it opens once the batch is answered.
+    /// </summary>
+    Task<PendingOpen> PrepareOpenAsync(VaultContext vault, StoredItem item, UseBatch batch, CancellationToken cancellationToken);
+
     /// <summary>Re-seals the item under a new server share, saves it, and only then lets the old share be destroyed.</summary>
     Task RotateAsync(VaultContext vault, StoredItem item, CancellationToken cancellationToken);
 

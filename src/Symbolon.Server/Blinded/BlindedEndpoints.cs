@@ -124,20 +124,39 @@ public static class BlindedEndpoints
     private static async Task<Results<Ok<EvaluateResponse>, ProblemHttpResult>> EvaluateAsync(
         Guid id, EvaluateRequest request, [AsParameters] SessionContext session, UnitUse use, OprfKeys keys)
     {
-        if (!OprfServer.IsValidBlindedElement(request.BlindedElement))
+        if (InvalidElement(request.BlindedElement) is { } invalid)
         {
-            return Problems.InvalidRequest(
-                $"{Problems.Member(nameof(EvaluateRequest.BlindedElement))} must be a {OprfEvaluation.ElementSize}-byte ristretto255 element (base64; canonical, not the identity).");
+            return invalid;
         }
 
-        return await use.RunAsync<OprfKey, EvaluateResponse>(
-            session,
+        EvaluateResponse? evaluated = null;
+        if (await use.RunManyAsync(session, [EvaluateStep(session, keys, id, request.BlindedElement, request.Epoch, answer => evaluated = answer)]) is { } problem)
+        {
+            return problem;
+        }
+
+        return TypedResults.Ok(evaluated!);
+    }
+
+    /// <summary>The problem of a blinded element that is not a canonical, non-identity ristretto255 element; null when it is one.</summary>
+    public static ProblemHttpResult? InvalidElement(byte[] blindedElement) =>
+        OprfServer.IsValidBlindedElement(blindedElement)
+            ? null
+            : Problems.InvalidRequest(
+                $"{Problems.Member(nameof(EvaluateRequest.BlindedElement))} must be a {OprfEvaluation.ElementSize}-byte ristretto255 element (base64; canonical, not the identity).");
+
+    /// <summary>One evaluation of the key of <paramref name="epoch"/> on a valid <paramref name="blindedElement"/> for unit <paramref name="id"/>.</summary>
+    public static UnitUseStep EvaluateStep(SessionContext session, OprfKeys keys, Guid id, byte[] blindedElement, int epoch, Action<EvaluateResponse> answered)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(keys);
+        return UnitUseStep.Of<OprfKey, EvaluateResponse>(
             id,
             UnitUseMode.Evaluate,
             async () =>
             {
                 var unit = await UnitUse.FindUnitAsync(session, id, UnitKind.Blinded, tracked: false);
-                return (request.Epoch, unit is null ? null : await OprfKeys.FindActiveAsync(session, request.Epoch));
+                return (epoch, unit is null ? null : await OprfKeys.FindActiveAsync(session, epoch));
             },
             key =>
             {
@@ -152,10 +171,11 @@ public static class BlindedEndpoints
                 session.Http.Response.RegisterForDispose(privateKey);
                 return receipt =>
                 {
-                    var evaluation = OprfServer.BlindEvaluate(privateKey, request.BlindedElement, BlindedShare.Info(id));
+                    var evaluation = OprfServer.BlindEvaluate(privateKey, blindedElement, BlindedShare.Info(id));
                     return new EvaluateResponse(id, key.Epoch, evaluation.EvaluatedElements[0], evaluation.Proof.ToArray(), receipt);
                 };
-            });
+            },
+            answered);
     }
 
     /// <summary>The epoch's public key, computed from the stored private key (so it always matches what evaluates).</summary>

@@ -24,13 +24,16 @@ public sealed class ReleaseLimiter(IOptions<ServerOptions> options, TimeProvider
     public static long FirstCountedMinute(DateTimeOffset now) => (now - QuotaWindow).UtcTicks / TimeSpan.TicksPerMinute;
 
     /// <summary>
-    /// Takes one token from both buckets and counts the unit against the quota, or changes nothing (but the device's lock
-    /// on a quota breach) and returns a denial. A step of the use's write set, under the account's lock.
+    /// Takes one token per unit from both buckets and counts the units against the quota, all of them or none: a denial
+    /// changes nothing (but the device's lock on a quota breach) and names the units refused, those past the point where a
+    /// bucket ran out or the quota was full. A step of the uses' write set, under the account's lock.
     /// </summary>
-    public async Task<ReleaseDenial?> TryAcquireAsync(SqlSet set, Caller caller, Guid unitId, CancellationToken cancellationToken)
+    public async Task<(ReleaseDenial Denial, IReadOnlyList<Guid> Refused)?> TryAcquireAsync(
+        SqlSet set, Caller caller, IReadOnlyList<Guid> unitIds, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(set);
         ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(unitIds);
         var limits = options.Value.Limits;
         var now = time.GetUtcNow();
         var deviceKey = "device:" + caller.Device.Id;
@@ -38,42 +41,58 @@ public sealed class ReleaseLimiter(IOptions<ServerOptions> options, TimeProvider
         var stored = await ReadBucketsAsync(set, deviceKey, userKey, cancellationToken);
         var device = Refill(stored.GetValueOrDefault(deviceKey), limits.DeviceBurst, limits.DeviceRefillPerMinute, now);
         var user = Refill(stored.GetValueOrDefault(userKey), limits.UserBurst, limits.UserRefillPerMinute, now);
-        foreach (var (tokens, refillPerMinute, scope) in new[] { (device, limits.DeviceRefillPerMinute, "device"), (user, limits.UserRefillPerMinute, "user") })
+        foreach (var (tokens, burst, refillPerMinute, scope) in new[]
+                 {
+                     (device, limits.DeviceBurst, limits.DeviceRefillPerMinute, "device"), (user, limits.UserBurst, limits.UserRefillPerMinute, "user"),
+                 })
         {
-            if (Empty(tokens, refillPerMinute, $"The {scope} release rate limit was reached.") is { } denial)
+            var detail = unitIds.Count <= burst
+                ? $"The {scope} release rate limit was reached."
+                : $"The {scope} release rate limit allows at most {burst} units at once; this request asked for {unitIds.Count}.";
+            if (Empty(tokens, refillPerMinute, detail, unitIds.Count) is { } denial)
             {
-                return denial;
+                return (denial, [.. unitIds.Skip((int)Math.Max(0, Math.Floor(tokens)))]);
             }
         }
 
-        if (!await CountUnitAsync(set, caller.UserId, unitId, now, limits.DistinctUnitsPerHour, cancellationToken))
+        var userId = set.Id(caller.UserId);
+        var firstCounted = FirstCountedMinute(now);
+        var lastMinutes = new List<long?>(unitIds.Count);
+        foreach (var unitId in unitIds)
+        {
+            lastMinutes.Add(await ReadLastUseAsync(set, userId, set.Id(unitId), cancellationToken) is { } last ? last.UtcTicks / TimeSpan.TicksPerMinute : null);
+        }
+
+        var fresh = unitIds.Where((_, index) => !(lastMinutes[index] >= firstCounted)).ToList();
+        if (fresh.Count > 0 && await CountedUnitsAsync(set, userId, firstCounted, cancellationToken) is var counted && counted + fresh.Count > limits.DistinctUnitsPerHour)
         {
             await set.ExecuteAsync(
                 "UPDATE \"Devices\" SET \"LockedAt\" = @now WHERE \"Id\" = @id", cancellationToken, ("now", SqlValues.Time(now)), ("id", set.Id(caller.Device.Id)));
-            return new ReleaseDenial(ProblemTypes.QuotaExceeded, QuotaWindow,
-                $"More than {limits.DistinctUnitsPerHour} distinct units in an hour: this device is locked until you log in again.");
+            return (new ReleaseDenial(ProblemTypes.QuotaExceeded, QuotaWindow,
+                $"More than {limits.DistinctUnitsPerHour} distinct units in an hour: this device is locked until you log in again."),
+                [.. fresh.Skip((int)Math.Max(0, limits.DistinctUnitsPerHour - counted))]);
         }
 
-        await StoreBucketAsync(set, deviceKey, device - 1, now, cancellationToken);
-        await StoreBucketAsync(set, userKey, user - 1, now, cancellationToken);
+        for (var index = 0; index < unitIds.Count; index++)
+        {
+            await StoreUseAsync(set, userId, set.Id(unitIds[index]), lastMinutes[index], now, cancellationToken);
+        }
+
+        await StoreBucketAsync(set, deviceKey, device - unitIds.Count, now, cancellationToken);
+        await StoreBucketAsync(set, userKey, user - unitIds.Count, now, cancellationToken);
         return null;
     }
 
     /// <summary>
-    /// Whether using <paramref name="unitId"/> keeps the user within the distinct-unit quota of the rolling hour; when it
-    /// does, the use is stored. A unit counts while its last use fell in one of the last 61 minutes (so for 60 to 61
+    /// Counts a use of a unit whose last use fell in minute <paramref name="lastMinute"/> (null: never) in the distinct-unit
+    /// quota of the rolling hour. A unit counts while its last use fell in one of the last 61 minutes (so for 60 to 61
     /// minutes, never less than the hour): its row of RecentUnitUses says when, and UnitUseMinutes counts the user's
     /// units by the minute of their last use, so the check sums at most 61 rows however many units were used.
     /// </summary>
-    private static async Task<bool> CountUnitAsync(SqlSet set, Guid userId, Guid unitId, DateTimeOffset now, int quota, CancellationToken cancellationToken)
+    private static async Task StoreUseAsync(SqlSet set, object user, object unit, long? lastMinute, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var user = set.Id(userId);
-        var unit = set.Id(unitId);
         var minute = now.UtcTicks / TimeSpan.TicksPerMinute;
-        var firstCounted = FirstCountedMinute(now);
-        var lastUse = await ReadLastUseAsync(set, user, unit, cancellationToken);
-        var lastMinute = lastUse is { } last ? last.UtcTicks / TimeSpan.TicksPerMinute : (long?)null;
-        if (lastMinute >= firstCounted)
+        if (lastMinute >= FirstCountedMinute(now))
         {
             // Already one of the window's units: it moves to this minute.
             if (lastMinute != minute)
@@ -88,22 +107,6 @@ public sealed class ReleaseLimiter(IOptions<ServerOptions> options, TimeProvider
         }
         else
         {
-            var counted = set.Command(
-                """SELECT COALESCE(SUM("Units"), 0) FROM "UnitUseMinutes" WHERE "UserId" = @user AND "Minute" >= @first""",
-                ("user", user),
-                ("first", firstCounted));
-            try
-            {
-                if (Convert.ToInt64(await counted.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) + 1 > quota)
-                {
-                    return false;
-                }
-            }
-            finally
-            {
-                set.Release(counted);
-            }
-
             await CountInMinuteAsync(set, user, minute, cancellationToken);
         }
 
@@ -116,7 +119,23 @@ public sealed class ReleaseLimiter(IOptions<ServerOptions> options, TimeProvider
             ("user", user),
             ("unit", unit),
             ("now", SqlValues.Time(now)));
-        return true;
+    }
+
+    /// <summary>How many distinct units the user used in the rolling hour.</summary>
+    private static async Task<long> CountedUnitsAsync(SqlSet set, object user, long firstCounted, CancellationToken cancellationToken)
+    {
+        var counted = set.Command(
+            """SELECT COALESCE(SUM("Units"), 0) FROM "UnitUseMinutes" WHERE "UserId" = @user AND "Minute" >= @first""",
+            ("user", user),
+            ("first", firstCounted));
+        try
+        {
+            return Convert.ToInt64(await counted.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        finally
+        {
+            set.Release(counted);
+        }
     }
 
     private static async Task<DateTimeOffset?> ReadLastUseAsync(SqlSet set, object user, object unit, CancellationToken cancellationToken)
@@ -177,9 +196,9 @@ public sealed class ReleaseLimiter(IOptions<ServerOptions> options, TimeProvider
             ("tokens", tokens),
             ("now", SqlValues.Time(now)));
 
-    /// <summary>A bucket holding less than one token: refused, retried once one has refilled.</summary>
-    internal static ReleaseDenial? Empty(double tokens, double refillPerMinute, string detail) =>
-        tokens < 1 ? new ReleaseDenial(ProblemTypes.RateLimited, TimeSpan.FromMinutes((1 - tokens) / refillPerMinute), detail) : null;
+    /// <summary>A bucket holding fewer than <paramref name="needed"/> tokens: refused, retried once they have refilled.</summary>
+    internal static ReleaseDenial? Empty(double tokens, double refillPerMinute, string detail, int needed = 1) =>
+        tokens < needed ? new ReleaseDenial(ProblemTypes.RateLimited, TimeSpan.FromMinutes((needed - tokens) / refillPerMinute), detail) : null;
 
     /// <summary>The bucket's tokens now: a missing bucket is full, a stored one refilled for the time since it was stored.</summary>
     internal static double Refill((double Tokens, DateTimeOffset UpdatedAt) stored, int burst, double refillPerMinute, DateTimeOffset now)

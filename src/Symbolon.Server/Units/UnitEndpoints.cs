@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Symbolon.Crypto;
 using Symbolon.Protocol;
 using Symbolon.Server.Audit;
+using Symbolon.Server.Blinded;
 using Symbolon.Server.Hosting;
 using Symbolon.Server.Sessions;
 using Symbolon.Server.Storage;
@@ -25,6 +26,8 @@ public static class UnitEndpoints
         units.MapGet(Routes.Units, ListAsync).ReadsOnly().WithName("ListUnits");
         units.MapPost(Routes.Units, CreateAsync).WithName("CreateUnit");
         units.MapPost(Routes.UnitRelease, ReleaseAsync).RunsOwnWriteSet().WithName("ReleaseShare").ProducesProblems(UnitUse.ProblemSlugs(UnitUseMode.Release));
+        units.MapPost(Routes.UnitUses, UseManyAsync).RunsOwnWriteSet().WithName("UseUnits")
+            .ProducesProblems([ProblemTypes.InvalidRequest, .. UnitUse.ProblemSlugs(UnitUseMode.Release), ProblemTypes.KeyDamaged]);
         units.MapPost(Routes.UnitRotate, RotateAsync).WithName("RotateUnit").ProducesProblems(ProblemTypes.NotFound);
         units.MapPost(Routes.UnitConfirm, ConfirmAsync).WithName("ConfirmRotation")
             .ProducesProblems(ProblemTypes.NotFound, ProblemTypes.ReauthenticationRequired, ProblemTypes.RateLimited);
@@ -92,19 +95,73 @@ public static class UnitEndpoints
     }
 
     /// <summary>Releases one version's share (default: the current one) through the one path of every unit use.</summary>
-    private static Task<Results<Ok<ReleaseResponse>, ProblemHttpResult>> ReleaseAsync(
-        Guid id, ReleaseRequest? request, [AsParameters] SessionContext session, UnitUse use, UnitShares shares) =>
-        use.RunAsync<UnitVersion, ReleaseResponse>(
-            session,
+    private static async Task<Results<Ok<ReleaseResponse>, ProblemHttpResult>> ReleaseAsync(
+        Guid id, ReleaseRequest? request, [AsParameters] SessionContext session, UnitUse use, UnitShares shares)
+    {
+        ReleaseResponse? released = null;
+        if (await use.RunManyAsync(session, [ReleaseStep(session, shares, id, request?.Version, answer => released = answer)]) is { } problem)
+        {
+            return problem;
+        }
+
+        return TypedResults.Ok(released!);
+    }
+
+    /// <summary>
+    /// Many releases and blinded evaluations of distinct units in one request and one write set, all or none (each with
+    /// its own limits, audit record and receipt, as one by one). Malformed requests are refused before anything is
+    /// counted or recorded.
+    /// </summary>
+    private static async Task<Results<Ok<UseManyResponse>, ProblemHttpResult>> UseManyAsync(
+        UseManyRequest request, [AsParameters] SessionContext session, UnitUse use, UnitShares shares, OprfKeys keys)
+    {
+        var releases = request.Releases ?? [];
+        var evaluations = request.Evaluations ?? [];
+        var units = releases.Select(r => r.UnitId).Concat(evaluations.Select(e => e.UnitId)).ToList();
+        if (units.Count is 0 or > UseManyRequest.MaxUnits)
+        {
+            return Problems.InvalidRequest(
+                $"Name 1 to {UseManyRequest.MaxUnits} units in {Problems.Member(nameof(UseManyRequest.Releases))} and {Problems.Member(nameof(UseManyRequest.Evaluations))}; this request names {units.Count}.");
+        }
+
+        if (units.GroupBy(unit => unit).FirstOrDefault(g => g.Count() > 1) is { } repeated)
+        {
+            return Problems.InvalidRequest($"Unit {repeated.Key} is named more than once: name each unit once.");
+        }
+
+        if (evaluations.Select(e => BlindedEndpoints.InvalidElement(e.BlindedElement)).FirstOrDefault(invalid => invalid is not null) is { } malformed)
+        {
+            return malformed;
+        }
+
+        var released = new ReleaseResponse[releases.Count];
+        var evaluated = new EvaluateResponse[evaluations.Count];
+        UnitUseStep[] steps =
+        [
+            .. releases.Select((r, index) => ReleaseStep(session, shares, r.UnitId, r.Version, answer => released[index] = answer)),
+            .. evaluations.Select((e, index) => BlindedEndpoints.EvaluateStep(session, keys, e.UnitId, e.BlindedElement, e.Epoch, answer => evaluated[index] = answer)),
+        ];
+        if (await use.RunManyAsync(session, steps) is { } problem)
+        {
+            return problem;
+        }
+
+        return TypedResults.Ok(new UseManyResponse(released, evaluated));
+    }
+
+    /// <summary>The release of one version's share (default: the current one); the share is wiped once the answer is written.</summary>
+    private static UnitUseStep ReleaseStep(SessionContext session, UnitShares shares, Guid id, int? version, Action<ReleaseResponse> answered) =>
+        UnitUseStep.Of<UnitVersion, ReleaseResponse>(
             id,
             UnitUseMode.Release,
-            () => UnitShares.FindForReleaseAsync(session.Db, session.Caller.UserId, id, request?.Version, session.CancellationToken),
-            version =>
+            () => UnitShares.FindForReleaseAsync(session.Db, session.Caller.UserId, id, version, session.CancellationToken),
+            found =>
             {
-                var opened = shares.TryOpen(session.Caller.UserId, version, out var share);
+                var opened = shares.TryOpen(session.Caller.UserId, found, out var share);
                 session.Http.WipeWhenDone(share);
-                return opened ? receipt => new ReleaseResponse(id, version.Version, share, receipt) : null;
-            });
+                return opened ? receipt => new ReleaseResponse(id, found.Version, share, receipt) : null;
+            },
+            answered);
 
     /// <summary>
     /// Adds a new version with a fresh share. Older versions stay releasable (so the client can open the item it is

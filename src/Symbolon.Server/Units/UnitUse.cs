@@ -39,20 +39,27 @@ public sealed record UnitUseMode(UnitKind Kind, string UsedEvent, string Damaged
 }
 
 /// <summary>
-/// Every use of a unit's server secret (a share release, a blinded evaluation) takes this one path. Before any lock,
-/// against committed state: the caller's live unit and the version (or key epoch) asked for, and the secret step's
-/// preparation (the share or key unwrapped under the KEK). Then one plain-SQL write set under the account's lock only
-/// (on SQLite, one set of the group commit): the proof id, a re-check of the session, device and secret, the rate limits
-/// and distinct-unit quota, the audit record and the session's use, committed durably before the answer is written, so
-/// no secret leaves without its record. After the commit, outside every lock: the metrics, the receipt's signature and
-/// the answer (for an evaluation, the evaluation itself). Every refusal is audited and counted.
+/// One use of a unit, as <see cref="UnitUse"/> runs it: the unit, the mode, how to find its version and stored secret, and the
+/// secret step. <see cref="Of"/> builds one; the request's answer is filled through the step's callback after the commit.
 /// </summary>
-public sealed class UnitUse(
-    ReleaseLimiter limiter, SessionAuthenticator authenticator, AuditSigner signer, ServerMetrics metrics, TimeProvider time)
+public sealed class UnitUseStep
 {
-    /// <summary>Runs one use of a unit.</summary>
-    /// <param name="session">The caller's request, behind <see cref="SessionEndpointFilter.RunsOwnWriteSet"/>.</param>
-    /// <param name="unitId">The unit, as the route names it.</param>
+    private UnitUseStep(Guid unitId, UnitUseMode mode, Func<Task<(int? Used, Func<Action<ReceiptView>?>? Open)>> findAsync)
+    {
+        UnitId = unitId;
+        Mode = mode;
+        FindAsync = findAsync;
+    }
+
+    public Guid UnitId { get; }
+
+    public UnitUseMode Mode { get; }
+
+    /// <summary>The version used and, when the unit has its active stored secret, the secret step (null: damaged).</summary>
+    internal Func<Task<(int? Used, Func<Action<ReceiptView>?>? Open)>> FindAsync { get; }
+
+    /// <summary>A use of <paramref name="unitId"/>.</summary>
+    /// <param name="unitId">The unit, as the request names it.</param>
     /// <param name="mode">Release or evaluate.</param>
     /// <param name="findAsync">
     /// The caller's live unit's version (or key epoch) to use, null without such a unit, and its active stored secret,
@@ -62,47 +69,92 @@ public sealed class UnitUse(
     /// The secret step (unwrap the share, the key): how to answer once the use has its receipt, or null when the stored
     /// secret failed its integrity check. The answer runs after the commit.
     /// </param>
-    public async Task<Results<Ok<TResponse>, ProblemHttpResult>> RunAsync<TSecret, TResponse>(
-        SessionContext session,
-        Guid unitId,
-        UnitUseMode mode,
-        Func<Task<(int? Used, TSecret? Secret)>> findAsync,
-        Func<TSecret, Func<ReceiptView, TResponse>?> open)
+    /// <param name="answered">Takes the answer.</param>
+    public static UnitUseStep Of<TSecret, TResponse>(
+        Guid unitId, UnitUseMode mode, Func<Task<(int? Used, TSecret? Secret)>> findAsync, Func<TSecret, Func<ReceiptView, TResponse>?> open, Action<TResponse> answered)
         where TSecret : class
     {
-        ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(mode);
         ArgumentNullException.ThrowIfNull(findAsync);
         ArgumentNullException.ThrowIfNull(open);
+        ArgumentNullException.ThrowIfNull(answered);
+        return new(unitId, mode, async () =>
+        {
+            var (used, secret) = await findAsync();
+            return (used, secret is null ? null : () => open(secret) is { } answer ? receipt => answered(answer(receipt)) : null);
+        });
+    }
+}
+
+/// <summary>
+/// Every use of a unit's server secret (a share release, a blinded evaluation), alone or many in one request, takes this
+/// one path. Before any lock, against committed state: the caller's live units and the versions (or key epochs) asked
+/// for, and each secret step's preparation (the share or key unwrapped under the KEK). Then one plain-SQL write set under
+/// the account's lock only (on SQLite, one set of the group commit): the proof id, a re-check of the session, device and
+/// secrets, the rate limits and distinct-unit quota, an audit record per unit and the session's use, committed durably
+/// before the answer is written, so no secret leaves without its record. After the commit, outside every lock: the
+/// metrics, the receipts' signatures and the answer (for an evaluation, the evaluation itself). All or nothing: a use
+/// refused refuses the request, and only the refused units are audited (as refused); every refusal is counted.
+/// </summary>
+public sealed class UnitUse(
+    ReleaseLimiter limiter, SessionAuthenticator authenticator, AuditSigner signer, ServerMetrics metrics, TimeProvider time)
+{
+    /// <summary>
+    /// Runs the uses of <paramref name="steps"/> (distinct units) as one: each answered through its step, or none and the
+    /// problem of the first refusal, naming every refused unit (extension member <c>units</c>).
+    /// </summary>
+    /// <param name="session">The caller's request, behind <see cref="SessionEndpointFilter.RunsOwnWriteSet"/>.</param>
+    /// <param name="steps">The uses, one per unit.</param>
+    public async Task<ProblemHttpResult?> RunManyAsync(SessionContext session, IReadOnlyList<UnitUseStep> steps)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(steps);
         var started = Stopwatch.GetTimestamp();
         var http = session.Http;
         var caller = session.Caller;
         var unrecorded = http.Features.Get<UnrecordedUse>()
             ?? throw new InvalidOperationException("A unit's use runs behind RunsOwnWriteSet.");
-        var (used, secret) = await findAsync();
-        Func<ReceiptView, TResponse>? answer = null;
-        var refusal = secret is null ? Refusal.NotFound
-            : caller.Device.LockedAt is not null ? Refusal.DeviceLocked
-            : caller.Device.PendingApproval ? Refusal.PendingApproval
-            : (answer = open(secret)) is null ? Refusal.Damaged(mode)
-            : null;
+        var planned = new List<PlannedUse>(steps.Count);
+        foreach (var step in steps)
+        {
+            var (used, open) = await step.FindAsync();
+            Action<ReceiptView>? answer = null;
+            var refusal = open is null ? Refusal.NotFound
+                : caller.Device.LockedAt is not null ? Refusal.DeviceLocked
+                : caller.Device.PendingApproval ? Refusal.PendingApproval
+                : (answer = open()) is null ? Refusal.Damaged(step.Mode)
+                : null;
+            planned.Add(new PlannedUse(step, used, answer, refusal));
+        }
 
         var transactions = http.RequestServices.GetRequiredService<WriteTransactions>();
         var outcome = await transactions.RunSqlAsync(
             caller.UserId,
             // No request token inside the set: on SQLite it shares the writer's connection (see SqliteGroupCommit).
-            set => WriteAsync(set, caller, unrecorded, unitId, mode, used, refusal, CancellationToken.None),
+            set => WriteAsync(set, caller, unrecorded, planned, CancellationToken.None),
             durable: true,
             session.CancellationToken);
         switch (outcome)
         {
-            case { Record: { } record } when answer is not null:
-                metrics.Released(Stopwatch.GetElapsedTime(started));
-                var receipt = new ReleaseReceipt(record.Sequence, record.Hash, unitId, caller.Device.Id, record.Time);
-                return TypedResults.Ok(answer(new ReceiptView(receipt.Sequence, receipt.ChainHash, receipt.UnitId, receipt.DeviceId, receipt.Time, signer.Sign(receipt))));
-            case { Refused: { } refused }:
-                metrics.Denied(refused.Slug);
-                return refused.Problem(http);
+            case { Records: { } records }:
+                for (var index = 0; index < planned.Count; index++)
+                {
+                    metrics.Released(Stopwatch.GetElapsedTime(started));
+                    var record = records[index];
+                    var receipt = new ReleaseReceipt(record.Sequence, record.Hash, planned[index].Step.UnitId, caller.Device.Id, record.Time);
+                    planned[index].Answer!(new ReceiptView(receipt.Sequence, receipt.ChainHash, receipt.UnitId, receipt.DeviceId, receipt.Time, signer.Sign(receipt)));
+                }
+
+                return null;
+            case { Refused: { Count: > 0 } refused }:
+                foreach (var (_, refusal) in refused)
+                {
+                    metrics.Denied(refusal.Slug);
+                }
+
+                var problem = refused[0].Refusal.Problem(http);
+                problem.ProblemDetails.Extensions["units"] = refused.Select(r => r.UnitId).ToArray();
+                return problem;
             default:
                 return outcome.Failure ?? Problems.Unauthorized(http);
         }
@@ -124,48 +176,71 @@ public sealed class UnitUse(
             u => u.Id == unitId && u.UserId == userId && u.ShreddedAt == null && (kind == null || u.Kind == kind), session.CancellationToken);
     }
 
-    /// <summary>The use's write set: everything it stores, and the outcome.</summary>
-    private async Task<Outcome> WriteAsync(
-        SqlSet set, Caller caller, UnrecordedUse unrecorded, Guid unitId, UnitUseMode mode, int? version, Refusal? refusal, CancellationToken cancellationToken)
+    /// <summary>The uses' write set: everything they store, and the outcome.</summary>
+    private async Task<Outcome> WriteAsync(SqlSet set, Caller caller, UnrecordedUse unrecorded, List<PlannedUse> planned, CancellationToken cancellationToken)
     {
         if (!await authenticator.RecordUseAsync(set, caller, unrecorded.Presented, unrecorded.SessionUseDue, cancellationToken))
         {
             return new Outcome(null, null, null);
         }
 
-        if (refusal is null)
+        // A refusal found before the lock stands without further checks; otherwise each unit is re-checked under it.
+        var refused = planned.Where(p => p.Refusal is not null).Select(p => (UnitId: p.Step.UnitId, Refusal: p.Refusal!)).ToList();
+        if (refused.Count == 0)
         {
-            var (sessionLive, deviceRevoked, deviceLocked, secretActive) = await ReadStateAsync(set, caller, unitId, mode, version, cancellationToken);
-            if (deviceRevoked)
+            foreach (var use in planned)
             {
-                return new Outcome(null, null, Problems.DeviceRevoked());
-            }
+                var (sessionLive, deviceRevoked, deviceLocked, secretActive) = await ReadStateAsync(set, caller, use.Step.UnitId, use.Step.Mode, use.Used, cancellationToken);
+                if (deviceRevoked)
+                {
+                    return new Outcome(null, null, Problems.DeviceRevoked());
+                }
 
-            if (!sessionLive)
-            {
-                return new Outcome(null, null, null);
-            }
+                if (!sessionLive)
+                {
+                    return new Outcome(null, null, null);
+                }
 
-            refusal = !secretActive ? Refusal.NotFound
-                : deviceLocked ? Refusal.DeviceLocked
-                : await limiter.TryAcquireAsync(set, caller, unitId, cancellationToken) is { } denial ? Refusal.Limited(denial)
-                : null;
+                if ((!secretActive ? Refusal.NotFound : deviceLocked ? Refusal.DeviceLocked : null) is { } refusal)
+                {
+                    refused.Add((use.Step.UnitId, refusal));
+                }
+            }
         }
 
-        var record = await AuditLog.AppendAsync(
-            set,
-            new AuditRecord
+        // Only a request whose every unit may be used takes tokens, for all of its units or none.
+        if (refused.Count == 0 && await limiter.TryAcquireAsync(set, caller, [.. planned.Select(p => p.Step.UnitId)], cancellationToken) is { } denial)
+        {
+            var limited = Refusal.Limited(denial.Denial);
+            refused.AddRange(denial.Refused.Select(unitId => (unitId, limited)));
+        }
+
+        var records = new List<AuditRecord>(planned.Count);
+        foreach (var use in planned)
+        {
+            var refusal = refused.FirstOrDefault(r => r.UnitId == use.Step.UnitId).Refusal;
+            if (refused.Count > 0 && refusal is null)
             {
-                Time = time.GetUtcNow(),
-                Event = refusal?.Event ?? mode.UsedEvent,
-                UserId = caller.UserId,
-                DeviceId = caller.Device.Id,
-                UnitId = unitId,
-                UnitVersion = version,
-                Detail = refusal?.Detail ?? "",
-            },
-            cancellationToken);
-        return refusal is null ? new Outcome(record, null, null) : new Outcome(null, refusal, null);
+                // Not refused itself, and not used either: a unit that was never released leaves no record.
+                continue;
+            }
+
+            records.Add(await AuditLog.AppendAsync(
+                set,
+                new AuditRecord
+                {
+                    Time = time.GetUtcNow(),
+                    Event = refusal?.Event ?? use.Step.Mode.UsedEvent,
+                    UserId = caller.UserId,
+                    DeviceId = caller.Device.Id,
+                    UnitId = use.Step.UnitId,
+                    UnitVersion = use.Used,
+                    Detail = refusal?.Detail ?? "",
+                },
+                cancellationToken));
+        }
+
+        return refused.Count == 0 ? new Outcome(records, null, null) : new Outcome(null, refused, null);
     }
 
     /// <summary>The session, device and secret as committed now, under the account's lock.</summary>
@@ -197,8 +272,11 @@ public sealed class UnitUse(
         }
     }
 
-    /// <summary>The write set's outcome: the use's record, or the refusal that was audited, or a failure that was not.</summary>
-    private sealed record Outcome(AuditRecord? Record, Refusal? Refused, ProblemHttpResult? Failure);
+    /// <summary>A use as found before the lock: its version, how to answer it, or why it is refused.</summary>
+    private sealed record PlannedUse(UnitUseStep Step, int? Used, Action<ReceiptView>? Answer, Refusal? Refusal);
+
+    /// <summary>The write set's outcome: the uses' records (in order), or the refusals that were audited, or a failure that was not.</summary>
+    private sealed record Outcome(List<AuditRecord>? Records, List<(Guid UnitId, Refusal Refusal)>? Refused, ProblemHttpResult? Failure);
 
     /// <summary>A refused use: its audit event and detail, the metric's reason, and the problem it answers.</summary>
     private sealed record Refusal(string Event, string Detail, string Slug, Func<HttpContext, ProblemHttpResult> Problem)

@@ -90,6 +90,56 @@ public sealed class ModeContract
         Assert.Equal(VendorPassword, await deployment.RevealAsync("acme"));
     }
 
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public async Task Several_items_open_together_with_one_request_per_server_and_one_receipt_per_unit(int format)
+    {
+        using var deployment = await ModeDeployment.StartAsync(ModeOf(format), Registry);
+        var vault = deployment.Vault;
+        string[] names = ["acme", "beta", "gamma"];
+        foreach (var name in names)
+        {
+            await deployment.AddAsync(name);
+        }
+
+        var before = deployment.Requests.Count;
+        var receiptsBefore = ReceiptCount(deployment);
+        var opened = await vault.UseManyAsync([.. names, "acme"], credentials => credentials.ToDictionary(c => c.Key, c => (c.Value.Username, c.Value.RevealPassword())));
+        var uses = deployment.Requests.Skip(before).Where(r => r.Path.StartsWith("/v1/units", StringComparison.Ordinal)).ToList();
+
+        Assert.Equal(names.Order(), opened.Keys.Order());
+        Assert.All(names, name => Assert.Equal(($"bot@{name}.example", VendorPassword), opened[name]));
+        Assert.Equal(deployment.Urls.Count, uses.Count);
+        Assert.All(uses, use => Assert.Equal("/v1/units/uses", use.Path));
+        Assert.Equal(deployment.Urls.Select(u => u.Host).Order(), uses.Select(u => u.Host).Order());
+        Assert.Equal(names.Length * deployment.Urls.Count, ReceiptCount(deployment) - receiptsBefore);
+    }
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public async Task When_one_item_cannot_open_none_is_given_to_use_and_the_error_names_it(int format)
+    {
+        using var deployment = await ModeDeployment.StartAsync(ModeOf(format), Registry);
+        await deployment.AddAsync("acme");
+        await deployment.AddAsync("beta");
+        var files = Directory.GetFiles(Path.Combine(deployment.Vault.HomePath, "items"), "*.json").ToDictionary(file => file, File.ReadAllBytes);
+        await deployment.Vault.RemoveAsync("beta", now: true);
+        foreach (var (file, bytes) in files.Where(pair => !File.Exists(pair.Key)))
+        {
+            File.WriteAllBytes(file, bytes);
+        }
+
+        var called = false;
+
+        var refused = await Assert.ThrowsAsync<ItemNotFoundException>(() => deployment.Vault.UseManyAsync(["acme", "beta"], _ => called = true));
+
+        Assert.False(called);
+        Assert.Contains("'beta'", refused.Message, StringComparison.Ordinal);
+    }
+
+    private static int ReceiptCount(ModeDeployment deployment) =>
+        Directory.GetFiles(deployment.Vault.HomePath, "receipts.jsonl", SearchOption.AllDirectories).Sum(file => File.ReadAllLines(file).Length);
+
     private static IItemMode ModeOf(int format) => Registry.All.Single(mode => mode.Format == format);
 
     /// <summary>
@@ -117,6 +167,9 @@ public sealed class ModeContract
         }
 
         public Task<Credential> OpenAsync(VaultContext vault, StoredItem item, CancellationToken cancellationToken) => _split.OpenAsync(vault, item, cancellationToken);
+
+        public Task<PendingOpen> PrepareOpenAsync(VaultContext vault, StoredItem item, UseBatch batch, CancellationToken cancellationToken) =>
+            _split.PrepareOpenAsync(vault, item, batch, cancellationToken);
 
         public Task RotateAsync(VaultContext vault, StoredItem item, CancellationToken cancellationToken) => _split.RotateAsync(vault, item, cancellationToken);
 

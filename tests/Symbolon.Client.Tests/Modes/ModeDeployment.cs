@@ -48,6 +48,9 @@ internal sealed class ModeDeployment : IDisposable
         set => _router.AlterAnswer = value;
     }
 
+    /// <summary>Every request sent so far, as (server host, path).</summary>
+    public IReadOnlyList<(string Host, string Path)> Requests => [.. _router.Requests];
+
     /// <summary>While true, every request fails as if no server listened.</summary>
     public bool Down
     {
@@ -114,8 +117,11 @@ internal sealed class ModeDeployment : IDisposable
 
         public Action<string, JsonNode>? AlterAnswer { get; set; }
 
+        public System.Collections.Concurrent.ConcurrentQueue<(string Host, string Path)> Requests { get; } = new();
+
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
+            Requests.Enqueue((request.RequestUri!.Host, request.RequestUri.AbsolutePath));
             if (Down)
             {
                 throw new HttpRequestException(HttpRequestError.ConnectionError, $"Connection refused ({request.RequestUri!.Authority}).");

@@ -27,33 +27,27 @@ internal static class BlindedKeys
     /// </summary>
     public static async Task<ServerShare> EvaluateAsync(VaultContext vault, Uri server, ItemContext context, CancellationToken cancellationToken)
     {
+        using var evaluation = await BlindAsync(vault, server, context, cancellationToken);
+        var response = await vault.Server(server).EvaluateAsync(context.UnitId, new EvaluateRequest(evaluation.Request.BlindedElement, evaluation.Request.Epoch), cancellationToken);
+        vault.Receipts.Keep(server, response.Receipt);
+        return evaluation.Finish(response);
+    }
+
+    /// <summary>The blinded request of one evaluation (its private input derived and blinded against the pinned key), ready to send.</summary>
+    public static async Task<BlindedEvaluation> BlindAsync(VaultContext vault, Uri server, ItemContext context, CancellationToken cancellationToken)
+    {
         var epoch = (int)context.KeyVersion;
         var client = new OprfClient(OprfMode.Poprf, await PinnedKeyAsync(vault, server, epoch, cancellationToken));
         var input = new byte[BlindedShare.InputSize];
-        var output = new byte[OprfClient.OutputSize];
         try
         {
             vault.DeriveBlindedInput(context, input);
-            using var blinded = client.Blind(input, BlindedShare.Info(context.UnitId));
-            var response = await vault.Server(server).EvaluateAsync(context.UnitId, new EvaluateRequest(blinded.BlindedElement.ToArray(), epoch), cancellationToken);
-            vault.Receipts.Keep(server, response.Receipt);
-            try
-            {
-                client.Finalize(blinded, new OprfEvaluation([response.EvaluatedElement], response.Proof), output);
-            }
-            catch (Exception exception) when (exception is OprfException or ArgumentException or InvalidOperationException)
-            {
-                throw new ProtocolException(
-                    $"The key server at {server} answered a blinded evaluation with a proof that does not verify against its key for epoch {epoch} pinned on this device: it evaluated with another key (or the answer was altered). Nothing was sealed or opened with it.",
-                    exception);
-            }
-
-            return BlindedShare.FromOutput(output);
+            var blinded = client.Blind(input, BlindedShare.Info(context.UnitId));
+            return new BlindedEvaluation(server, client, blinded, new EvaluateItem(context.UnitId, blinded.BlindedElement.ToArray(), epoch));
         }
         finally
         {
             CryptographicOperations.ZeroMemory(input);
-            CryptographicOperations.ZeroMemory(output);
         }
     }
 
@@ -104,4 +98,33 @@ internal static class BlindedKeys
 
     private static PinnedOprfKey? Pinned(VaultState state, Uri server, Guid userId, int epoch) =>
         state.OprfKeys?.FirstOrDefault(k => k.Server == server && k.UserId == userId && k.Epoch == epoch);
+}
+
+/// <summary>One blinded evaluation in flight: the request to send, and the blinding that unblinds its answer (wiped on dispose).</summary>
+internal sealed class BlindedEvaluation(Uri server, OprfClient client, OprfBlindedInput blinded, EvaluateItem request) : IDisposable
+{
+    public EvaluateItem Request => request;
+
+    /// <summary>The server share from the server's answer, its proof verified against the pinned key first.</summary>
+    public ServerShare Finish(EvaluateResponse response)
+    {
+        var output = new byte[OprfClient.OutputSize];
+        try
+        {
+            client.Finalize(blinded, new OprfEvaluation([response.EvaluatedElement], response.Proof), output);
+            return BlindedShare.FromOutput(output);
+        }
+        catch (Exception exception) when (exception is OprfException or ArgumentException or InvalidOperationException)
+        {
+            throw new ProtocolException(
+                $"The key server at {server} answered a blinded evaluation with a proof that does not verify against its key for epoch {request.Epoch} pinned on this device: it evaluated with another key (or the answer was altered). Nothing was sealed or opened with it.",
+                exception);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(output);
+        }
+    }
+
+    public void Dispose() => blinded.Dispose();
 }

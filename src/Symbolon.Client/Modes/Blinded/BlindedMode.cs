@@ -47,6 +47,21 @@ internal sealed class BlindedMode : IItemMode
     public Task<Credential> OpenAsync(VaultContext vault, StoredItem item, CancellationToken cancellationToken) =>
         OpenAsync(vault, item, vault.ServerOf(item), cancellationToken);
 
+    public async Task<PendingOpen> PrepareOpenAsync(VaultContext vault, StoredItem item, UseBatch batch, CancellationToken cancellationToken)
+    {
+        var server = vault.ServerOf(item);
+        var context = item.Context();
+        var evaluation = await BlindedKeys.BlindAsync(vault, server, context, cancellationToken);
+        batch.Evaluate(server, evaluation.Request, item.Name);
+        return new PendingOpen(
+            () =>
+            {
+                using var share = evaluation.Finish(batch.Evaluated(server, item.UnitId));
+                return vault.Open(item, share, context);
+            },
+            evaluation);
+    }
+
     /// <summary>A new unit (so a new POPRF input and share), re-sealed, then the old unit shredded.</summary>
     public async Task RotateAsync(VaultContext vault, StoredItem item, CancellationToken cancellationToken)
     {

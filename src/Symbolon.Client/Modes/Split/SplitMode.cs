@@ -42,6 +42,18 @@ internal sealed class SplitMode : IItemMode
         return Open(vault, server, item, context, released);
     }
 
+    public Task<PendingOpen> PrepareOpenAsync(VaultContext vault, StoredItem item, UseBatch batch, CancellationToken cancellationToken)
+    {
+        var server = vault.ServerOf(item);
+        var context = item.Context();
+        batch.Release(server, item.UnitId, (int)context.KeyVersion, item.Name);
+        return Task.FromResult(new PendingOpen(() =>
+        {
+            using var share = ServerShares.Import(server, batch.Released(server, item.UnitId).Share);
+            return vault.Open(item, share, context);
+        }));
+    }
+
     /// <summary>
     /// Opens the item with a release: the share is imported (and the answer's bytes wiped) before anything else, so that
     /// keeping the receipt, which writes to disk and may fail, cannot leave them behind.

@@ -148,6 +148,61 @@ internal sealed class ThresholdMode : IItemMode
         }
     }
 
+    /// <summary>
+    /// Asks every member in the batch (each member's request bounded by the threshold timeout) and opens with the first t
+    /// shares, or every t-subset if those do not open the item (<see cref="SubsetSearch"/>). Fewer than t shares: an error
+    /// naming the members that failed, and why.
+    /// </summary>
+    public Task<PendingOpen> PrepareOpenAsync(VaultContext vault, StoredItem item, UseBatch batch, CancellationToken cancellationToken)
+    {
+        var threshold = item.Threshold!;
+        foreach (var member in threshold.Members)
+        {
+            batch.Release(member.Server, member.UnitId, member.Version, item.Name, bounded: true);
+        }
+
+        return Task.FromResult(new PendingOpen(() =>
+        {
+            var answers = new List<(int Index, ShamirShare Share)>();
+            var failures = new List<MemberResult<ShamirShare>>();
+            try
+            {
+                foreach (var (member, index) in threshold.Members.Select((member, index) => (member, index)))
+                {
+                    try
+                    {
+                        answers.Add((index, ServerShares.ImportShamir(member.Server, batch.Released(member.Server, member.UnitId).Share, threshold.Threshold, index)));
+                    }
+                    catch (SymbolonException exception)
+                    {
+                        failures.Add(new MemberResult<ShamirShare>(member.Server, null, exception));
+                    }
+                }
+
+                if (answers.Count < threshold.Threshold)
+                {
+                    throw SetMembers.Failure($"'{item.Name}' cannot be opened: {answers.Count} of {threshold.Members.Count} key servers released a share and {threshold.Threshold} are needed", failures);
+                }
+
+                var context = item.Context();
+                var digest = ThresholdSet.Digest(threshold.Threshold, threshold.Binding);
+                using (var secret = Shamir.Combine([.. answers.Take(threshold.Threshold).Select(a => a.Share)]))
+                {
+                    if (SubsetSearch.OpenOrNull(vault, item, context, digest, secret) is { } opened)
+                    {
+                        return opened;
+                    }
+                }
+
+                return SubsetSearch.Open(vault, item, context, digest, answers);
+            }
+            finally
+            {
+                answers.ForEach(answer => answer.Share.Dispose());
+            }
+        }));
+    }
+
     public async Task RotateAsync(VaultContext vault, StoredItem item, CancellationToken cancellationToken)
     {
         var threshold = item.Threshold!;
