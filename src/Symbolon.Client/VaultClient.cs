@@ -108,6 +108,35 @@ public sealed class VaultClient : IDisposable
         return use(credential);
     }
 
+    /// <summary>
+    /// Opens every named item (distinct names) with one request per key server, calls use with the credentials by
+    /// item name, then disposes them. All-or-nothing: if any item cannot be opened, it throws and use is not called.
+    /// </summary>
+    // Interim: replaced by the batch release. (One release per item, in turn; every item is found before any opens.)
+    public async Task<T> UseManyAsync<T>(IReadOnlyCollection<string> names, Func<IReadOnlyDictionary<string, Credential>, T> use, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        ArgumentNullException.ThrowIfNull(use);
+        var items = names.Distinct(StringComparer.Ordinal).Select(_vault.Items.Find).ToList();
+        var credentials = new Dictionary<string, Credential>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var item in items)
+            {
+                credentials[item.Name] = await _vault.Modes.Of(item).OpenAsync(_vault, item, cancellationToken);
+            }
+
+            return use(credentials);
+        }
+        finally
+        {
+            foreach (var credential in credentials.Values)
+            {
+                credential.Dispose();
+            }
+        }
+    }
+
     /// <summary>Re-seals an item under a new server share and retires the old one.</summary>
     public async Task RotateAsync(string name, CancellationToken cancellationToken = default) =>
         await RotateAsync(_vault.Items.Find(name), cancellationToken);
