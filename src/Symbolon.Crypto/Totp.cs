@@ -111,13 +111,13 @@ public sealed class TotpSecret : IDisposable
 
         var pathAndQuery = slash < 0 ? "" : rest[(slash + 1)..];
         var question = pathAndQuery.IndexOf('?', StringComparison.Ordinal);
-        var label = Unescape(question < 0 ? pathAndQuery : pathAndQuery[..question], "label");
+        var label = Unescape(question < 0 ? pathAndQuery : pathAndQuery[..question]);
         var parameters = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var pair in (question < 0 ? "" : pathAndQuery[(question + 1)..]).Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             var equals = pair.IndexOf('=', StringComparison.Ordinal);
-            var name = Unescape(equals < 0 ? pair : pair[..equals], "parameter name");
-            if (!parameters.TryAdd(name, Unescape(equals < 0 ? "" : pair[(equals + 1)..], "parameter")))
+            var name = Unescape(equals < 0 ? pair : pair[..equals]);
+            if (!parameters.TryAdd(name, Unescape(equals < 0 ? "" : pair[(equals + 1)..])))
             {
                 throw new FormatException($"the otpauth URI names '{Limit(name)}' twice.");
             }
@@ -318,17 +318,8 @@ public sealed class TotpSecret : IDisposable
             : throw new FormatException($"{name} '{Limit(text)}' is not a whole number.");
     }
 
-    private static string Unescape(string text, string what)
-    {
-        try
-        {
-            return Uri.UnescapeDataString(text.Replace('+', ' '));
-        }
-        catch (UriFormatException)
-        {
-            throw new FormatException($"the otpauth URI's {what} is not valid percent-encoding.");
-        }
-    }
+    /// <summary>Percent-decoding as the Key URI format uses it ('+' is a space); an invalid escape stays as written.</summary>
+    private static string Unescape(string text) => Uri.UnescapeDataString(text.Replace('+', ' '));
 
     /// <summary>Echoes at most a short prefix of a non-secret part into a message.</summary>
     private static string Limit(string text) => text.Length <= 16 ? text : text[..16] + "…";
