@@ -85,6 +85,7 @@ internal static class Output
         ServerUnreachableException => ExitCodes.ServerUnreachable,
         AccessDeniedException or ReauthenticationRequiredException => ExitCodes.Denied,
         ItemNotFoundException => ExitCodes.NotFound,
+        SecretReferenceException => ExitCodes.Usage,
         ItemTamperedException => ExitCodes.Tampered,
         _ => ExitCodes.Failure,
     });

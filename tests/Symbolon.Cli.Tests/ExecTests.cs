@@ -48,7 +48,7 @@ public sealed class ExecTests(SharedKeyServer shared)
         using var work = new TempDirectory("exec");
         var marker = work.Combine("started");
 
-        (await device.RunAsync("exec", "--env", "P=nothing.password", "--", "touch", marker)).AssertFailure(ExitCodes.NotFound, "No item named 'nothing'", hint: "symbolon list");
+        (await device.RunAsync("exec", "--env", "P=nothing.password", "--", "touch", marker)).AssertFailure(ExitCodes.Usage, "No item named 'nothing'", hint: "symbolon list");
         (await device.RunAsync("exec", "--env", "P=acme.colour", "--", "touch", marker)).AssertFailure(ExitCodes.Usage, "has no field 'colour'", hint: "Fields: username, password");
         (await device.RunAsync("exec", "--env", "no-dot-here", "--", "touch", marker)).AssertFailure(ExitCodes.Usage, "is not VAR=item.field", hint: "--env VENDOR_PASS=acme.password");
         Assert.False(File.Exists(marker));

@@ -2,6 +2,7 @@
 // errors it may catch. Everything else of the core is under './crypto/index.js' for the client's own modules.
 export { Credential, type CredentialInit, type SecretText } from './crypto/credential.js';
 export { ItemMode, type ItemContext } from './crypto/context.js';
+export { TotpFieldName, TotpSecret, hotp, type TotpAlgorithm, type TotpOptions } from './crypto/totp.js';
 export {
   ArgumentError, CryptoError, ItemOpenError, OprfDeserializeError, OprfError, OprfInvalidInputError, OprfProofError, WipedError,
 } from './crypto/errors.js';
@@ -11,6 +12,7 @@ export {
   VaultClient, normalizeServer, type AddOptions, type AuditEntry, type DeviceInfo, type ItemInfo,
   type LoginCredentials, type ServerSet, type SessionStatus, type VaultClientOptions,
 } from './vault.js';
+export { SecretReference, SecretReferenceError, SecretReferencePrefix, type SecretReferenceSyntax } from './references.js';
 export { MemoryStorage, type JsonValue, type VaultStorage } from './storage.js';
 export { describeDuration } from './duration.js';
 export { IndexedDbStorage } from './indexeddb.js';

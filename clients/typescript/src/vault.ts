@@ -12,6 +12,7 @@ import type { OpenedItem } from './modes/mode.js';
 import { ItemModes } from './modes/registry.js';
 import { defineSet } from './modes/threshold.js';
 import type { StoredReceipt } from './receipts.js';
+import { SecretReference } from './references.js';
 import type { SessionStatus } from './sessions.js';
 import type { VaultStorage } from './storage.js';
 import { VaultContext, type ServerSet, type VaultClientOptions } from './vault-context.js';
@@ -188,6 +189,16 @@ export class VaultClient {
     // The receipt was being written while the item was unsealed and used; the open is done only once it is kept.
     await receiptsKept;
     return result;
+  }
+
+  /**
+   * The value a secret reference names (`symbolon://ITEM/FIELD`, docs/spec.md §4.2), opened like {@link use}: a
+   * release, audited and limited; totp gives the current code.
+   * @throws {SecretReferenceError} The reference is malformed, or the item has no such field.
+   */
+  async read(reference: string | SecretReference): Promise<string> {
+    const parsed = typeof reference === 'string' ? SecretReference.parse(reference) : reference;
+    return this.use(parsed.item, (credential) => parsed.valueIn(credential));
   }
 
   /** Re-seals an item under a new server share and retires the old one. */

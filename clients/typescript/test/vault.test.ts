@@ -14,6 +14,7 @@ import { KeyServerProcess } from './support/server.js';
 import { accountPassword, Clock, FailingReceipts, loggedIn, openVault, rawDevicesStatus, sessionDocument, username, vendorPassword } from './support/vault.js';
 import { FileStore } from '../src/node/file-store.js';
 import { VaultClient } from '../src/vault.js';
+import { SecretReference, SecretReferenceError } from '../src/references.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -278,6 +279,23 @@ test('the receipt is kept while the callback runs, and an open whose receipt can
     buffer = credential.passwordUtf8;
   }), /the disk is full/);
   assert.ok(buffer !== undefined && buffer.every((byte) => byte === 0), 'the credential is wiped all the same');
+  client.close();
+});
+
+test('read(symbolon://ITEM/FIELD) opens the item through the key server, once per value, and totp gives the current code', async () => {
+  const { client } = await loggedIn(server.url);
+  await client.add('acme', { username: 'bot', password: vendorPassword, fields: { totp: 'otpauth://totp/a?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ' } });
+  const releases = async () => (await client.audit()).filter((entry) => entry.event === 'unit.released').length;
+  const before = await releases();
+
+  assert.equal(await client.read('symbolon://acme/password'), vendorPassword);
+  assert.equal(await client.read(SecretReference.parse('symbolon://acme/username')), 'bot');
+  const code = await client.read('symbolon://acme/totp');
+  assert.match(code, /^[0-9]{6}$/);
+  assert.equal(await releases(), before + 3);
+  await assert.rejects(client.read('symbolon://acme/colour'), SecretReferenceError);
+  await assert.rejects(client.read('symbolon://acme'), SecretReferenceError);
+  await assert.rejects(client.read('symbolon://nothing/password'), ItemNotFoundError);
   client.close();
 });
 

@@ -15,5 +15,11 @@ internal static class CommonOptions
     public static Option<bool> PasswordStdin() =>
         new("--password-stdin") { Description = "Read the password from the first line of standard input." };
 
+    /// <summary>A secret reference from the command line or a template; a bad one is a usage error (exit 2) naming the part at fault.</summary>
+    public static Client.SecretReference Reference(string text, string? where = null) =>
+        Client.SecretReference.TryParse(text, out var reference, out var error)
+            ? reference!
+            : throw new UsageException((where is null ? "" : where + ": ") + Client.SecretReference.Describe(text, error!.Value), "See \"Secret references\" in docs/spec.md: symbolon://ITEM/FIELD, e.g. symbolon://acme/password.");
+
     public static Argument<string> ItemName() => new("name") { Description = "The item's name, e.g. acme." };
 }

@@ -6,7 +6,8 @@ using Symbolon.Client;
 namespace Symbolon.Cli.Commands;
 
 /// <summary>
-/// `symbolon exec --env VAR=item.field -- command`: opens each named item once, starts the command with those
+/// `symbolon exec --env VAR=item.field -- command`: opens each named item once (also those that inherited
+/// VAR=symbolon://ITEM/FIELD variables name), starts the command with those
 /// variables added to its environment, passes stdin/stdout/stderr through, forwards SIGINT/SIGTERM/SIGHUP/SIGQUIT,
 /// and exits with the command's exit code (128 + signal if a signal ended it).
 /// </summary>
@@ -134,53 +135,54 @@ internal static class ExecCommand
 
     private static bool IsOwnVariable(string name) => name.StartsWith("SYMBOLON_", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// The variables to add: each --env VAR=item.field (the same as symbolon://item/field), and each inherited variable
+    /// whose whole value is a symbolon:// reference (as `op run` resolves them; --env wins for the same name). Every
+    /// reference is checked before any item is opened; all of them are read together.
+    /// </summary>
     private static async Task<int> ResolveAsync(
         ParseResult parse, GlobalOptions globals, string[] specifications, Dictionary<string, string> variables, CancellationToken cancellationToken)
     {
-        var wanted = new List<(string Variable, string Item, string Field)>();
-        foreach (var specification in specifications)
-        {
-            var equals = specification.IndexOf('=', StringComparison.Ordinal);
-            var dot = specification.LastIndexOf('.');
-            if (equals <= 0 || dot <= equals + 1 || dot == specification.Length - 1)
-            {
-                return Output.Error($"'{specification}' is not VAR=item.field", "e.g. --env VENDOR_PASS=acme.password", ExitCodes.Usage);
-            }
-
-            if (IsOwnVariable(specification[..equals]))
-            {
-                return Output.Error($"'{specification[..equals]}' is one of symbolon's own variables, never passed to the command", "Name the variable without the SYMBOLON_ prefix.", ExitCodes.Usage);
-            }
-
-            wanted.Add((specification[..equals], specification[(equals + 1)..dot], specification[(dot + 1)..]));
-        }
-
         try
         {
-            using var vault = VaultClient.Open(Cli.Options(parse, globals));
-            var groups = wanted.GroupBy(w => w.Item).ToList();
-            await vault.UseManyAsync([.. groups.Select(g => g.Key)], credentials =>
+            var wanted = new Dictionary<string, SecretReference>(StringComparer.Ordinal);
+            foreach (System.Collections.DictionaryEntry inherited in Environment.GetEnvironmentVariables())
             {
-                foreach (var group in groups)
+                if (inherited.Value is string value && SecretReference.LooksLikeReference(value) && !IsOwnVariable((string)inherited.Key))
                 {
-                    var credential = credentials[group.Key];
-                    foreach (var (variable, _, field) in group)
-                    {
-                        variables[variable] = field switch
-                        {
-                            "username" => credential.Username,
-                            "password" => credential.RevealPassword(),
-                            "url" => credential.Url ?? throw new UsageException($"item '{group.Key}' has no url"),
-                            "notes" => credential.RevealNotes() ?? throw new UsageException($"item '{group.Key}' has no notes"),
-                            _ => credential.FieldNames.Contains(field)
-                                ? credential.RevealField(field)
-                                : throw new UsageException($"item '{group.Key}' has no field '{field}'", "Fields: username, password, url, notes, or an extra field's name."),
-                        };
-                    }
+                    wanted[(string)inherited.Key] = CommonOptions.Reference(value, $"${inherited.Key}");
+                }
+            }
+
+            foreach (var specification in specifications)
+            {
+                var equals = specification.IndexOf('=', StringComparison.Ordinal);
+                var dot = specification.LastIndexOf('.');
+                if (equals <= 0 || dot <= equals + 1 || dot == specification.Length - 1)
+                {
+                    return Output.Error($"'{specification}' is not VAR=item.field", "e.g. --env VENDOR_PASS=acme.password", ExitCodes.Usage);
                 }
 
-                return true;
-            }, cancellationToken);
+                if (IsOwnVariable(specification[..equals]))
+                {
+                    return Output.Error($"'{specification[..equals]}' is one of symbolon's own variables, never passed to the command", "Name the variable without the SYMBOLON_ prefix.", ExitCodes.Usage);
+                }
+
+                wanted[specification[..equals]] = CommonOptions.Reference(
+                    $"{SecretReference.Prefix}{specification[(equals + 1)..dot]}/{specification[(dot + 1)..]}", $"--env {specification[..equals]}");
+            }
+
+            if (wanted.Count == 0)
+            {
+                return ExitCodes.Success;
+            }
+
+            using var vault = VaultClient.Open(Cli.Options(parse, globals));
+            var values = await vault.ReadAsync([.. wanted.Values], cancellationToken: cancellationToken);
+            foreach (var (variable, value) in wanted.Keys.Zip(values))
+            {
+                variables[variable] = value;
+            }
 
             return ExitCodes.Success;
         }
