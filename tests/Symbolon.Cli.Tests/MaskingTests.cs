@@ -50,6 +50,23 @@ public sealed class MaskingTests(SharedKeyServer shared)
         Assert.Contains("err: acme-password-1 end\n", result.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Exec_at_a_terminal_gives_the_command_a_terminal_of_its_own_and_still_conceals()
+    {
+        using var device = await SignedUpWithAcmeAsync();
+
+        var result = await device.RunOnTerminalAsync(["exec", "--env", "P=acme.password", "--", "sh", "-c", """
+            [ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo "on a terminal: $P"
+            printf 'name? '; read name; echo "hello $name" >&2; exit 5
+            """], ("name? ", "world"));
+
+        Assert.True(result.ExitCode == 5, result.ToString());
+        Assert.Contains($"on a terminal: {Concealed}\n", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("hello world\n", result.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("acme-password", result.Stdout, StringComparison.Ordinal);
+        Assert.Equal("line mode", result.Stderr); // symbolon's terminal, raw while the command ran, is restored
+    }
+
     private async Task<ClientDevice> SignedUpWithAcmeAsync()
     {
         var device = new ClientDevice();

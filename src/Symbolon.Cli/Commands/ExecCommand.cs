@@ -64,6 +64,12 @@ internal static class ExecCommand
             .ToList();
         try
         {
+            if (secrets is not null && PseudoTerminal.Applies)
+            {
+                variables.Clear();
+                return MaskedOutput.RunOnTerminal(start, secrets, forwarder.Started);
+            }
+
             Process child;
             try
             {

@@ -45,6 +45,22 @@ internal sealed class MaskedOutput : IDisposable
         return secrets;
     }
 
+    /// <summary>
+    /// Runs the command of <paramref name="start"/> (its file, arguments and environment) on a pseudo-terminal of its
+    /// own, masking what it shows; for when symbolon's stdin, stdout and stderr are a terminal (<see cref="PseudoTerminal.Applies"/>).
+    /// Returns its exit code; owns <paramref name="secrets"/>.
+    /// </summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public static int RunOnTerminal(ProcessStartInfo start, SecretSet secrets, Action<int> started)
+    {
+        using (secrets)
+        {
+            var environment = start.Environment.Where(pair => pair.Value is not null).Select(pair => KeyValuePair.Create(pair.Key, pair.Value!));
+            return PseudoTerminal.Run([start.FileName, .. start.ArgumentList], environment, secrets, started, out var error)
+                ?? Output.Error($"cannot start '{start.FileName}': {error}", "Check the command's path and that it is executable.", 127);
+        }
+    }
+
     /// <summary>Starts copying the child's output; owns <paramref name="secrets"/> from here on.</summary>
     public static MaskedOutput Begin(SecretSet secrets, Process child) => new(secrets, child);
 
