@@ -56,13 +56,14 @@ public sealed class MaskingTests(SharedKeyServer shared)
         using var device = await SignedUpWithAcmeAsync();
 
         var result = await device.RunOnTerminalAsync(["exec", "--env", "P=acme.password", "--", "sh", "-c", """
-            [ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo "on a terminal: $P"
+            [ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo "on a terminal: $P"; echo "size: $(stty size)"
             printf 'name? '; read name; echo "hello $name" >&2; exit 5
             """], ("name? ", "world"));
 
         Assert.True(result.ExitCode == 5, result.ToString());
         Assert.Contains($"on a terminal: {Concealed}\n", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("hello world\n", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"size: {Terminal.Rows} {Terminal.Columns}\n", result.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("acme-password", result.Stdout, StringComparison.Ordinal);
         Assert.Equal("line mode", result.Stderr); // symbolon's terminal, raw while the command ran, is restored
     }

@@ -10,14 +10,18 @@ namespace Symbolon.Cli.Tests.Infrastructure;
 /// </summary>
 internal static class Terminal
 {
-    // Forks the command onto a new pty as its controlling terminal, types each answer once its prompt has appeared
+    /// <summary>The terminal's size, rows by columns.</summary>
+    public const string Rows = "33", Columns = "111";
+
+    // Forks the command onto a new pty (of Rows x Columns) as its controlling terminal, types each answer once its prompt has appeared
     // (after the previous one), and copies everything the terminal shows to stdout; writes the terminal's mode once
     // the command has ended to stderr; exits with the command's code.
-    private const string Script = """
-        import json, os, pty, select, sys, termios, time
+    private const string Script = $$"""
+        import fcntl, json, os, pty, select, struct, sys, termios, time
         answers = json.loads(sys.argv[1])
         pid, master = pty.fork()
         if pid == 0:
+            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", {{Rows}}, {{Columns}}, 0, 0))
             os.execvp(sys.argv[2], sys.argv[2:])
         seen, searched_to, deadline = b"", 0, time.monotonic() + 60
         while time.monotonic() < deadline:
