@@ -64,23 +64,36 @@ internal sealed class SecretMasker : IDisposable
         var pending = _held.AsSpan(0, _heldLength);
         var position = 0;
         var written = 0;
+        Span<int> nextOccurrence = _secrets.Count <= 64 ? stackalloc int[_secrets.Count] : new int[_secrets.Count];
+        nextOccurrence.Fill(-1);
         while (position < pending.Length)
         {
-            var match = _secrets.MatchAt(pending[position..], endOfInput);
-            if (match < 0)
+            // The next place a secret occurs in full (vectorised search); before it only the last bytes, which may
+            // be the start of a secret still arriving, need a look one by one.
+            var next = _secrets.FirstFullMatch(pending, position, nextOccurrence);
+            var undecided = endOfInput ? -1 : FirstUndecided(pending, Math.Max(position, pending.Length - _secrets.LongestLength + 1), next);
+            if (undecided >= 0)
             {
+                position = undecided;
                 break;
             }
 
-            if (match == 0)
+            if (next == pending.Length)
             {
-                position++;
-                continue;
+                position = next;
+                break;
             }
 
-            _output.Write(pending[written..position]);
+            var match = _secrets.MatchAt(pending[next..], endOfInput);
+            if (match < 0)
+            {
+                position = next;
+                break;
+            }
+
+            _output.Write(pending[written..next]);
             _output.Write(ReplacementBytes);
-            position += match;
+            position = next + match;
             written = position;
         }
 
@@ -91,6 +104,20 @@ internal sealed class SecretMasker : IDisposable
         rest.CopyTo(_held);
         CryptographicOperations.ZeroMemory(_held.AsSpan(rest.Length, _heldLength - rest.Length));
         _heldLength = rest.Length;
+    }
+
+    /// <summary>The first position in [from, to) where the rest of <paramref name="pending"/> may still become a secret; -1 if none.</summary>
+    private int FirstUndecided(ReadOnlySpan<byte> pending, int from, int to)
+    {
+        for (var position = from; position < to; position++)
+        {
+            if (_secrets.MatchAt(pending[position..], endOfInput: false) < 0)
+            {
+                return position;
+            }
+        }
+
+        return -1;
     }
 
     public void Dispose()
@@ -124,6 +151,31 @@ internal sealed class SecretSet : IDisposable
     public bool IsEmpty => _secrets.Length == 0;
 
     public int LongestLength => _secrets.Length == 0 ? 0 : _secrets[0].Length;
+
+    /// <summary>How many secrets there are (the length of a <see cref="FirstFullMatch"/> cache).</summary>
+    public int Count => _secrets.Length;
+
+    /// <summary>
+    /// Where the first secret occurring in full in <paramref name="text"/> at or after <paramref name="position"/>
+    /// starts; the text's length if none does. <paramref name="nextOccurrence"/> (one per secret, -1 at first) keeps
+    /// each secret's next occurrence across calls on the same text, so each is searched for once per stretch.
+    /// </summary>
+    public int FirstFullMatch(ReadOnlySpan<byte> text, int position, Span<int> nextOccurrence)
+    {
+        var first = text.Length;
+        for (var index = 0; index < _secrets.Length; index++)
+        {
+            if (nextOccurrence[index] < position)
+            {
+                var at = text[position..].IndexOf(_secrets[index]);
+                nextOccurrence[index] = at < 0 ? int.MaxValue : position + at;
+            }
+
+            first = Math.Min(first, nextOccurrence[index]);
+        }
+
+        return first;
+    }
 
     /// <summary>
     /// The length of the longest secret that <paramref name="text"/> starts with; 0 if none does; -1 if that cannot be
