@@ -66,6 +66,10 @@ public sealed class MaskingTests(SharedKeyServer shared)
         Assert.Contains($"size: {Terminal.Rows} {Terminal.Columns}\n", result.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("acme-password", result.Stdout, StringComparison.Ordinal);
         Assert.Equal("line mode", result.Stderr); // symbolon's terminal, raw while the command ran, is restored
+
+        var missing = await device.RunOnTerminalAsync(["exec", "--env", "P=acme.password", "--", "/nonexistent/command"]);
+        Assert.True(missing.ExitCode == 127, missing.ToString());
+        Assert.Contains("symbolon: error: cannot start '/nonexistent/command'", missing.Stdout, StringComparison.Ordinal);
     }
 
     private async Task<ClientDevice> SignedUpWithAcmeAsync()
