@@ -67,6 +67,11 @@ public sealed class MaskingTests(SharedKeyServer shared)
         Assert.DoesNotContain("acme-password", result.Stdout, StringComparison.Ordinal);
         Assert.Equal("line mode", result.Stderr); // symbolon's terminal, raw while the command ran, is restored
 
+        // Stopped (as by ^Z), it is continued: symbolon has no job control to resume it with later.
+        var stopped = await device.RunOnTerminalAsync(["exec", "--env", "P=acme.password", "--", "sh", "-c", "kill -STOP $$; echo resumed; exit 4"]);
+        Assert.True(stopped.ExitCode == 4, stopped.ToString());
+        Assert.Contains("resumed\n", stopped.Stdout, StringComparison.Ordinal);
+
         var missing = await device.RunOnTerminalAsync(["exec", "--env", "P=acme.password", "--", "/nonexistent/command"]);
         Assert.True(missing.ExitCode == 127, missing.ToString());
         Assert.Contains("symbolon: error: cannot start '/nonexistent/command'", missing.Stdout, StringComparison.Ordinal);

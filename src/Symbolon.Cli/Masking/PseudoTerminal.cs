@@ -21,7 +21,7 @@ internal static partial class PseudoTerminal
     private const int ReadWrite = 0x2, NoControllingTerminal = 0x100, CloseOnExec = 0x80000;
     private const int SpawnSetSignalDefaults = 0x04, SpawnSetSignalMask = 0x08, SpawnSetSession = 0x80;
     private const nuint GetWindowSize = 0x5413, SetWindowSize = 0x5414;
-    private const int Interrupted = 4;
+    private const int Interrupted = 4, ReportStopped = 2, Continue = 18;
 
     /// <summary>Whether this is the way to run the command: stdin, stdout and stderr are all a terminal, on Linux.</summary>
     [System.Runtime.Versioning.SupportedOSPlatformGuard("linux")]
@@ -192,8 +192,16 @@ internal static partial class PseudoTerminal
     {
         while (true)
         {
-            if (WaitProcess(processId, out var status, 0) == processId)
+            if (WaitProcess(processId, out var status, ReportStopped) == processId)
             {
+                // Stopped (^Z, SIGSTOP): symbolon has no job control to give the terminal back with, so the command
+                // goes on, as under a shell without job control, instead of both waiting forever.
+                if ((status & 0xff) == 0x7f)
+                {
+                    _ = Symbolon.Client.NativeMethods.Kill(processId, Continue);
+                    continue;
+                }
+
                 return status;
             }
 

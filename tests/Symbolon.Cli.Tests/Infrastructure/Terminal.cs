@@ -13,9 +13,10 @@ internal static class Terminal
     /// <summary>The terminal's size, rows by columns.</summary>
     public const string Rows = "33", Columns = "111";
 
-    // Forks the command onto a new pty (of Rows x Columns) as its controlling terminal, types each answer once its prompt has appeared
-    // (after the previous one), and copies everything the terminal shows to stdout; writes the terminal's mode once
-    // the command has ended to stderr; exits with the command's code.
+    // Forks the command onto a new pty (of Rows x Columns) as its controlling terminal, types each answer once its
+    // prompt has appeared (after the previous one), and copies everything the terminal shows to stdout; writes the
+    // terminal's mode once the command has ended to stderr; exits with the command's code (killed, 247, if it still
+    // runs after 60 s).
     private const string Script = $$"""
         import fcntl, json, os, pty, select, struct, sys, termios, time
         answers = json.loads(sys.argv[1])
@@ -41,6 +42,8 @@ internal static class Terminal
                 seen += chunk
                 sys.stdout.buffer.write(chunk)
                 sys.stdout.buffer.flush()
+        else:
+            os.kill(pid, 9)  # a hang: 60 s passed; the test fails on the exit code
         _, status = os.waitpid(pid, 0)
         local_modes = termios.tcgetattr(master)[3]
         sys.stderr.write("line mode" if local_modes & termios.ICANON and local_modes & termios.ECHO else "raw mode")
