@@ -131,6 +131,18 @@ internal static class Cli
 
     public static void Report<T>(bool json, T value, string text) => Report(json, value, [text]);
 
+    /// <summary>The value as JSON, or the rows as a table (<see cref="Output.Table"/>; lazily: a JSON answer never formats them).</summary>
+    public static void Report<T>(bool json, T value, IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows)
+    {
+        if (json)
+        {
+            Output.JsonOut(value);
+            return;
+        }
+
+        Output.Table(headers, rows);
+    }
+
     /// <summary>The value as JSON, or the lines as text (lazily: a JSON answer never formats them).</summary>
     public static void Report<T>(bool json, T value, IEnumerable<string> lines)
     {

@@ -15,6 +15,37 @@ internal static class Output
 
     public static void Line(string text) => System.Console.Out.WriteLine(text);
 
+    /// <summary>Whether results go to a person at a terminal rather than to a pipe or file (read by scripts).</summary>
+    public static bool IsTerminal => !System.Console.IsOutputRedirected;
+
+    /// <summary>"1 item", "2 items", "0 items".</summary>
+    public static string Count(long count, string noun) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{count} {noun}{(count == 1 ? "" : "s")}");
+
+    /// <summary>
+    /// Rows as a table. On a terminal: a header line, then the columns padded to line up. Otherwise the rows as they
+    /// always were for scripts: tab-separated, no header.
+    /// </summary>
+    public static void Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows)
+    {
+        if (!IsTerminal)
+        {
+            foreach (var row in rows)
+            {
+                Line(string.Join('\t', row));
+            }
+
+            return;
+        }
+
+        var all = rows.Prepend(headers).ToList();
+        var widths = headers.Select((_, column) => all.Max(row => row[column].Length)).ToArray();
+        foreach (var row in all)
+        {
+            Line(string.Join("  ", row.Select((cell, column) => column == row.Count - 1 ? cell : cell.PadRight(widths[column]))).TrimEnd());
+        }
+    }
+
     /// <summary>
     /// <paramref name="text"/> with every control character (C0, DEL, C1) and bidirectional override shown as \u-escape,
     /// so a string from a key server (a device name, an audit detail, a problem's detail) cannot move the cursor,
@@ -132,6 +163,20 @@ internal static class Secrets
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(line));
             throw new UsageException($"cannot read the passphrase from file descriptor {descriptor} (--passphrase-fd): {exception.Message}", "Open it for reading, e.g. `3<passphrase-file`.");
         }
+    }
+
+    /// <summary>
+    /// A new password: at a prompt it is asked for twice and a mismatch is refused; from standard input, once.
+    /// </summary>
+    public static string ReadNew(string prompt, bool fromStdin)
+    {
+        var first = Read(prompt, fromStdin);
+        if (!fromStdin && !System.Console.IsInputRedirected && Read($"{prompt} again", fromStdin: false) != first)
+        {
+            throw new UsageException("the two passwords typed differ; nothing was changed", "Run the command again and type the same password twice.");
+        }
+
+        return first;
     }
 
     public static string Read(string prompt, bool fromStdin)

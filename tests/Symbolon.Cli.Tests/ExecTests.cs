@@ -18,7 +18,7 @@ public sealed class ExecTests(SharedKeyServer shared)
         var piped = (await device.RunWithInputAsync("line from stdin\n",
             "exec", "--env", "VENDOR_USER=acme.username", "--env", "VENDOR_PASS=acme.password", "--",
             "sh", "-c", """read line; [ "$VENDOR_PASS" = "acme-password-1" ] || exit 9; echo "$VENDOR_USER got: $line" """)).AssertSuccess();
-        Assert.Equal("bot@acme.example got: line from stdin\n", piped.Stdout);
+        Assert.Equal("<concealed by symbolon> got: line from stdin\n", piped.Stdout);
 
         var exited = await device.RunAsync("exec", "--env", "VENDOR_USER=acme.username", "--", "sh", "-c", "echo to stderr >&2; exit 42");
         Assert.Equal(42, exited.ExitCode);

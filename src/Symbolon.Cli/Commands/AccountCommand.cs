@@ -14,7 +14,7 @@ internal static class AccountCommand
         create.SetAction((parse, token) => Cli.Run(parse, globals, async vault =>
         {
             var url = Cli.ServerUrl(parse.GetValue(server), vault);
-            await vault.CreateAccountAsync(url, parse.GetValue(username)!, Secrets.Read("Password", parse.GetValue(passwordStdin)), token);
+            await vault.CreateAccountAsync(url, parse.GetValue(username)!, Secrets.ReadNew("Password", parse.GetValue(passwordStdin)), token);
             Cli.Report(parse.GetValue(globals.Json), new { created = parse.GetValue(username), server = url }, $"Account '{parse.GetValue(username)}' created on {url}.");
         }));
         return new Command("account", "Manage your account on a key server.") { create, Password(globals), RequireApproval(globals) };
@@ -38,11 +38,7 @@ internal static class AccountCommand
         {
             var fromStdin = parse.GetValue(passwordStdin);
             var current = Secrets.Read("Current password", fromStdin);
-            var next = Secrets.Read("New password", fromStdin);
-            if (!fromStdin && !System.Console.IsInputRedirected && Secrets.Read("New password again", fromStdin: false) != next)
-            {
-                throw new UsageException("the new passwords differ", "Run the command again and type the same new password twice.");
-            }
+            var next = Secrets.ReadNew("New password", fromStdin);
 
             await vault.ChangePasswordAsync(current, next, parse.GetValue(revokeOthers), Cli.OptionalServerUrl(parse.GetValue(server)), token);
             Cli.Report(parse.GetValue(globals.Json), new { passwordChanged = true, otherDevicesRevoked = parse.GetValue(revokeOthers) },

@@ -22,21 +22,35 @@ internal static class AuditCommand
                 if (result.Passed || json)
                 {
                     var pending = result.Pending is { Count: > 0 } waiting ? $"; {waiting.Count} not yet in a checkpoint (records {string.Join(", ", waiting)})" : "";
-                    var checkpoint = result.TreeSize is { } size ? $" and its checkpoint of {size} records is consistent with the last one seen here" : "";
-                    Cli.Report(json, result, $"Audit check passed: the server's log holds all {result.Checked} releases recorded here{checkpoint}; {result.Included} proven included{pending}.");
+                    var checkpoint = result.TreeSize is { } size ? $" and its checkpoint of {Output.Count(size, "record")} is consistent with the last one seen here" : "";
+                    Cli.Report(json, result, $"Audit check passed: the server's log holds {(result.Checked == 1 ? "the" : "all")} {Output.Count(result.Checked, "release")} recorded here{checkpoint}; {result.Included} proven included{pending}.");
                 }
 
                 if (!result.Passed)
                 {
                     throw new AuditCheckFailedException(
-                        $"audit check failed: the server's log no longer holds records {string.Join(", ", result.Missing)} (of {result.Checked} releases with receipts here)");
+                        $"audit check failed: the server's log no longer holds records {string.Join(", ", result.Missing)} (of {Output.Count(result.Checked, "release")} with receipts here)");
                 }
 
                 return;
             }
 
             var entries = await vault.AuditAsync(token);
-            Cli.Report(json, entries, entries.Select(entry => $"{entry.Sequence}\t{entry.Time:u}\t{Output.Printable(entry.Event)}\t{entry.UnitId?.ToString() ?? "-"}\t{Output.Printable(entry.Detail)}"));
+            if (json || !Output.IsTerminal)
+            {
+                Cli.Report(json, entries, entries.Select(entry => $"{entry.Sequence}\t{entry.Time:u}\t{Output.Printable(entry.Event)}\t{entry.UnitId?.ToString() ?? "-"}\t{Output.Printable(entry.Detail)}"));
+                return;
+            }
+
+            // At a terminal, the item's name beside its unit id; a unit no item file here holds (removed, rotated away,
+            // or added on another device) shows "-".
+            var names = vault.List().ToDictionary(item => item.UnitId, item => item.Name);
+            Output.Table(["SEQ", "TIME", "EVENT", "ITEM", "UNIT", "DETAIL"], entries.Select(entry => new[]
+            {
+                $"{entry.Sequence}", $"{entry.Time:u}", Output.Printable(entry.Event),
+                entry.UnitId is { } unit && names.TryGetValue(unit, out var name) ? Output.Printable(name) : "-",
+                entry.UnitId?.ToString() ?? "-", Output.Printable(entry.Detail),
+            }));
         }));
         return audit;
     }

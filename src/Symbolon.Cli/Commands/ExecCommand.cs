@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Symbolon.Cli.Masking;
 using Symbolon.Client;
 
 namespace Symbolon.Cli.Commands;
@@ -9,7 +10,8 @@ namespace Symbolon.Cli.Commands;
 /// `symbolon exec --env VAR=item.field -- command`: opens each named item once (also those that inherited
 /// VAR=symbolon://ITEM/FIELD variables name), starts the command with those
 /// variables added to its environment, passes stdin/stdout/stderr through, forwards SIGINT/SIGTERM/SIGHUP/SIGQUIT,
-/// and exits with the command's exit code (128 + signal if a signal ended it).
+/// and exits with the command's exit code (128 + signal if a signal ended it). Unless --no-masking, every revealed value
+/// in the command's stdout and stderr is replaced (see <see cref="MaskedOutput"/>).
 /// </summary>
 internal static class ExecCommand
 {
@@ -17,12 +19,13 @@ internal static class ExecCommand
     {
         var env = new Option<string[]>("--env", "-e") { Description = "VAR=item.field (field: username, password, url, notes or an extra field). Repeatable.", AllowMultipleArgumentsPerToken = false };
         var command = new Argument<string[]>("command") { Description = "The command to run, after --.", Arity = ArgumentArity.OneOrMore };
-        var exec = new Command("exec", "Run a command with credentials in its environment; exits with its exit code.") { env, command };
-        exec.SetAction((parse, token) => RunAsync(parse, globals, parse.GetValue(env) ?? [], parse.GetValue(command) ?? [], token));
+        var noMasking = new Option<bool>("--no-masking") { Description = "Pass the command's output through as it is, revealed values included (by default each is shown as <concealed by symbolon>)." };
+        var exec = new Command("exec", "Run a command with credentials in its environment; exits with its exit code.") { env, noMasking, command };
+        exec.SetAction((parse, token) => RunAsync(parse, globals, parse.GetValue(env) ?? [], parse.GetValue(command) ?? [], !parse.GetValue(noMasking), token));
         return exec;
     }
 
-    private static async Task<int> RunAsync(ParseResult parse, GlobalOptions globals, string[] specifications, string[] command, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(ParseResult parse, GlobalOptions globals, string[] specifications, string[] command, bool masking, CancellationToken cancellationToken)
     {
         var variables = new Dictionary<string, string>(StringComparer.Ordinal);
         var exit = await ResolveAsync(parse, globals, specifications, variables, cancellationToken);
@@ -48,6 +51,8 @@ internal static class ExecCommand
             start.Environment[variable] = value;
         }
 
+        var secrets = masking ? MaskedOutput.Prepare(start, variables.Values) : null;
+
         // Signal handlers go in before the child starts: a SIGTERM that arrives while it is starting must neither
         // end symbolon (leaving the child orphaned) nor be lost; it is passed on as soon as the child exists.
         var forwarder = new SignalForwarder();
@@ -60,6 +65,12 @@ internal static class ExecCommand
             .ToList();
         try
         {
+            if (secrets is not null && PseudoTerminal.Applies)
+            {
+                variables.Clear();
+                return MaskedOutput.RunOnTerminal(start, secrets, forwarder.Started);
+            }
+
             Process child;
             try
             {
@@ -67,6 +78,7 @@ internal static class ExecCommand
             }
             catch (Exception exception) when (exception is System.ComponentModel.Win32Exception or InvalidOperationException)
             {
+                secrets?.Dispose();
                 return Output.Error($"cannot start '{command[0]}': {exception.Message}", "Check the command's path and that it is executable.", 127);
             }
             finally
@@ -75,9 +87,15 @@ internal static class ExecCommand
             }
 
             using (child)
+            using (var output = secrets is null ? null : MaskedOutput.Begin(secrets, child))
             {
                 forwarder.Started(child.Id);
                 await child.WaitForExitAsync(CancellationToken.None);
+                if (output is not null)
+                {
+                    await output.CompleteAsync();
+                }
+
                 return child.ExitCode;
             }
         }

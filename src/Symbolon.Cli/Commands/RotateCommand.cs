@@ -36,7 +36,7 @@ internal static class RotateCommand
 
             var total = vault.List().Count;
             await vault.RotateAllAsync(new ProgressBar(quiet: json), token);
-            Cli.Report(json, new { rotated = total }, $"Rotated {total} items.");
+            Cli.Report(json, new { rotated = total }, $"Rotated {Output.Count(total, "item")}.");
         }));
         return rotate;
     }

@@ -116,7 +116,8 @@ internal static class CliProcess
         return new RunningCli(process, string.Join(' ', arguments));
     }
 
-    private static ProcessStartInfo StartInfo(IReadOnlyDictionary<string, string> environment, IReadOnlyList<string> arguments, string? workingDirectory)
+    /// <summary>`dotnet symbolon.dll ARGS` with the given environment and nothing of the developer's own.</summary>
+    public static ProcessStartInfo StartInfo(IReadOnlyDictionary<string, string> environment, IReadOnlyList<string> arguments, string? workingDirectory)
     {
         var start = new ProcessStartInfo("dotnet")
         {

@@ -51,6 +51,10 @@ internal sealed class ClientDevice : IDisposable
     /// <summary>Runs `symbolon ARGS` with <paramref name="input"/> on standard input.</summary>
     public Task<CliResult> RunWithInputAsync(string input, params string[] arguments) => CliProcess.RunAsync(Environment, arguments, input);
 
+    /// <summary>Runs `symbolon ARGS` on a terminal, typing each answer at its prompt (see <see cref="Terminal"/>).</summary>
+    public Task<CliResult> RunOnTerminalAsync(string[] arguments, params (string Prompt, string Line)[] answers) =>
+        Terminal.RunAsync(Environment, arguments, answers);
+
     public RunningCli Start(params string[] arguments) => CliProcess.Start(Environment, arguments);
 
     /// <summary>Creates this device's account on <paramref name="server"/> and logs in.</summary>
