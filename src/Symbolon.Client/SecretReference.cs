@@ -163,10 +163,13 @@ public static class SecretReferences
     {
         ArgumentNullException.ThrowIfNull(vault);
         ArgumentNullException.ThrowIfNull(references);
-        var stored = vault.List().Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        // An item no intact file holds is unknown, unless some file is damaged: then it may be that one, and opening it
+        // reports the damaged file.
+        var (items, damaged) = vault.Inventory();
+        var stored = items.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var reference in references)
         {
-            if (!stored.Contains(reference.Item))
+            if (!stored.Contains(reference.Item) && damaged.Count == 0)
             {
                 throw new SecretReferenceException(reference, $"No item named '{reference.Item}'.", "Run `symbolon list` to see the stored items.");
             }

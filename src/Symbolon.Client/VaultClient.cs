@@ -93,8 +93,18 @@ public sealed class VaultClient : IDisposable
         return Info(await itemMode.AddAsync(_vault, name, credential, set, cancellationToken));
     }
 
-    /// <summary>Stored items (metadata only; no server contact).</summary>
+    /// <summary>Stored items (metadata only; no server contact). A damaged or altered item file fails it: see <see cref="Inventory"/>.</summary>
     public IReadOnlyList<ItemInfo> List() => [.. _vault.Items.All().Select(Info)];
+
+    /// <summary>
+    /// The intact items, as <see cref="List"/> gives them, and the paths of the item files that are damaged or were
+    /// altered, which are left out and never opened: one bad file does not hide the others.
+    /// </summary>
+    public (IReadOnlyList<ItemInfo> Items, IReadOnlyList<string> Damaged) Inventory()
+    {
+        var (items, damaged) = _vault.Items.Survey();
+        return ([.. items.Select(Info)], damaged);
+    }
 
     /// <summary>
     /// Opens an item for the duration of <paramref name="use"/>. The credential's buffers are wiped when it returns;

@@ -31,7 +31,7 @@ public sealed class ReferenceTests(SharedKeyServer shared)
         Assert.Equal(30, json.GetProperty("period").GetInt32());
         Assert.InRange(json.GetProperty("secondsLeft").GetInt32(), 1, 30);
 
-        var exec = (await device.RunAsync("exec", "--env", "CODE=acme.totp", "--", "sh", "-c", "printf %s \"$CODE\"")).AssertSuccess();
+        var exec = (await device.RunAsync("exec", "--no-masking", "--env", "CODE=acme.totp", "--", "sh", "-c", "printf %s \"$CODE\"")).AssertSuccess();
         AssertAccepted(Sha1Secret, OtpHashMode.Sha1, 6, exec.Stdout);
         AssertAccepted(Sha1Secret, OtpHashMode.Sha1, 6, (await device.RunAsync("read", "symbolon://acme/totp")).AssertSuccess().Stdout.TrimEnd('\n'));
 
@@ -147,12 +147,12 @@ public sealed class ReferenceTests(SharedKeyServer shared)
 
         var result = (await RunWithEnvironmentAsync(device,
             new() { ["VENDOR_PASS"] = "symbolon://acme/password", ["LOOKS_LIKE"] = "xsymbolon://acme/password", ["PLAIN"] = "plain" },
-            "exec", "--env", "BETA_USER=beta.username", "--", "sh", "-c", Script)).AssertSuccess();
+            "exec", "--no-masking", "--env", "BETA_USER=beta.username", "--", "sh", "-c", Script)).AssertSuccess();
         Assert.Equal("acme-password-1|bot@beta.example|xsymbolon://acme/password|plain", result.Stdout);
 
         // --env wins over an inherited reference of the same name, which is then not opened at all.
         var overridden = (await RunWithEnvironmentAsync(device, new() { ["VENDOR_PASS"] = "symbolon://acme/password" },
-            "exec", "--env", "VENDOR_PASS=beta.password", "--", "sh", "-c", "printf %s \"$VENDOR_PASS\"")).AssertSuccess();
+            "exec", "--no-masking", "--env", "VENDOR_PASS=beta.password", "--", "sh", "-c", "printf %s \"$VENDOR_PASS\"")).AssertSuccess();
         Assert.Equal("beta-password-1", overridden.Stdout);
         Assert.Equal((1, 2), (await ReleasesAsync(device, acme), await ReleasesAsync(device, beta)));
 

@@ -47,7 +47,9 @@ public sealed class TamperTests(SharedKeyServer shared)
         File.WriteAllText(itemFile, text[..(text.Length / 2)]);
 
         (await device.RunAsync("show", "acme")).AssertFailure(ExitCodes.Tampered, "damaged or was altered", hint: "Restore the item");
-        (await device.RunAsync("list")).AssertFailure(ExitCodes.Tampered, "damaged or was altered", hint: "Restore the item");
+        var listed = (await device.RunAsync("list")).AssertFailure(ExitCodes.Tampered, "damaged or was altered", hint: "Restore the item");
+        Assert.Contains("other", listed.Stdout, StringComparison.Ordinal);
+        Assert.Contains(Path.GetFileName(itemFile), listed.ErrorLine, StringComparison.Ordinal);
 
         // The damaged file is never opened, and does not keep the intact items from opening.
         Assert.Equal("other-password-1", (await device.RevealAsync("other"))["password"]);

@@ -28,7 +28,7 @@ internal sealed partial class ItemStore(ClientHome home, ItemModes modes, LocalS
     public IReadOnlyList<StoredItem> All()
     {
         var (items, damaged) = Survey();
-        return damaged.Count == 0 ? items : throw Tampered(damaged[0], inner: null);
+        return damaged.Count == 0 ? items : throw Tampered(damaged);
     }
 
     /// <summary>
@@ -66,7 +66,7 @@ internal sealed partial class ItemStore(ClientHome home, ItemModes modes, LocalS
         return matches.Count switch
         {
             1 => matches[0],
-            0 when damaged.Count > 0 => throw Tampered(damaged[0], inner: null),
+            0 when damaged.Count > 0 => throw Tampered(damaged),
             0 => throw new ItemNotFoundException($"No item named '{name}'.", "Run `symbolon list` to see the stored items."),
             _ => throw new InvalidOperationSymbolonException(
                 $"{matches.Count} items are named '{name}' (two adds ran at once).",
@@ -252,6 +252,11 @@ internal sealed partial class ItemStore(ClientHome home, ItemModes modes, LocalS
             throw Tampered(path, exception);
         }
     }
+
+    /// <summary>The error for damaged or altered item files, naming each.</summary>
+    public static ItemTamperedException Tampered(IReadOnlyList<string> paths) => paths.Count == 1
+        ? Tampered(paths[0], inner: null)
+        : new($"{paths.Count} item files are damaged or were altered: {string.Join(", ", paths.Select(Path.GetFileName))}.");
 
     private static ItemTamperedException Tampered(string path, Exception? inner) =>
         new($"The item file '{Path.GetFileName(path)}' is damaged or was altered.", inner);
