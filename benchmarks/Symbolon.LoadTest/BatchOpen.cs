@@ -24,23 +24,9 @@ internal static class BatchOpen
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var iterations = 100;
-        string? serverDll = null;
-        for (var i = 0; i < args.Length; i++)
+        if (await OpenLatency.ParseAsync(args, 100, Usage) is not var (iterations, serverDll))
         {
-            switch (args[i])
-            {
-                case "--iterations" when i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var n) && n is >= 10 and <= 5000:
-                    iterations = n;
-                    i++;
-                    break;
-                case "--server-dll" when i + 1 < args.Length:
-                    serverDll = args[++i];
-                    break;
-                default:
-                    await Console.Error.WriteLineAsync($"symbolon-load: error: unexpected `{args[i]}`.{Environment.NewLine}{Usage}");
-                    return 2;
-            }
+            return 2;
         }
 
         var root = Directory.CreateTempSubdirectory("symbolon-batch-open-").FullName;

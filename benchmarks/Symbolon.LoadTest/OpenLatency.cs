@@ -25,23 +25,9 @@ internal static class OpenLatency
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var iterations = 300;
-        string? serverDll = null;
-        for (var i = 0; i < args.Length; i++)
+        if (await ParseAsync(args, 300, Usage) is not var (iterations, serverDll))
         {
-            switch (args[i])
-            {
-                case "--iterations" when i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var n) && n is >= 10 and <= 5000:
-                    iterations = n;
-                    i++;
-                    break;
-                case "--server-dll" when i + 1 < args.Length:
-                    serverDll = args[++i];
-                    break;
-                default:
-                    await Console.Error.WriteLineAsync($"symbolon-load: error: unexpected `{args[i]}`.{Environment.NewLine}{Usage}");
-                    return 2;
-            }
+            return 2;
         }
 
         var dll = Path.GetFullPath(serverDll ?? ServerProcess.DefaultDllPath());
@@ -109,6 +95,33 @@ internal static class OpenLatency
     }
 
     /// <summary>Opens both items alternately; the latencies of each, summarised the way the load phases are (nearest rank).</summary>
+    /// <summary>
+    /// `--iterations N` (10-5000) and `--server-dll PATH`, as open-latency and batch-open take them; null, after the
+    /// usage is printed, for anything else.
+    /// </summary>
+    internal static async Task<(int Iterations, string? ServerDll)?> ParseAsync(string[] args, int iterations, string usage)
+    {
+        string? serverDll = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--iterations" when i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var n) && n is >= 10 and <= 5000:
+                    iterations = n;
+                    i++;
+                    break;
+                case "--server-dll" when i + 1 < args.Length:
+                    serverDll = args[++i];
+                    break;
+                default:
+                    await Console.Error.WriteLineAsync($"symbolon-load: error: unexpected `{args[i]}`.{Environment.NewLine}{usage}");
+                    return null;
+            }
+        }
+
+        return (iterations, serverDll);
+    }
+
     private static async Task<(LatencySummary Split, LatencySummary Threshold)> MeasureAsync(VaultClient vault, int iterations)
     {
         var split = new List<long>(iterations);

@@ -13,7 +13,7 @@ public sealed class FirstUseTests(SharedKeyServer shared)
     [Fact]
     public async Task List_at_a_terminal_has_a_header_and_aligned_columns_and_in_a_pipe_stays_tab_separated()
     {
-        using var device = await SignedUpAsync();
+        using var device = await ClientDevice.SignedUpAsync(Server);
         await device.AddAsync("acme", "bot@acme.example", "acme-password-1");
         await device.AddAsync("a-much-longer-item-name", "bot", "other-password-2");
 
@@ -34,7 +34,7 @@ public sealed class FirstUseTests(SharedKeyServer shared)
     [Fact]
     public async Task Audit_at_a_terminal_shows_the_item_name_beside_its_unit_id()
     {
-        using var device = await SignedUpAsync();
+        using var device = await ClientDevice.SignedUpAsync(Server);
         await device.AddAsync("acme", "bot@acme.example", "acme-password-1");
         (await device.RunAsync("exec", "--env", "P=acme.password", "--", "true")).AssertSuccess();
         var unit = (await device.UnitIdAsync("acme")).ToString();
@@ -77,7 +77,7 @@ public sealed class FirstUseTests(SharedKeyServer shared)
     [Fact]
     public async Task A_password_change_at_a_prompt_refuses_two_different_new_passwords()
     {
-        using var device = await SignedUpAsync();
+        using var device = await ClientDevice.SignedUpAsync(Server);
 
         var refused = await device.RunOnTerminalAsync(["account", "password"],
             ("Current password: ", ClientDevice.AccountPassword), ("New password: ", "new-password-one"), ("New password again: ", "new-password-two"));
@@ -90,7 +90,7 @@ public sealed class FirstUseTests(SharedKeyServer shared)
     [Fact]
     public async Task Counts_read_naturally()
     {
-        using var device = await SignedUpAsync();
+        using var device = await ClientDevice.SignedUpAsync(Server);
         await device.AddAsync("acme", "bot@acme.example", "acme-password-1");
         Assert.Contains(" 1 item in ", (await device.RunAsync("status")).AssertSuccess().Stdout, StringComparison.Ordinal);
         Assert.Contains("Rotated 1 item.", (await device.RunAsync("rotate", "--all")).AssertSuccess().Stdout, StringComparison.Ordinal);
@@ -100,19 +100,4 @@ public sealed class FirstUseTests(SharedKeyServer shared)
     }
 
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-
-    private async Task<ClientDevice> SignedUpAsync()
-    {
-        var device = new ClientDevice();
-        try
-        {
-            await device.SignUpAsync(Server);
-            return device;
-        }
-        catch
-        {
-            device.Dispose();
-            throw;
-        }
-    }
 }

@@ -17,7 +17,7 @@ public sealed class ReferenceTests(SharedKeyServer shared)
     [Fact]
     public async Task Totp_prints_a_code_an_independent_implementation_accepts_and_each_code_is_an_audited_release()
     {
-        using var device = await SignedUpAsync();
+        using var device = await ClientDevice.SignedUpAsync(Server);
         // A bare base32 secret (SHA-1, 6 digits, 30 s), and a URI with SHA-256 and 8 digits: password first, then the secret.
         (await device.RunWithInputAsync($"acme-password-1\n{Sha1Secret.ToLowerInvariant()}\n", "add", "acme", "-u", "bot@acme.example", "--password-stdin", "--totp")).AssertSuccess();
         (await device.RunWithInputAsync($"beta-password-1\notpauth://totp/Beta:bot?secret={Sha256Secret}&algorithm=SHA256&digits=8&issuer=Beta\n",
@@ -43,7 +43,7 @@ public sealed class ReferenceTests(SharedKeyServer shared)
     [Fact]
     public async Task An_invalid_totp_secret_stores_nothing_and_an_item_without_one_has_no_code()
     {
-        using var device = await SignedUpAsync();
+        using var device = await ClientDevice.SignedUpAsync(Server);
 
         (await device.RunWithInputAsync("pw\nJBSWY3DPEHPK3PX\n", "add", "short", "-u", "bot", "--password-stdin", "--totp"))
             .AssertFailure(ExitCodes.Usage, "TOTP secret is not valid: the secret must be", hint: "base32");
@@ -60,7 +60,7 @@ public sealed class ReferenceTests(SharedKeyServer shared)
     [Fact]
     public async Task Read_prints_each_field_kind_and_refuses_bad_references_before_any_release()
     {
-        using var device = await SignedUpAsync();
+        using var device = await ClientDevice.SignedUpAsync(Server);
         await device.AddAsync("acme.prod", "bot@acme.example", "acme-password-1", url: "https://acme.example/login");
         var unit = await device.UnitIdAsync("acme.prod");
 
@@ -85,7 +85,7 @@ public sealed class ReferenceTests(SharedKeyServer shared)
     [Fact]
     public async Task Inject_writes_the_filled_file_0600_atomically_and_refuses_a_bad_reference_naming_its_line()
     {
-        using var device = await SignedUpAsync();
+        using var device = await ClientDevice.SignedUpAsync(Server);
         (await device.RunWithInputAsync($"acme-password-1\n{Sha1Secret}\n", "add", "acme", "-u", "bot@acme.example", "--password-stdin", "--totp")).AssertSuccess();
         using var work = new TempDirectory("inject");
         var template = work.Combine("config.tpl");
@@ -123,7 +123,7 @@ public sealed class ReferenceTests(SharedKeyServer shared)
     [Fact]
     public async Task Inject_to_stdout_conceals_the_values_unless_asked_not_to_and_reads_the_template_from_stdin()
     {
-        using var device = await SignedUpAsync();
+        using var device = await ClientDevice.SignedUpAsync(Server);
         await device.AddAsync("acme", "bot@acme.example", "acme-password-1");
         const string Template = "u={{ symbolon://acme/username }} p={{ symbolon://acme/password }}\n";
 
@@ -136,7 +136,7 @@ public sealed class ReferenceTests(SharedKeyServer shared)
     [Fact]
     public async Task Exec_resolves_inherited_references_and_env_options_and_refuses_a_bad_one_before_any_release()
     {
-        using var device = await SignedUpAsync();
+        using var device = await ClientDevice.SignedUpAsync(Server);
         await device.AddAsync("acme", "bot@acme.example", "acme-password-1");
         await device.AddAsync("beta", "bot@beta.example", "beta-password-1");
         var acme = await device.UnitIdAsync("acme");
@@ -185,20 +185,5 @@ public sealed class ReferenceTests(SharedKeyServer shared)
         }
 
         return CliProcess.RunAsync(environment, arguments);
-    }
-
-    private async Task<ClientDevice> SignedUpAsync()
-    {
-        var device = new ClientDevice();
-        try
-        {
-            await device.SignUpAsync(Server);
-            return device;
-        }
-        catch
-        {
-            device.Dispose();
-            throw;
-        }
     }
 }

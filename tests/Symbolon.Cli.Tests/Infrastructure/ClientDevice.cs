@@ -14,6 +14,22 @@ internal sealed class ClientDevice : IDisposable
 
     public ClientDevice(string? username = null) => Username = username ?? $"user-{Guid.NewGuid():N}"[..20];
 
+    /// <summary>A new device with a new account on <paramref name="server"/>, logged in.</summary>
+    public static async Task<ClientDevice> SignedUpAsync(KeyServer server)
+    {
+        var device = new ClientDevice();
+        try
+        {
+            await device.SignUpAsync(server);
+            return device;
+        }
+        catch
+        {
+            device.Dispose();
+            throw;
+        }
+    }
+
     public string Username { get; }
 
     public string Home => _home.Path;
