@@ -22,7 +22,7 @@ internal static class AddCommand
             var password = Secrets.Read("Vendor password", parse.GetValue(passwordStdin));
             using var credential = new Credential(parse.GetValue(username)!, password, parse.GetValue(url));
             var info = await vault.AddAsync(parse.GetValue(name)!, credential, itemMode, parse.GetValue(set), token);
-            Cli.Report(parse.GetValue(globals.Json), info, $"Stored '{info.Name}'.");
+            Cli.Report(parse.GetValue(globals.Json), info, CliJson.Default.ItemInfo, $"Stored '{info.Name}'.");
         }));
         return add;
     }

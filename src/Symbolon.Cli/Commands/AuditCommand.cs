@@ -23,7 +23,7 @@ internal static class AuditCommand
                 {
                     var pending = result.Pending is { Count: > 0 } waiting ? $"; {waiting.Count} not yet in a checkpoint (records {string.Join(", ", waiting)})" : "";
                     var checkpoint = result.TreeSize is { } size ? $" and its checkpoint of {size} records is consistent with the last one seen here" : "";
-                    Cli.Report(json, result, $"Audit check passed: the server's log holds all {result.Checked} releases recorded here{checkpoint}; {result.Included} proven included{pending}.");
+                    Cli.Report(json, result, CliJson.Default.AuditCheckResult, $"Audit check passed: the server's log holds all {result.Checked} releases recorded here{checkpoint}; {result.Included} proven included{pending}.");
                 }
 
                 if (!result.Passed)
@@ -36,7 +36,7 @@ internal static class AuditCommand
             }
 
             var entries = await vault.AuditAsync(token);
-            Cli.Report(json, entries, entries.Select(entry => $"{entry.Sequence}\t{entry.Time:u}\t{Output.Printable(entry.Event)}\t{entry.UnitId?.ToString() ?? "-"}\t{Output.Printable(entry.Detail)}"));
+            Cli.Report(json, entries, CliJson.Default.IReadOnlyListAuditEntry, entries.Select(entry => $"{entry.Sequence}\t{entry.Time:u}\t{Output.Printable(entry.Event)}\t{entry.UnitId?.ToString() ?? "-"}\t{Output.Printable(entry.Detail)}"));
         }));
         return audit;
     }

@@ -11,7 +11,7 @@ internal static class ListCommand
         list.SetAction((parse, token) => Cli.Run(parse, globals, vault =>
         {
             var items = vault.List();
-            Cli.Report(parse.GetValue(globals.Json), items, items.Select(item => $"{item.Name}\t{item.Mode.ToString().ToLowerInvariant()}\tv{item.KeyVersion}\t{item.CreatedAt:u}"));
+            Cli.Report(parse.GetValue(globals.Json), items, CliJson.Default.IReadOnlyListItemInfo, items.Select(item => $"{item.Name}\t{item.Mode.ToString().ToLowerInvariant()}\tv{item.KeyVersion}\t{item.CreatedAt:u}"));
             return Task.CompletedTask;
         }));
         return list;
