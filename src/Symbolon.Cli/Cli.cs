@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json.Serialization.Metadata;
 using Symbolon.Client;
 
 namespace Symbolon.Cli;
@@ -129,26 +130,26 @@ internal static class Cli
             : throw new UsageException($"'{given}' is not an http(s) URL");
     }
 
-    public static void Report<T>(bool json, T value, string text) => Report(json, value, [text]);
+    public static void Report<T>(bool json, T value, JsonTypeInfo<T> type, string text) => Report(json, value, type, [text]);
 
-    /// <summary>The value as JSON, or the rows as a table (<see cref="Output.Table"/>; lazily: a JSON answer never formats them).</summary>
-    public static void Report<T>(bool json, T value, IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows)
+    /// <summary>The value as JSON (its type from <see cref="CliJson"/>), or the rows as a table (<see cref="Output.Table"/>; lazily: a JSON answer never formats them).</summary>
+    public static void Report<T>(bool json, T value, JsonTypeInfo<T> type, IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows)
     {
         if (json)
         {
-            Output.JsonOut(value);
+            Output.JsonOut(value, type);
             return;
         }
 
         Output.Table(headers, rows);
     }
 
-    /// <summary>The value as JSON, or the lines as text (lazily: a JSON answer never formats them).</summary>
-    public static void Report<T>(bool json, T value, IEnumerable<string> lines)
+    /// <summary>The value as JSON (its type from <see cref="CliJson"/>), or the lines as text (lazily: a JSON answer never formats them).</summary>
+    public static void Report<T>(bool json, T value, JsonTypeInfo<T> type, IEnumerable<string> lines)
     {
         if (json)
         {
-            Output.JsonOut(value);
+            Output.JsonOut(value, type);
             return;
         }
 

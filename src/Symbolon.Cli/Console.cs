@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Symbolon.Client;
 
 namespace Symbolon.Cli;
@@ -6,13 +7,6 @@ namespace Symbolon.Cli;
 /// <summary>All output goes through here: results on stdout, `symbolon: error:` and `symbolon: hint:` on stderr.</summary>
 internal static class Output
 {
-    /// <summary>Enums as lower-case words ("split", "threshold"), as the text output writes them.</summary>
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
-
     public static void Line(string text) => System.Console.Out.WriteLine(text);
 
     /// <summary>Whether results go to a person at a terminal rather than to a pipe or file (read by scripts).</summary>
@@ -78,7 +72,7 @@ internal static class Output
     private static bool IsUnsafe(char character) =>
         char.IsControl(character) || character is (>= '\u202a' and <= '\u202e') or (>= '\u2066' and <= '\u2069');
 
-    public static void JsonOut<T>(T value) => System.Console.Out.WriteLine(JsonSerializer.Serialize(value, Json));
+    public static void JsonOut<T>(T value, JsonTypeInfo<T> type) => System.Console.Out.WriteLine(JsonSerializer.Serialize(value, type));
 
     /// <summary>A message for the person at the terminal that is neither a result nor a problem (on stderr).</summary>
     public static void Notice(string message) => System.Console.Error.WriteLine($"symbolon: {message}");

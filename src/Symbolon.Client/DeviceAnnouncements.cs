@@ -11,8 +11,6 @@ namespace Symbolon.Client;
 /// </summary>
 internal static class DeviceAnnouncements
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     public static DeviceInfo Info(DeviceView d) => new(d.Id, d.Name, d.Thumbprint, d.CreatedAt, d.RevokedAt, d.LockedAt, d.Current, d.PendingApproval);
 
     public static async Task<IReadOnlyList<DeviceInfo>> TakeNewAsync(VaultContext vault, CancellationToken cancellationToken)
@@ -35,7 +33,7 @@ internal static class DeviceAnnouncements
         if (fresh.Count > 0)
         {
             announced.UnionWith(fresh.Select(d => d.Id));
-            ClientHome.WriteAtomically(path, JsonSerializer.SerializeToUtf8Bytes(announced, Json));
+            ClientHome.WriteAtomically(path, JsonSerializer.SerializeToUtf8Bytes(announced, ClientLineJson.Default.HashSetGuid));
         }
 
         return fresh;
@@ -46,7 +44,7 @@ internal static class DeviceAnnouncements
     {
         try
         {
-            return File.Exists(path) ? JsonSerializer.Deserialize<HashSet<Guid>>(File.ReadAllBytes(path), Json) ?? [] : [];
+            return File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllBytes(path), ClientLineJson.Default.HashSetGuid) ?? [] : [];
         }
         catch (JsonException)
         {

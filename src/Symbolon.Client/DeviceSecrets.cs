@@ -14,7 +14,7 @@ namespace Symbolon.Client;
 /// DPoP proofs (device.key), both mode 0600. The root key can be wrapped under a passphrase with Argon2id, and then
 /// device.key is wrapped too (<see cref="LocalSecrets"/>), so a copied directory is useless without it.
 /// </summary>
-internal static class DeviceSecrets
+internal static partial class DeviceSecrets
 {
     private const string RootKeyFile = "root.key";
     private const string DeviceKeyFile = "device.key";
@@ -134,7 +134,7 @@ internal static class DeviceSecrets
     {
         if (string.IsNullOrEmpty(passphrase))
         {
-            return JsonSerializer.SerializeToUtf8Bytes(new RootKeyContent(Version, Unprotected) { Key = raw }, FileJson);
+            return JsonSerializer.SerializeToUtf8Bytes(new RootKeyContent(Version, Unprotected) { Key = raw }, RootKeyJson.Default.RootKeyContent);
         }
 
         var salt = RandomNumberGenerator.GetBytes(SaltSize);
@@ -148,7 +148,7 @@ internal static class DeviceSecrets
 
         return JsonSerializer.SerializeToUtf8Bytes(
             new RootKeyContent(Version, Argon2id) { MemoryKib = PassphraseMemoryKib, Passes = PassphrasePasses, Salt = salt, Nonce = nonce, Wrapped = wrapped },
-            FileJson);
+            RootKeyJson.Default.RootKeyContent);
     }
 
     private static ClientRootKey Decode(byte[] file, string? passphrase, Func<string?>? askPassphrase, out bool passphraseProtected)
@@ -176,7 +176,7 @@ internal static class DeviceSecrets
         RootKeyContent? root;
         try
         {
-            root = JsonSerializer.Deserialize<RootKeyContent>(file, FileJson);
+            root = JsonSerializer.Deserialize<RootKeyContent>(file, RootKeyJson.Default.RootKeyContent);
         }
         catch (JsonException)
         {
@@ -250,8 +250,6 @@ internal static class DeviceSecrets
     private const string Argon2id = "argon2id";
     private const string WrapLabel = Labels.RootKeyWrap;
 
-    /// <summary>Names as written since version 1; members a protection does not use are left out.</summary>
-    private static readonly JsonSerializerOptions FileJson = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
     private const long PassphraseMemoryKib = 64 * 1024;
     private const long PassphrasePasses = 3;
 
@@ -268,6 +266,11 @@ internal static class DeviceSecrets
             CryptographicOperations.ZeroMemory(passphraseBytes);
         }
     }
+
+    /// <summary>Names as written since version 1; members a protection does not use are left out.</summary>
+    [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, GenerationMode = JsonSourceGenerationMode.Metadata)]
+    [JsonSerializable(typeof(RootKeyContent))]
+    private sealed partial class RootKeyJson : JsonSerializerContext;
 
     /// <summary>
     /// root.key: the raw key (protection "none"), or the key wrapped under an Argon2id-derived key; byte members in

@@ -11,7 +11,6 @@ namespace Symbolon.Client;
 /// </summary>
 internal sealed class ReceiptLog(ClientHome home)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly Lock _lock = new();
 
     private string Path => home.File("receipts.jsonl");
@@ -27,7 +26,7 @@ internal sealed class ReceiptLog(ClientHome home)
         }
 
         var lines = receipts.Select(r => JsonSerializer.Serialize(
-            new StoredReceipt(r.Receipt.Sequence, r.Receipt.ChainHash, r.Receipt.UnitId, r.Receipt.DeviceId, r.Receipt.Time, r.Receipt.Signature, r.Server), Json));
+            new StoredReceipt(r.Receipt.Sequence, r.Receipt.ChainHash, r.Receipt.UnitId, r.Receipt.DeviceId, r.Receipt.Time, r.Receipt.Signature, r.Server), ClientLineJson.Default.StoredReceipt));
         lock (_lock)
         {
             ClientHome.AppendLineDurably(Path, string.Join('\n', lines));
@@ -49,7 +48,7 @@ internal sealed class ReceiptLog(ClientHome home)
         {
             try
             {
-                receipts.Add(JsonSerializer.Deserialize<StoredReceipt>(lines[index], Json) ?? throw new JsonException("A receipt line is null."));
+                receipts.Add(JsonSerializer.Deserialize(lines[index], ClientLineJson.Default.StoredReceipt) ?? throw new JsonException("A receipt line is null."));
             }
             catch (JsonException) when (index == lines.Count - 1)
             {

@@ -15,7 +15,7 @@ internal static class AccountCommand
         {
             var url = Cli.ServerUrl(parse.GetValue(server), vault);
             await vault.CreateAccountAsync(url, parse.GetValue(username)!, Secrets.ReadNew("Password", parse.GetValue(passwordStdin)), token);
-            Cli.Report(parse.GetValue(globals.Json), new { created = parse.GetValue(username), server = url }, $"Account '{parse.GetValue(username)}' created on {url}.");
+            Cli.Report(parse.GetValue(globals.Json), new AccountCreated(parse.GetValue(username)!, url), CliJson.Default.AccountCreated, $"Account '{parse.GetValue(username)}' created on {url}.");
         }));
         return new Command("account", "Manage your account on a key server.") { create, Password(globals), RequireApproval(globals) };
     }
@@ -41,7 +41,7 @@ internal static class AccountCommand
             var next = Secrets.ReadNew("New password", fromStdin);
 
             await vault.ChangePasswordAsync(current, next, parse.GetValue(revokeOthers), Cli.OptionalServerUrl(parse.GetValue(server)), token);
-            Cli.Report(parse.GetValue(globals.Json), new { passwordChanged = true, otherDevicesRevoked = parse.GetValue(revokeOthers) },
+            Cli.Report(parse.GetValue(globals.Json), new NewPassword(true, parse.GetValue(revokeOthers)), CliJson.Default.NewPassword,
                 parse.GetValue(revokeOthers)
                     ? "Password changed. Every other session ended and every other device was revoked."
                     : "Password changed. Every other session ended: other devices must log in again with the new password.");
@@ -59,7 +59,7 @@ internal static class AccountCommand
         command.SetAction((parse, token) => Cli.Run(parse, globals, async vault =>
         {
             var required = await vault.SetDeviceApprovalAsync(parse.GetValue(state) == "on", Cli.OptionalServerUrl(parse.GetValue(server)), token);
-            Cli.Report(parse.GetValue(globals.Json), new { requireDeviceApproval = required },
+            Cli.Report(parse.GetValue(globals.Json), new DeviceApprovalSetting(required), CliJson.Default.DeviceApprovalSetting,
                 required ? "New devices now need approval from an existing device." : "New devices no longer need approval.");
         }));
         return command;

@@ -24,7 +24,7 @@ internal static class AddCommand
             var fields = parse.GetValue(totp) ? TotpField(Secrets.Read("TOTP secret (otpauth:// URI or base32)", parse.GetValue(passwordStdin))) : null;
             using var credential = new Credential(parse.GetValue(username)!, password, parse.GetValue(url), fields: fields);
             var info = await vault.AddAsync(parse.GetValue(name)!, credential, itemMode, parse.GetValue(set), token);
-            Cli.Report(parse.GetValue(globals.Json), info, $"Stored '{info.Name}'.");
+            Cli.Report(parse.GetValue(globals.Json), info, CliJson.Default.ItemInfo, $"Stored '{info.Name}'.");
         }));
         return add;
     }

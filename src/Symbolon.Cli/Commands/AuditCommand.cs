@@ -23,7 +23,7 @@ internal static class AuditCommand
                 {
                     var pending = result.Pending is { Count: > 0 } waiting ? $"; {waiting.Count} not yet in a checkpoint (records {string.Join(", ", waiting)})" : "";
                     var checkpoint = result.TreeSize is { } size ? $" and its checkpoint of {Output.Count(size, "record")} is consistent with the last one seen here" : "";
-                    Cli.Report(json, result, $"Audit check passed: the server's log holds {(result.Checked == 1 ? "the" : "all")} {Output.Count(result.Checked, "release")} recorded here{checkpoint}; {result.Included} proven included{pending}.");
+                    Cli.Report(json, result, CliJson.Default.AuditCheckResult, $"Audit check passed: the server's log holds {(result.Checked == 1 ? "the" : "all")} {Output.Count(result.Checked, "release")} recorded here{checkpoint}; {result.Included} proven included{pending}.");
                 }
 
                 if (!result.Passed)
@@ -38,7 +38,7 @@ internal static class AuditCommand
             var entries = await vault.AuditAsync(token);
             if (json || !Output.IsTerminal)
             {
-                Cli.Report(json, entries, entries.Select(entry => $"{entry.Sequence}\t{entry.Time:u}\t{Output.Printable(entry.Event)}\t{entry.UnitId?.ToString() ?? "-"}\t{Output.Printable(entry.Detail)}"));
+                Cli.Report(json, entries, CliJson.Default.IReadOnlyListAuditEntry, entries.Select(entry => $"{entry.Sequence}\t{entry.Time:u}\t{Output.Printable(entry.Event)}\t{entry.UnitId?.ToString() ?? "-"}\t{Output.Printable(entry.Detail)}"));
                 return;
             }
 

@@ -12,7 +12,7 @@ internal static class DevicesCommand
         list.SetAction((parse, token) => Cli.Run(parse, globals, async vault =>
         {
             var devices = await vault.DevicesAsync(Cli.OptionalServerUrl(parse.GetValue(server)), token);
-            Cli.Report(parse.GetValue(globals.Json), devices, devices.Select(device =>
+            Cli.Report(parse.GetValue(globals.Json), devices, CliJson.Default.IReadOnlyListDeviceInfo, devices.Select(device =>
             {
                 var state = device.RevokedAt is not null ? "revoked" : device.PendingApproval ? "pending approval" : device.LockedAt is not null ? "locked" : "active";
                 return $"{device.Id}\t{Output.Printable(device.Name)}\t{state}\tenrolled {device.CreatedAt.UtcDateTime:u}{(device.Current ? "\t(this device)" : "")}";
@@ -24,14 +24,14 @@ internal static class DevicesCommand
         revoke.SetAction((parse, token) => Cli.Run(parse, globals, async vault =>
         {
             await vault.RevokeDeviceAsync(parse.GetValue(id), Cli.OptionalServerUrl(parse.GetValue(server)), token);
-            Cli.Report(parse.GetValue(globals.Json), new { revoked = parse.GetValue(id) }, $"Revoked device {parse.GetValue(id)}.");
+            Cli.Report(parse.GetValue(globals.Json), new DeviceRevoked(parse.GetValue(id)), CliJson.Default.DeviceRevoked, $"Revoked device {parse.GetValue(id)}.");
         }));
 
         var approve = new Command("approve", "Approve a device awaiting approval (`symbolon account require-approval on`), so it can release.") { id, server };
         approve.SetAction((parse, token) => Cli.Run(parse, globals, async vault =>
         {
             await vault.ApproveDeviceAsync(parse.GetValue(id), Cli.OptionalServerUrl(parse.GetValue(server)), token);
-            Cli.Report(parse.GetValue(globals.Json), new { approved = parse.GetValue(id) }, $"Approved device {parse.GetValue(id)}.");
+            Cli.Report(parse.GetValue(globals.Json), new DeviceApproved(parse.GetValue(id)), CliJson.Default.DeviceApproved, $"Approved device {parse.GetValue(id)}.");
         }));
 
         return new Command("devices", "Manage the account's enrolled devices.") { list, revoke, approve };

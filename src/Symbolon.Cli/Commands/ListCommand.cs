@@ -12,7 +12,7 @@ internal static class ListCommand
         {
             // Every intact item is listed; damaged or altered files then fail the command (exit 7), each named.
             var (items, damaged) = vault.Inventory();
-            Cli.Report(parse.GetValue(globals.Json), items, ["NAME", "MODE", "KEY", "CREATED"],
+            Cli.Report(parse.GetValue(globals.Json), items, CliJson.Default.IReadOnlyListItemInfo, ["NAME", "MODE", "KEY", "CREATED"],
                 items.Select(item => new[] { item.Name, item.Mode.ToString().ToLowerInvariant(), $"v{item.KeyVersion}", $"{item.CreatedAt:u}" }));
             return damaged.Count == 0 ? Task.CompletedTask : throw Client.Items.ItemStore.Tampered(damaged);
         }));

@@ -24,7 +24,7 @@ internal static class LoginCommand
             {
                 var url = Cli.ServerUrl(parse.GetValue(server), vault);
                 await vault.LoginAsync(url, parse.GetValue(username)!, Secrets.Read("Password", parse.GetValue(passwordStdin)), parse.GetValue(makeDefault), token);
-                Cli.Report(parse.GetValue(globals.Json), vault.Status(), $"Logged in to {url} as {parse.GetValue(username)}.");
+                Cli.Report(parse.GetValue(globals.Json), vault.Status(), CliJson.Default.SessionStatus, $"Logged in to {url} as {parse.GetValue(username)}.");
             },
             beforeOpen: options =>
             {

@@ -16,12 +16,12 @@ internal static class LogoutCommand
             if (parse.GetValue(everywhere))
             {
                 await vault.LogoutEverywhereAsync(token);
-                Cli.Report(parse.GetValue(globals.Json), new { loggedIn = false, everywhere = true }, "Logged out everywhere: every session of the account has ended.");
+                Cli.Report(parse.GetValue(globals.Json), new LoggedOutEverywhere(false, true), CliJson.Default.LoggedOutEverywhere, "Logged out everywhere: every session of the account has ended.");
                 return;
             }
 
             await vault.LogoutAsync(token);
-            Cli.Report(parse.GetValue(globals.Json), new { loggedIn = false }, "Logged out.");
+            Cli.Report(parse.GetValue(globals.Json), new LoggedOut(false), CliJson.Default.LoggedOut, "Logged out.");
         }));
         return logout;
     }

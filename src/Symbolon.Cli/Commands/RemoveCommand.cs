@@ -16,7 +16,7 @@ internal static class RemoveCommand
         rm.SetAction((parse, token) => Cli.Run(parse, globals, async vault =>
         {
             await vault.RemoveAsync(parse.GetValue(name)!, parse.GetValue(now), token);
-            Cli.Report(parse.GetValue(globals.Json), new { removed = parse.GetValue(name), restorable = !parse.GetValue(now) },
+            Cli.Report(parse.GetValue(globals.Json), new ItemRemoved(parse.GetValue(name)!, !parse.GetValue(now)), CliJson.Default.ItemRemoved,
                 parse.GetValue(now)
                     ? $"Removed '{parse.GetValue(name)}': its server share is destroyed, so no copy of it can ever open again."
                     : $"Removed '{parse.GetValue(name)}'. `symbolon restore {parse.GetValue(name)}` brings it back within the server's grace period.");
@@ -31,7 +31,7 @@ internal static class RemoveCommand
         restore.SetAction((parse, token) => Cli.Run(parse, globals, async vault =>
         {
             await vault.RestoreAsync(parse.GetValue(name)!, token);
-            Cli.Report(parse.GetValue(globals.Json), new { restored = parse.GetValue(name) }, $"Restored '{parse.GetValue(name)}'.");
+            Cli.Report(parse.GetValue(globals.Json), new ItemRestored(parse.GetValue(name)!), CliJson.Default.ItemRestored, $"Restored '{parse.GetValue(name)}'.");
         }));
         return restore;
     }

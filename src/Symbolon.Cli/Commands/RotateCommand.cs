@@ -23,20 +23,20 @@ internal static class RotateCommand
             if (parse.GetValue(serverKey))
             {
                 var resealed = await vault.RotateBlindedKeyAsync(new ProgressBar(quiet: json), token);
-                Cli.Report(json, new { rotatedServerKey = true, items = resealed }, $"Rotated the server's blinded-mode key; re-sealed {resealed} blinded items.");
+                Cli.Report(json, new ServerKeyRotated(true, resealed), CliJson.Default.ServerKeyRotated, $"Rotated the server's blinded-mode key; re-sealed {resealed} blinded items.");
                 return;
             }
 
             if (single is not null)
             {
                 await vault.RotateAsync(single, token);
-                Cli.Report(json, new { rotated = new[] { single } }, $"Rotated '{single}'.");
+                Cli.Report(json, new ItemRotated([single]), CliJson.Default.ItemRotated, $"Rotated '{single}'.");
                 return;
             }
 
             var total = vault.List().Count;
             await vault.RotateAllAsync(new ProgressBar(quiet: json), token);
-            Cli.Report(json, new { rotated = total }, $"Rotated {Output.Count(total, "item")}.");
+            Cli.Report(json, new ItemsRotated(total), CliJson.Default.ItemsRotated, $"Rotated {Output.Count(total, "item")}.");
         }));
         return rotate;
     }

@@ -15,7 +15,7 @@ internal static class SetCommand
         {
             var servers = (parse.GetValue(members) ?? []).Select(Cli.ParseUrl).ToList();
             vault.DefineSet(parse.GetValue(name)!, parse.GetValue(threshold), servers);
-            Cli.Report(parse.GetValue(globals.Json), vault.Sets().Single(s => s.Name == parse.GetValue(name)),
+            Cli.Report(parse.GetValue(globals.Json), vault.Sets().Single(s => s.Name == parse.GetValue(name)), CliJson.Default.ServerSet,
                 $"Defined set '{parse.GetValue(name)}': any {parse.GetValue(threshold)} of {servers.Count} servers. Log in to each with `symbolon login --server URL`.");
             return Task.CompletedTask;
         }));
@@ -24,7 +24,7 @@ internal static class SetCommand
         list.SetAction((parse, token) => Cli.Run(parse, globals, vault =>
         {
             var sets = vault.Sets();
-            Cli.Report(parse.GetValue(globals.Json), sets, sets.Select(set => $"{set.Name}\t{set.Threshold} of {set.Servers.Count}\t{string.Join(" ", set.Servers)}"));
+            Cli.Report(parse.GetValue(globals.Json), sets, CliJson.Default.IReadOnlyListServerSet, sets.Select(set => $"{set.Name}\t{set.Threshold} of {set.Servers.Count}\t{string.Join(" ", set.Servers)}"));
             return Task.CompletedTask;
         }));
 

@@ -16,7 +16,7 @@ internal static class ShowCommand
         show.SetAction((parse, token) => Cli.Run(parse, globals, async vault =>
         {
             var fields = await vault.UseAsync(parse.GetValue(name)!, credential => Fields(credential, parse.GetValue(reveal)), token);
-            Cli.Report(parse.GetValue(globals.Json), fields, fields.Select(field => $"{field.Key}: {field.Value}"));
+            Cli.Report(parse.GetValue(globals.Json), fields, CliJson.Default.DictionaryStringString, fields.Select(field => $"{field.Key}: {field.Value}"));
         }));
         return show;
     }

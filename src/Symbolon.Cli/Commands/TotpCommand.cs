@@ -18,7 +18,7 @@ internal static class TotpCommand
                 var now = TimeProvider.System.GetUtcNow();
                 return new TotpCode(secret.Code(now), secret.SecondsLeft(now), secret.Period);
             }, token);
-            Cli.Report(parse.GetValue(globals.Json), code, code.Code);
+            Cli.Report(parse.GetValue(globals.Json), code, CliJson.Default.TotpCode, code.Code);
         }));
         return totp;
     }

@@ -20,8 +20,6 @@ internal sealed partial class ItemStore(ClientHome home, ItemModes modes, LocalS
     /// <summary>The version byte that opens the MAC'd fields (and the number vault.json's itemMacs held in an unreleased development version).</summary>
     public const byte MacVersion = 1;
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-
     public static bool IsValidName(string name) => NamePattern().IsMatch(name);
 
     /// <summary>Every item, by name; a damaged or altered file fails the whole call (see <see cref="Survey"/>).</summary>
@@ -77,7 +75,7 @@ internal sealed partial class ItemStore(ClientHome home, ItemModes modes, LocalS
     public bool Exists(string name) => Survey().Items.Any(i => i.Name == name);
 
     public void Save(StoredItem item) =>
-        ClientHome.WriteAtomically(PathOf(item.UnitId), JsonSerializer.SerializeToUtf8Bytes(item with { Mac = secrets.ItemMac(AuthenticatedFields(item)) }, Json));
+        ClientHome.WriteAtomically(PathOf(item.UnitId), JsonSerializer.SerializeToUtf8Bytes(item with { Mac = secrets.ItemMac(AuthenticatedFields(item)) }, ClientFileJson.Default.StoredItem));
 
     /// <summary>
     /// True when some item file carries a MAC that verifies: a client with item MACs has written to this vault, so it
@@ -194,7 +192,7 @@ internal sealed partial class ItemStore(ClientHome home, ItemModes modes, LocalS
     public void MoveAside(StoredItem item)
     {
         Directory.CreateDirectory(RemovedPath);
-        ClientHome.WriteAtomically(RemovedPathOf(item.UnitId), JsonSerializer.SerializeToUtf8Bytes(item, Json));
+        ClientHome.WriteAtomically(RemovedPathOf(item.UnitId), JsonSerializer.SerializeToUtf8Bytes(item, ClientFileJson.Default.StoredItem));
         Delete(item);
     }
 
@@ -231,7 +229,7 @@ internal sealed partial class ItemStore(ClientHome home, ItemModes modes, LocalS
     {
         try
         {
-            var item = JsonSerializer.Deserialize<StoredItem>(File.ReadAllBytes(path), Json)
+            var item = JsonSerializer.Deserialize(File.ReadAllBytes(path), ClientFileJson.Default.StoredItem)
                 ?? throw new JsonException("empty");
             if (!modes.Fits(item) || item.Name is null || !IsValidName(item.Name) || item.SealedItem is null
                 || Path.GetFileNameWithoutExtension(path) != item.UnitId.ToString("D"))

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Symbolon.Crypto;
 
 namespace Symbolon.Client.Sessions;
@@ -64,13 +65,11 @@ internal sealed record PinnedOprfKey(Uri Server, Guid UserId, int Epoch, byte[] 
 
 internal static class StateFiles
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-
-    public static SessionState? ReadSession(ClientHome home, Uri server, LocalSecrets? secrets) => Unwrapped(Read<SessionState>(SessionPath(home, server)), secrets);
+    public static SessionState? ReadSession(ClientHome home, Uri server, LocalSecrets? secrets) => Unwrapped(Read(SessionPath(home, server), ClientFileJson.Default.SessionState), secrets);
 
     /// <summary>Every server this home holds a session file for.</summary>
     public static IReadOnlyList<SessionState> AllSessions(ClientHome home, LocalSecrets? secrets) =>
-        [.. Directory.EnumerateFiles(home.Path, "session-*.json").Select(path => Unwrapped(Read<SessionState>(path), secrets)).OfType<SessionState>()];
+        [.. Directory.EnumerateFiles(home.Path, "session-*.json").Select(path => Unwrapped(Read(path, ClientFileJson.Default.SessionState), secrets)).OfType<SessionState>()];
 
     /// <summary>Writes the session; in a passphrase-protected home its tokens only wrapped (<see cref="LocalSecrets"/>).</summary>
     public static void WriteSession(ClientHome home, Uri server, SessionState? session, LocalSecrets? secrets)
@@ -99,7 +98,7 @@ internal static class StateFiles
             }
         }
 
-        ClientHome.WriteAtomically(path, JsonSerializer.SerializeToUtf8Bytes(session, Json));
+        ClientHome.WriteAtomically(path, JsonSerializer.SerializeToUtf8Bytes(session, ClientFileJson.Default.SessionState));
     }
 
     /// <summary>
@@ -139,7 +138,7 @@ internal static class StateFiles
     public static void MigrateLegacySession(ClientHome home, LocalSecrets secrets)
     {
         var legacy = home.File("session.json");
-        if (Read<SessionState>(legacy) is { } session)
+        if (Read(legacy, ClientFileJson.Default.SessionState) is { } session)
         {
             WriteSession(home, session.Server, session, secrets);
             ClientHome.Delete(legacy);
@@ -148,7 +147,7 @@ internal static class StateFiles
 
     public static VaultState ReadOrCreateVault(ClientHome home)
     {
-        var existing = Read<VaultState>(home.File("vault.json"));
+        var existing = Read(home.File("vault.json"), ClientFileJson.Default.VaultState);
         if (existing is not null)
         {
             return existing;
@@ -161,7 +160,7 @@ internal static class StateFiles
     }
 
     public static void WriteVault(ClientHome home, VaultState vault) =>
-        ClientHome.WriteAtomically(home.File("vault.json"), JsonSerializer.SerializeToUtf8Bytes(vault, Json));
+        ClientHome.WriteAtomically(home.File("vault.json"), JsonSerializer.SerializeToUtf8Bytes(vault, ClientFileJson.Default.VaultState));
 
     public static string SessionPath(ClientHome home, Uri server) => PerServerPath(home, "session", server);
 
@@ -172,7 +171,7 @@ internal static class StateFiles
         return home.File($"{prefix}-{Convert.ToHexStringLower(hash, 0, 8)}.json");
     }
 
-    private static T? Read<T>(string path)
+    private static T? Read<T>(string path, JsonTypeInfo<T> type)
         where T : class
     {
         if (!File.Exists(path))
@@ -182,7 +181,7 @@ internal static class StateFiles
 
         try
         {
-            return JsonSerializer.Deserialize<T>(File.ReadAllBytes(path), Json);
+            return JsonSerializer.Deserialize(File.ReadAllBytes(path), type);
         }
         catch (JsonException exception)
         {

@@ -61,20 +61,29 @@ internal sealed record CliResult(string CommandLine, int ExitCode, string Stdout
         $"$ symbolon {CommandLine}{Environment.NewLine}exit {ExitCode}{Environment.NewLine}--- stdout ---{Environment.NewLine}{Stdout}--- stderr ---{Environment.NewLine}{Stderr}";
 }
 
-/// <summary>Runs the real CLI (`dotnet symbolon.dll …`) as its own process.</summary>
+/// <summary>
+/// Runs the real CLI as its own process: `dotnet symbolon.dll …` from this build, or the program named by
+/// SYMBOLON_TEST_CLI (e.g. the Native AOT binary of README's "Install", to run the whole suite against it).
+/// </summary>
 internal static class CliProcess
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>The CLI every test runs unless it names another: SYMBOLON_TEST_CLI, or this build's symbolon.dll.</summary>
+    public static string DefaultProgram =>
+        Environment.GetEnvironmentVariable("SYMBOLON_TEST_CLI") is { Length: > 0 } program ? Path.GetFullPath(program) : Repository.CliDll;
+
     /// <summary>
     /// Runs one command to completion. <paramref name="input"/> is written to its standard input, which is then
     /// closed (so a command that reads more sees end of input). Past <paramref name="timeout"/> the process is
-    /// killed and the test fails.
+    /// killed and the test fails. <paramref name="program"/> is a symbolon.dll or a native binary (default:
+    /// <see cref="DefaultProgram"/>).
     /// </summary>
     public static async Task<CliResult> RunAsync(
-        IReadOnlyDictionary<string, string> environment, IReadOnlyList<string> arguments, string? input = null, string? workingDirectory = null, TimeSpan? timeout = null)
+        IReadOnlyDictionary<string, string> environment, IReadOnlyList<string> arguments, string? input = null, string? workingDirectory = null, TimeSpan? timeout = null,
+        string? program = null)
     {
-        using var process = new Process { StartInfo = StartInfo(environment, arguments, workingDirectory) };
+        using var process = new Process { StartInfo = StartInfo(environment, arguments, workingDirectory, program) };
         process.Start();
         var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
@@ -110,16 +119,18 @@ internal static class CliProcess
     }
 
     /// <summary>Starts a command and leaves it running: for signals, and for killing it part-way.</summary>
-    public static RunningCli Start(IReadOnlyDictionary<string, string> environment, IReadOnlyList<string> arguments, string? workingDirectory = null)
+    public static RunningCli Start(IReadOnlyDictionary<string, string> environment, IReadOnlyList<string> arguments, string? workingDirectory = null, string? program = null)
     {
-        var process = new Process { StartInfo = StartInfo(environment, arguments, workingDirectory) };
+        var process = new Process { StartInfo = StartInfo(environment, arguments, workingDirectory, program) };
         return new RunningCli(process, string.Join(' ', arguments));
     }
 
-    /// <summary>`dotnet symbolon.dll ARGS` with the given environment and nothing of the developer's own.</summary>
-    public static ProcessStartInfo StartInfo(IReadOnlyDictionary<string, string> environment, IReadOnlyList<string> arguments, string? workingDirectory)
+    /// <summary>`symbolon ARGS` (the dll through dotnet, or <paramref name="program"/>) with the given environment and nothing of the developer's own.</summary>
+    public static ProcessStartInfo StartInfo(IReadOnlyDictionary<string, string> environment, IReadOnlyList<string> arguments, string? workingDirectory, string? program = null)
     {
-        var start = new ProcessStartInfo("dotnet")
+        program ??= DefaultProgram;
+        var managed = program.EndsWith(".dll", StringComparison.Ordinal);
+        var start = new ProcessStartInfo(managed ? "dotnet" : program)
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
@@ -129,7 +140,11 @@ internal static class CliProcess
             StandardErrorEncoding = Encoding.UTF8,
             WorkingDirectory = workingDirectory ?? Path.GetTempPath(),
         };
-        start.ArgumentList.Add(Repository.CliDll);
+        if (managed)
+        {
+            start.ArgumentList.Add(program);
+        }
+
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);

@@ -39,6 +39,9 @@ internal sealed class ClientDevice : IDisposable
     /// <summary>SYMBOLON_IDLE_TIMEOUT for every later command, in seconds; null leaves the default (10 minutes).</summary>
     public int? IdleTimeoutSeconds { get; set; }
 
+    /// <summary>The CLI this device runs (a symbolon.dll or a native binary); null for <see cref="CliProcess.DefaultProgram"/>.</summary>
+    public string? Program { get; init; }
+
     /// <summary>SYMBOLON_PASSPHRASE for every later command; null sets none.</summary>
     public string? Passphrase { get; set; }
 
@@ -62,16 +65,16 @@ internal sealed class ClientDevice : IDisposable
     }
 
     /// <summary>Runs `symbolon ARGS` with standard input closed at once.</summary>
-    public Task<CliResult> RunAsync(params string[] arguments) => CliProcess.RunAsync(Environment, arguments);
+    public Task<CliResult> RunAsync(params string[] arguments) => CliProcess.RunAsync(Environment, arguments, program: Program);
 
     /// <summary>Runs `symbolon ARGS` with <paramref name="input"/> on standard input.</summary>
-    public Task<CliResult> RunWithInputAsync(string input, params string[] arguments) => CliProcess.RunAsync(Environment, arguments, input);
+    public Task<CliResult> RunWithInputAsync(string input, params string[] arguments) => CliProcess.RunAsync(Environment, arguments, input, program: Program);
 
     /// <summary>Runs `symbolon ARGS` on a terminal, typing each answer at its prompt (see <see cref="Terminal"/>).</summary>
     public Task<CliResult> RunOnTerminalAsync(string[] arguments, params (string Prompt, string Line)[] answers) =>
-        Terminal.RunAsync(Environment, arguments, answers);
+        Terminal.RunAsync(Environment, arguments, Program, answers);
 
-    public RunningCli Start(params string[] arguments) => CliProcess.Start(Environment, arguments);
+    public RunningCli Start(params string[] arguments) => CliProcess.Start(Environment, arguments, program: Program);
 
     /// <summary>Creates this device's account on <paramref name="server"/> and logs in.</summary>
     public Task SignUpAsync(KeyServer server) => SignUpAsync(server.Url);

@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 namespace Symbolon.Cli.Tests.Infrastructure;
 
 /// <summary>
-/// A real key server process (`dotnet Symbolon.Server.dll`) on 127.0.0.1 with its own data directory and a free port.
+/// A real key server process (`dotnet Symbolon.Server.dll`, or a published executable) on 127.0.0.1 with its own data directory and a free port.
 /// It can be stopped and started again on the same data directory and port; dispose kills it, whatever the test did.
 /// </summary>
 internal sealed class KeyServer : IAsyncDisposable
@@ -18,12 +18,14 @@ internal sealed class KeyServer : IAsyncDisposable
 
     private readonly TempDirectory? _directory;
     private readonly string[] _settings;
+    private readonly string? _executable;
     private readonly OutputTail _log = new(200);
     private Process? _process;
 
-    private KeyServer(string[] settings, string? sharedDataDirectory)
+    private KeyServer(string[] settings, string? sharedDataDirectory, string? executable = null)
     {
         _settings = settings;
+        _executable = executable;
         _directory = sharedDataDirectory is null ? new TempDirectory("server") : null;
         DataDirectory = sharedDataDirectory ?? _directory!.Path;
         Port = Symbolon.Testing.PostgresCluster.FreePort();
@@ -43,9 +45,13 @@ internal sealed class KeyServer : IAsyncDisposable
     public static Task<KeyServer> StartAsync(params string[] settings) => StartNodeAsync(null, settings);
 
     /// <summary>Starts a server on <paramref name="sharedDataDirectory"/> (another node's keys), or on a new one when null.</summary>
-    public static async Task<KeyServer> StartNodeAsync(string? sharedDataDirectory, params string[] settings)
+    public static Task<KeyServer> StartNodeAsync(string? sharedDataDirectory, params string[] settings) => LaunchAsync(new KeyServer(settings, sharedDataDirectory));
+
+    /// <summary>Starts a published server <paramref name="executable"/> (README, "Install") instead of this build's dll.</summary>
+    public static Task<KeyServer> StartPublishedAsync(string executable, params string[] settings) => LaunchAsync(new KeyServer(settings, null, executable));
+
+    private static async Task<KeyServer> LaunchAsync(KeyServer server)
     {
-        var server = new KeyServer(settings, sharedDataDirectory);
         try
         {
             // The free port is released before the server binds it; if something took it meanwhile, pick another.
@@ -77,7 +83,7 @@ internal sealed class KeyServer : IAsyncDisposable
             throw new InvalidOperationException("The key server is already running.");
         }
 
-        var process = new Process { StartInfo = StartInfo(DataDirectory, [$"--urls=http://127.0.0.1:{Port}", .. _settings]) };
+        var process = new Process { StartInfo = StartInfo(DataDirectory, [$"--urls=http://127.0.0.1:{Port}", .. _settings], _executable) };
         process.OutputDataReceived += (_, line) => _log.Add(line.Data);
         process.ErrorDataReceived += (_, line) => _log.Add(line.Data);
         process.Start();
@@ -145,19 +151,23 @@ internal sealed class KeyServer : IAsyncDisposable
         return (process.ExitCode, await output, await error);
     }
 
-    private static ProcessStartInfo StartInfo(string dataDirectory, IEnumerable<string> arguments)
+    private static ProcessStartInfo StartInfo(string dataDirectory, IEnumerable<string> arguments, string? executable = null)
     {
-        var dll = Repository.ServerDll;
-        var start = new ProcessStartInfo("dotnet")
+        var program = executable ?? Repository.ServerDll;
+        var start = new ProcessStartInfo(executable ?? "dotnet")
         {
             // The content root is the working directory: run where appsettings.json is, as `dotnet run` would find it.
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            WorkingDirectory = Path.GetDirectoryName(program)!,
             UseShellExecute = false,
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.ArgumentList.Add(dll);
+        if (executable is null)
+        {
+            start.ArgumentList.Add(program);
+        }
+
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);

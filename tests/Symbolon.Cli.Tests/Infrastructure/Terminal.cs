@@ -64,11 +64,11 @@ internal static class Terminal
     /// shell leaves it, or "raw mode"), or the wrapper's own error.
     /// </summary>
     public static async Task<CliResult> RunAsync(
-        IReadOnlyDictionary<string, string> environment, IReadOnlyList<string> arguments, params (string Prompt, string Line)[] answers)
+        IReadOnlyDictionary<string, string> environment, IReadOnlyList<string> arguments, string? program, params (string Prompt, string Line)[] answers)
     {
-        var start = CliProcess.StartInfo(environment, arguments, workingDirectory: null);
+        var start = CliProcess.StartInfo(environment, arguments, workingDirectory: null, program);
+        string[] wrapper = ["-c", Script, JsonSerializer.Serialize(answers.Select(a => new[] { a.Prompt, a.Line })), start.FileName];
         start.FileName = "python3";
-        string[] wrapper = ["-c", Script, JsonSerializer.Serialize(answers.Select(a => new[] { a.Prompt, a.Line })), "dotnet"];
         for (var index = 0; index < wrapper.Length; index++)
         {
             start.ArgumentList.Insert(index, wrapper[index]);
