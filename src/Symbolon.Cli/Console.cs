@@ -12,10 +12,6 @@ internal static class Output
     /// <summary>Whether results go to a person at a terminal rather than to a pipe or file (read by scripts).</summary>
     public static bool IsTerminal => !System.Console.IsOutputRedirected;
 
-    /// <summary>"1 item", "2 items", "0 items".</summary>
-    public static string Count(long count, string noun) =>
-        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{count} {noun}{(count == 1 ? "" : "s")}");
-
     /// <summary>
     /// Rows as a table. On a terminal: a header line, then the columns padded to line up. Otherwise the rows as they
     /// always were for scripts: tab-separated, no header.

@@ -35,7 +35,7 @@ internal static class AuditLogCheck
         {
             if (pinned is { TreeSize: > 0 })
             {
-                throw new AuditLogException($"The key server at {server} publishes no audit checkpoint, but this device verified one of {pinned.TreeSize} records: its log was removed.");
+                throw new AuditLogException($"The key server at {server} publishes no audit checkpoint, but this device verified one of {Plural.Count(pinned.TreeSize, "record")}: its log was removed.");
             }
 
             Pin(vault, server, key, null);
@@ -47,7 +47,7 @@ internal static class AuditLogCheck
         {
             if (!new AuditCheckpoint(latest.TreeSize, latest.RootHash, latest.Time).Verify(auditKey, latest.Signature))
             {
-                throw new AuditLogException($"The key server at {server} published an audit checkpoint of {latest.TreeSize} records that its audit key did not sign.");
+                throw new AuditLogException($"The key server at {server} published an audit checkpoint of {Plural.Count(latest.TreeSize, "record")} that its audit key did not sign.");
             }
         }
 
@@ -56,14 +56,14 @@ internal static class AuditLogCheck
             if (latest.TreeSize < pinned.TreeSize)
             {
                 throw new AuditLogException(
-                    $"The key server at {server} rewound its audit log: this device verified a checkpoint of {pinned.TreeSize} records, and the newest the server publishes holds {latest.TreeSize}.");
+                    $"The key server at {server} rewound its audit log: this device verified a checkpoint of {Plural.Count(pinned.TreeSize, "record")}, and the newest the server publishes holds {latest.TreeSize}.");
             }
 
             var proof = latest.TreeSize == pinned.TreeSize ? [] : (await api.ConsistencyProofAsync(pinned.TreeSize, latest.TreeSize, cancellationToken)).Proof;
             if (!MerkleTree.VerifyConsistency(pinned.TreeSize, latest.TreeSize, pinned.RootHash, latest.RootHash, proof))
             {
                 throw new AuditLogException(
-                    $"The key server at {server} rewrote its audit log: its checkpoint of {latest.TreeSize} records does not extend the checkpoint of {pinned.TreeSize} records this device verified.");
+                    $"The key server at {server} rewrote its audit log: its checkpoint of {Plural.Count(latest.TreeSize, "record")} does not extend the checkpoint of {Plural.Count(pinned.TreeSize, "record")} this device verified.");
             }
         }
 
@@ -85,7 +85,7 @@ internal static class AuditLogCheck
             if (!MerkleTree.VerifyInclusion(inclusion.LeafIndex, latest.TreeSize, AuditLogLeaf.Hash(receipt.Sequence, receipt.ChainHash), inclusion.Path, latest.RootHash))
             {
                 throw new AuditLogException(
-                    $"The key server at {server} has no proof that its checkpoint of {latest.TreeSize} records includes record {receipt.Sequence} as its receipt names it.");
+                    $"The key server at {server} has no proof that its checkpoint of {Plural.Count(latest.TreeSize, "record")} includes record {receipt.Sequence} as its receipt names it.");
             }
 
             included++;

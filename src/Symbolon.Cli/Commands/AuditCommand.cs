@@ -1,3 +1,4 @@
+using Symbolon.Client;
 using System.CommandLine;
 
 namespace Symbolon.Cli.Commands;
@@ -22,14 +23,14 @@ internal static class AuditCommand
                 if (result.Passed || json)
                 {
                     var pending = result.Pending is { Count: > 0 } waiting ? $"; {waiting.Count} not yet in a checkpoint (records {string.Join(", ", waiting)})" : "";
-                    var checkpoint = result.TreeSize is { } size ? $" and its checkpoint of {Output.Count(size, "record")} is consistent with the last one seen here" : "";
-                    Cli.Report(json, result, CliJson.Default.AuditCheckResult, $"Audit check passed: the server's log holds {(result.Checked == 1 ? "the" : "all")} {Output.Count(result.Checked, "release")} recorded here{checkpoint}; {result.Included} proven included{pending}.");
+                    var checkpoint = result.TreeSize is { } size ? $" and its checkpoint of {Plural.Count(size, "record")} is consistent with the last one seen here" : "";
+                    Cli.Report(json, result, CliJson.Default.AuditCheckResult, $"Audit check passed: the server's log holds {(result.Checked == 1 ? "the" : "all")} {Plural.Count(result.Checked, "release")} recorded here{checkpoint}; {result.Included} proven included{pending}.");
                 }
 
                 if (!result.Passed)
                 {
                     throw new AuditCheckFailedException(
-                        $"audit check failed: the server's log no longer holds records {string.Join(", ", result.Missing)} (of {Output.Count(result.Checked, "release")} with receipts here)");
+                        $"audit check failed: the server's log no longer holds records {string.Join(", ", result.Missing)} (of {Plural.Count(result.Checked, "release")} with receipts here)");
                 }
 
                 return;

@@ -12,8 +12,6 @@ namespace Symbolon.Cli.Commands;
 /// </summary>
 internal static partial class InjectCommand
 {
-    public const string Concealed = "<concealed by symbolon>";
-
     public static Command Create(GlobalOptions globals)
     {
         var input = new Option<string?>("--in-file", "-i") { Description = "The template (default, or '-': standard input)." };
@@ -54,7 +52,7 @@ internal static partial class InjectCommand
 
             var mask = outputPath is null && !parse.GetValue(noMasking);
             var index = 0;
-            var filled = Placeholder().Replace(template, _ => mask ? Concealed : values[index++]);
+            var filled = Placeholder().Replace(template, _ => mask ? Masking.SecretMasker.Replacement : values[index++]);
             if (outputPath is null)
             {
                 System.Console.Out.Write(filled);

@@ -1,3 +1,4 @@
+using Symbolon.Client;
 using System.CommandLine;
 
 namespace Symbolon.Cli.Commands;
@@ -36,7 +37,7 @@ internal static class RotateCommand
 
             var total = vault.List().Count;
             await vault.RotateAllAsync(new ProgressBar(quiet: json), token);
-            Cli.Report(json, new ItemsRotated(total), CliJson.Default.ItemsRotated, $"Rotated {Output.Count(total, "item")}.");
+            Cli.Report(json, new ItemsRotated(total), CliJson.Default.ItemsRotated, $"Rotated {Plural.Count(total, "item")}.");
         }));
         return rotate;
     }

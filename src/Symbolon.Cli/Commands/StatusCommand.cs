@@ -1,3 +1,4 @@
+using Symbolon.Client;
 using System.CommandLine;
 
 namespace Symbolon.Cli.Commands;
@@ -21,8 +22,8 @@ internal static class StatusCommand
             var items = vault.List().Count;
             Cli.Report(parse.GetValue(globals.Json), new StatusReport(state.LoggedIn, state.Server, state.Username, state.DeviceId, state.LocksAt, items, vault.HomePath), CliJson.Default.StatusReport,
                 state.LoggedIn
-                    ? $"Logged in to {state.Server} as {state.Username}; locks at {state.LocksAt:u} if unused. {Output.Count(items, "item")} in {vault.HomePath}."
-                    : $"Not logged in{(state.Server is null ? "" : $" (server {state.Server})")}. {Output.Count(items, "item")} in {vault.HomePath}.");
+                    ? $"Logged in to {state.Server} as {state.Username}; locks at {state.LocksAt:u} if unused. {Plural.Count(items, "item")} in {vault.HomePath}."
+                    : $"Not logged in{(state.Server is null ? "" : $" (server {state.Server})")}. {Plural.Count(items, "item")} in {vault.HomePath}.");
             return Task.CompletedTask;
         }));
         return status;
