@@ -4,6 +4,7 @@ using Symbolon.Cli.Commands;
 
 // symbolon: the command-line client. Every verb is a thin layer over Symbolon.Client.VaultClient, built in its own
 // file under Commands/.
+EmbeddedSodium.Register();
 var globals = new GlobalOptions();
 var root = new RootCommand("Symbolon: vendor credentials sealed on this device, opened only with the key server's consent.")
 {

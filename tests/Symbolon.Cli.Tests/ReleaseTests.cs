@@ -19,7 +19,7 @@ public sealed class ReleaseTests(ReleaseBuild release, SharedKeyServer shared)
     public async Task The_native_AOT_CLI_logs_in_adds_execs_and_answers_JSON_against_a_real_server()
     {
         var cli = await release.NativeCliAsync();
-        Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(cli)!, "libsodium.so")), "the AOT CLI's publish folder should hold libsodium.so beside the binary");
+        Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(cli)!, "libsodium.so")), "the AOT CLI carries libsodium inside: no libsodium.so beside it");
         Assert.False(File.Exists(Path.ChangeExtension(cli, ".dll")), "the AOT CLI should be a native binary, not a dll");
         using var device = new ClientDevice { Program = cli };
 
@@ -39,6 +39,13 @@ public sealed class ReleaseTests(ReleaseBuild release, SharedKeyServer shared)
         Assert.Equal("split", item.GetProperty("mode").GetString());
         Assert.True((await device.RunAsync("status", "--json")).AssertSuccess().Json().GetProperty("loggedIn").GetBoolean());
         Assert.Equal(VendorPassword, (await device.RevealAsync("acme"))["password"]);
+
+        // libsodium, from inside the binary: ristretto255 (a blinded item) and Argon2id through NSec (a passphrase).
+        (await device.RunWithInputAsync(VendorPassword + "\n", "add", "blind", "--username", "bot@blind.example", "--password-stdin", "--mode", "blinded")).AssertSuccess();
+        Assert.Equal(VendorPassword, (await device.RevealAsync("blind"))["password"]);
+        using var protectedDevice = new ClientDevice { Program = cli, Passphrase = "a passphrase for the AOT binary" };
+        await protectedDevice.SignUpAsync(shared.Server);
+        Assert.DoesNotContain("not protected", (await protectedDevice.RunAsync("status")).AssertSuccess().Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
