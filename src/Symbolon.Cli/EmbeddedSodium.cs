@@ -7,7 +7,9 @@ namespace Symbolon.Cli;
 /// The Native AOT binary carries libsodium inside it (the `libsodium` package ships no static library to link for
 /// Linux): an embedded resource, loaded from an anonymous in-memory file (memfd) the first time libsodium is called, so
 /// the binary is one file and no copy of the library sits on disk where another process could swap it. A build
-/// without the resource (the JIT build the tests and the .NET tool run) loads libsodium.so from beside it as before.
+/// without the resource (the JIT build the tests and the .NET tool run) loads libsodium.so from beside it as before;
+/// where the embedded copy cannot be loaded (no memfd, or a host that refuses to map it), the usual search for a
+/// system libsodium follows.
 /// </summary>
 internal static partial class EmbeddedSodium
 {
@@ -36,7 +38,7 @@ internal static partial class EmbeddedSodium
         var descriptor = MemfdCreate(Library, CloseOnExec);
         if (descriptor < 0)
         {
-            return 0; // the usual search then (libsodium.so beside the binary or on the system)
+            return 0; // the usual search then
         }
 
         // The descriptor stays open until the library is mapped: its /proc path is the file dlopen reads.
@@ -46,7 +48,7 @@ internal static partial class EmbeddedSodium
             library.CopyTo(file);
         }
 
-        return NativeLibrary.Load($"/proc/self/fd/{descriptor}");
+        return NativeLibrary.TryLoad($"/proc/self/fd/{descriptor}", out var handle) ? handle : 0;
     }
 
     [LibraryImport("libc", EntryPoint = "memfd_create", StringMarshalling = StringMarshalling.Utf8)]

@@ -163,15 +163,16 @@ public static class SecretReferences
     {
         ArgumentNullException.ThrowIfNull(vault);
         ArgumentNullException.ThrowIfNull(references);
-        // An item no intact file holds is unknown, unless some file is damaged: then it may be that one, and opening it
-        // reports the damaged file.
+        // An item no intact file holds is unknown; a damaged file, which may be that item, is named in the hint.
         var (items, damaged) = vault.Inventory();
         var stored = items.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var reference in references)
         {
-            if (!stored.Contains(reference.Item) && damaged.Count == 0)
+            if (!stored.Contains(reference.Item))
             {
-                throw new SecretReferenceException(reference, $"No item named '{reference.Item}'.", "Run `symbolon list` to see the stored items.");
+                throw new SecretReferenceException(reference, $"No item named '{reference.Item}'.", damaged.Count == 0
+                    ? "Run `symbolon list` to see the stored items."
+                    : $"It may be in a damaged or altered item file ({string.Join(", ", damaged.Select(Path.GetFileName))}): restore it from a backup, or add the item again.");
             }
         }
 

@@ -149,8 +149,9 @@ public sealed class UseManyTests
         var oversized = await UseManyAsync(client, [unit.Id, .. Enumerable.Range(0, UseManyRequest.MaxUnits).Select(_ => Guid.CreateVersion7())]);
         var repeated = await UseManyAsync(client, [unit.Id, unit.Id]);
         var malformed = await UseManyAsync(client, [], [(Guid.CreateVersion7(), new byte[32])]);
+        var nullEntry = await client.SendAsync(HttpMethod.Post, Routes.UnitUses, new UseManyRequest([null!, new ReleaseItem(unit.Id)]));
 
-        foreach (var response in new[] { empty, oversized, repeated, malformed })
+        foreach (var response in new[] { empty, oversized, repeated, malformed, nullEntry })
         {
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
             Assert.Contains("invalid-request", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);

@@ -53,12 +53,9 @@ internal sealed class MaskedOutput : IDisposable
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public static int RunOnTerminal(ProcessStartInfo start, SecretSet secrets, Action<int> started)
     {
-        using (secrets)
-        {
-            var environment = start.Environment.Where(pair => pair.Value is not null).Select(pair => KeyValuePair.Create(pair.Key, pair.Value!));
-            return PseudoTerminal.Run([start.FileName, .. start.ArgumentList], environment, secrets, started, out var error)
-                ?? Output.Error($"cannot start '{start.FileName}': {error}", "Check the command's path and that it is executable.", 127);
-        }
+        var environment = start.Environment.Where(pair => pair.Value is not null).Select(pair => KeyValuePair.Create(pair.Key, pair.Value!));
+        return PseudoTerminal.Run([start.FileName, .. start.ArgumentList], environment, secrets, started, out var error)
+            ?? Output.Error($"cannot start '{start.FileName}': {error}", "Check the command's path and that it is executable.", 127);
     }
 
     /// <summary>Starts copying the child's output; owns <paramref name="secrets"/> from here on.</summary>

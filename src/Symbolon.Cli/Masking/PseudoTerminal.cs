@@ -23,16 +23,21 @@ internal static partial class PseudoTerminal
     private const nuint GetWindowSize = 0x5413, SetWindowSize = 0x5414;
     private const int Interrupted = 4, ReportStopped = 2, Continue = 18;
 
-    /// <summary>Whether this is the way to run the command: stdin, stdout and stderr are all a terminal, on Linux.</summary>
+    /// <summary>
+    /// Whether this is the way to run the command: stdin, stdout and stderr are all a terminal, on Linux, and symbolon
+    /// is in that terminal's foreground (a background job, `exec … &amp;`, would be stopped by the terminal as soon as it
+    /// set raw mode or read a key, so it keeps pipes).
+    /// </summary>
     [System.Runtime.Versioning.SupportedOSPlatformGuard("linux")]
     public static bool Applies =>
-        OperatingSystem.IsLinux() && IsTerminal(0) != 0 && IsTerminal(1) != 0 && IsTerminal(2) != 0;
+        OperatingSystem.IsLinux() && IsTerminal(0) != 0 && IsTerminal(1) != 0 && IsTerminal(2) != 0
+        && ForegroundProcessGroup(0) == ProcessGroup();
 
     /// <summary>
     /// Starts <paramref name="command"/> with exactly <paramref name="environment"/> on a new terminal, calls
     /// <paramref name="started"/> with its process id, copies keys to it and its masked output to stdout until it
     /// exits; returns its exit code (128 + signal if a signal ended it), or null with <paramref name="error"/> set if
-    /// it could not be started.
+    /// it could not be started. Owns <paramref name="secrets"/>: wiped once nothing reads the command's output any more.
     /// </summary>
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public static int? Run(IReadOnlyList<string> command, IEnumerable<KeyValuePair<string, string>> environment, SecretSet secrets, Action<int> started, out string? error)
@@ -42,11 +47,18 @@ internal static partial class PseudoTerminal
         if (master < 0 || GrantSlave(master) != 0 || UnlockSlave(master) != 0 || SlaveName(master) is not { } slavePath)
         {
             error = $"cannot open a pseudo-terminal: {Marshal.GetLastPInvokeErrorMessage()}";
+            if (master >= 0)
+            {
+                _ = CloseDescriptor(master);
+            }
+
+            secrets.Dispose();
             return null;
         }
 
         Span<byte> saved = stackalloc byte[256];
         var raw = false;
+        var copying = false;
         var resize = PosixSignalRegistration.Create(PosixSignal.SIGWINCH, _ => CopyWindowSize(master));
         try
         {
@@ -83,7 +95,10 @@ internal static partial class PseudoTerminal
             output.Start();
 
             var status = WaitForExit(processId);
-            _ = output.Join(TimeSpan.FromSeconds(2));
+            // Output that a background process of the command still writes stays masked until symbolon exits: while
+            // the copying thread may still read (closing the descriptor would not wake it), the descriptor stays open
+            // and the values unwiped.
+            copying = !output.Join(TimeSpan.FromSeconds(2));
             return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
         }
         finally
@@ -94,7 +109,11 @@ internal static partial class PseudoTerminal
             }
 
             resize.Dispose();
-            _ = CloseDescriptor(master);
+            if (!copying)
+            {
+                _ = CloseDescriptor(master);
+                secrets.Dispose();
+            }
         }
     }
 
@@ -294,6 +313,12 @@ internal static partial class PseudoTerminal
 
     [LibraryImport(Libc, EntryPoint = "isatty")]
     private static partial int IsTerminal(int descriptor);
+
+    [LibraryImport(Libc, EntryPoint = "tcgetpgrp")]
+    private static partial int ForegroundProcessGroup(int descriptor);
+
+    [LibraryImport(Libc, EntryPoint = "getpgrp")]
+    private static partial int ProcessGroup();
 
     [LibraryImport(Libc, EntryPoint = "posix_openpt", SetLastError = true)]
     private static partial int OpenMaster(int flags);

@@ -132,10 +132,14 @@ internal sealed class SecretSet : IDisposable
 {
     private readonly byte[][] _secrets;
 
-    /// <summary>Values shorter than <see cref="SecretMasker.MinimumLength"/> bytes are left out; duplicates once.</summary>
+    /// <summary>
+    /// Values shorter than <see cref="SecretMasker.MinimumLength"/> bytes are left out; duplicates once. A value with
+    /// line breaks is also masked as a terminal shows it, each "\n" written as "\r\n".
+    /// </summary>
     public SecretSet(IEnumerable<string> values)
     {
         _secrets = [.. values
+            .SelectMany(value => value.Contains('\n', StringComparison.Ordinal) ? [value, value.Replace("\n", "\r\n", StringComparison.Ordinal)] : new[] { value })
             .Where(value => Encoding.UTF8.GetByteCount(value) >= SecretMasker.MinimumLength)
             .Distinct(StringComparer.Ordinal)
             .Select(value =>

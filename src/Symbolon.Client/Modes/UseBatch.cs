@@ -38,12 +38,20 @@ internal sealed class UseBatch : IDisposable
     /// <summary>Sends each server its request, all at once; a server's refusal or silence is kept as its answer's failure.</summary>
     public async Task SendAsync(VaultContext vault, CancellationToken cancellationToken)
     {
-        await Task.WhenAll(_servers.Select(pair => SendAsync(vault, pair.Key, pair.Value, cancellationToken)));
-        vault.Receipts.Keep([
-            .. _servers.Where(pair => pair.Value.Answer is not null)
-                .SelectMany(pair => pair.Value.Answer!.Releases.Select(r => r.Receipt).Concat(pair.Value.Answer.Evaluations.Select(e => e.Receipt))
-                    .Select(receipt => (pair.Key, receipt))),
-        ]);
+        try
+        {
+            await Task.WhenAll(_servers.Select(pair => SendAsync(vault, pair.Key, pair.Value, cancellationToken)));
+        }
+        finally
+        {
+            // Also when the caller cancels: the servers that answered have audited their releases, and their receipts
+            // are what `audit --check` holds them to.
+            vault.Receipts.Keep([
+                .. _servers.Where(pair => pair.Value.Answer is not null)
+                    .SelectMany(pair => pair.Value.Answer!.Releases.Select(r => r.Receipt).Concat(pair.Value.Answer.Evaluations.Select(e => e.Receipt))
+                        .Select(receipt => (pair.Key, receipt))),
+            ]);
+        }
     }
 
     /// <summary>The server's release for the unit; the server's failure, as its exception, when it refused or did not answer.</summary>

@@ -117,6 +117,12 @@ public static class UnitEndpoints
     {
         var releases = request.Releases ?? [];
         var evaluations = request.Evaluations ?? [];
+        if (releases.Contains(null) || evaluations.Contains(null))
+        {
+            return Problems.InvalidRequest(
+                $"Every entry of {Problems.Member(nameof(UseManyRequest.Releases))} and {Problems.Member(nameof(UseManyRequest.Evaluations))} must be an object naming a unit.");
+        }
+
         var units = releases.Select(r => r.UnitId).Concat(evaluations.Select(e => e.UnitId)).ToList();
         if (units.Count is 0 or > UseManyRequest.MaxUnits)
         {

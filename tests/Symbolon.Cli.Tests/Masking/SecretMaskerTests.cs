@@ -66,6 +66,15 @@ public sealed class SecretMaskerTests
         Assert.Equal($"{tooShort} {Concealed}", Mask([tooShort, justLongEnough], [$"{tooShort} {justLongEnough}"]));
     }
 
+    [Fact]
+    public void A_value_with_line_breaks_is_masked_as_written_and_as_a_terminal_shows_it()
+    {
+        const string Key = "-----BEGIN KEY-----\nMIIBVwIBADANBgkq\n-----END KEY-----";
+
+        Assert.Equal($"a {Concealed} b", Mask([Key], [$"a {Key} b"]));
+        Assert.Equal($"a {Concealed} b", Mask([Key], ["a ", Key.Replace("\n", "\r\n", StringComparison.Ordinal)[..25], Key.Replace("\n", "\r\n", StringComparison.Ordinal)[25..], " b"]));
+    }
+
     private static IEnumerable<string> Split(string input, List<int> cuts)
     {
         var previous = 0;
