@@ -77,6 +77,23 @@ public sealed class MaskingTests(SharedKeyServer shared)
         Assert.Contains("symbolon: error: cannot start '/nonexistent/command'", missing.Stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Exec_started_as_a_background_job_at_a_terminal_keeps_pipes_and_runs_to_the_end()
+    {
+        using var device = await SignedUpWithAcmeAsync();
+        var cli = device.Program ?? CliProcess.DefaultProgram;
+        var invoke = cli.EndsWith(".dll", StringComparison.Ordinal) ? $"dotnet '{cli}'" : $"'{cli}'";
+
+        // A shell with job control puts the job in a process group of its own, not the terminal's foreground one: a
+        // terminal of the command's own would have symbolon stopped (SIGTTOU) as soon as it made the terminal raw.
+        var result = await Terminal.RunAsync(device.Environment,
+            ["-c", $"""set -m; {invoke} exec --env P=acme.password -- sh -c '[ -t 1 ] || echo "on pipes: $P"' & wait $!; echo "job ended: $?" """], "sh");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains($"on pipes: {Concealed}\n", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("job ended: 0\n", result.Stdout, StringComparison.Ordinal);
+    }
+
     private async Task<ClientDevice> SignedUpWithAcmeAsync()
     {
         var device = new ClientDevice();
