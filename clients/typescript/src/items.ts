@@ -85,21 +85,8 @@ export class ItemStore {
    * it is no longer one from before them (docs/spec.md §3.1).
    */
   async anyWithMac(): Promise<boolean> {
-    for (const [name, value] of await readEntries(this.storage, 'items/')) {
-      if (name.endsWith('.json')) {
-        // A damaged document proves nothing either way; it is refused when listed or opened.
-        const item = await this.parse(name, value, false).catch((error: unknown) => {
-          if (error instanceof ItemTamperedError) {
-            return undefined;
-          }
-          throw error;
-        });
-        if (item?.mac !== undefined) {
-          return true;
-        }
-      }
-    }
-    return false;
+    // A damaged document proves nothing either way; it is refused when listed or opened.
+    return (await this.readAll(false)).some(([, item]) => item?.mac !== undefined);
   }
 
   /**
@@ -107,19 +94,11 @@ export class ItemStore {
    * records it, and from then on a document without one is tampered).
    */
   async addMissingMacs(): Promise<void> {
-    for (const [name, value] of await readEntries(this.storage, 'items/')) {
-      if (name.endsWith('.json')) {
-        // A document already damaged is left as it is, refused as tampered when listed or opened (not here, where it
-        // would keep the whole vault from opening).
-        const item = await this.parse(name, value, false).catch((error: unknown) => {
-          if (error instanceof ItemTamperedError) {
-            return undefined;
-          }
-          throw error;
-        });
-        if (item !== undefined && item.mac === undefined) {
-          await this.save(item);
-        }
+    // A document already damaged is left as it is, refused as tampered when listed or opened (not here, where it would
+    // keep the whole vault from opening).
+    for (const [, item] of await this.readAll(false)) {
+      if (item !== undefined && item.mac === undefined) {
+        await this.save(item);
       }
     }
   }
@@ -141,16 +120,11 @@ export class ItemStore {
   async survey(): Promise<{ items: StoredItem[]; damaged: string[] }> {
     const items: StoredItem[] = [];
     const damaged: string[] = [];
-    for (const [name, value] of await readEntries(this.storage, 'items/')) {
-      if (name.endsWith('.json')) {
-        try {
-          items.push(await this.parse(name, value, true));
-        } catch (error) {
-          if (!(error instanceof ItemTamperedError)) {
-            throw error;
-          }
-          damaged.push(name);
-        }
+    for (const [name, item] of await this.readAll(true)) {
+      if (item === undefined) {
+        damaged.push(name);
+      } else {
+        items.push(item);
       }
     }
     // A name held by two documents (two adds raced) is not known: `find` reports it from the store.
@@ -201,6 +175,22 @@ export class ItemStore {
       this.known.delete(item.name);
     }
     await this.storage.delete(documentOf(item.unitId));
+  }
+
+  /** Every item document, parsed; undefined for one that is damaged or was altered. */
+  private async readAll(requireMac: boolean): Promise<[string, StoredItem | undefined][]> {
+    const documents: [string, StoredItem | undefined][] = [];
+    for (const [name, value] of await readEntries(this.storage, 'items/')) {
+      if (name.endsWith('.json')) {
+        documents.push([name, await this.parse(name, value, requireMac).catch((error: unknown) => {
+          if (error instanceof ItemTamperedError) {
+            return undefined;
+          }
+          throw error;
+        })]);
+      }
+    }
+    return documents;
   }
 
   private async parse(document: string, value: JsonValue | undefined, requireMac: boolean): Promise<StoredItem> {

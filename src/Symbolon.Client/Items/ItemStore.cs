@@ -36,21 +36,9 @@ internal sealed partial class ItemStore(ClientHome home, ItemModes modes, LocalS
     /// </summary>
     public (IReadOnlyList<StoredItem> Items, IReadOnlyList<string> Damaged) Survey()
     {
-        var items = new List<StoredItem>();
-        var damaged = new List<string>();
-        foreach (var path in Directory.EnumerateFiles(home.ItemsPath, "*.json"))
-        {
-            try
-            {
-                items.Add(Read(path));
-            }
-            catch (ItemTamperedException)
-            {
-                damaged.Add(path);
-            }
-        }
-
-        return ([.. items.OrderBy(i => i.Name, StringComparer.Ordinal)], [.. damaged.Order(StringComparer.Ordinal)]);
+        var files = ReadAll(requireMac: true);
+        return ([.. files.Where(f => f.Item is not null).Select(f => f.Item!).OrderBy(i => i.Name, StringComparer.Ordinal)],
+            [.. files.Where(f => f.Item is null).Select(f => f.Path).Order(StringComparer.Ordinal)]);
     }
 
     /// <summary>
@@ -81,25 +69,9 @@ internal sealed partial class ItemStore(ClientHome home, ItemModes modes, LocalS
     /// True when some item file carries a MAC that verifies: a client with item MACs has written to this vault, so it
     /// is no longer one from before them (docs/spec.md §3.1). items/ only, as the TypeScript client sees it.
     /// </summary>
-    public bool AnyWithMac()
-    {
-        foreach (var path in Directory.EnumerateFiles(home.ItemsPath, "*.json"))
-        {
-            try
-            {
-                if (Read(path, requireMac: false).Mac is not null)
-                {
-                    return true;
-                }
-            }
-            catch (ItemTamperedException)
-            {
-                // A damaged file proves nothing either way; it is refused when listed or opened.
-            }
-        }
-
-        return false;
-    }
+    public bool AnyWithMac() =>
+        // A damaged file proves nothing either way; it is refused when listed or opened.
+        ReadAll(requireMac: false).Any(f => f.Item?.Mac is not null);
 
     /// <summary>
     /// Gives every item file written before item MACs its MAC (once per vault: vault.json's itemMacTag records it, and
@@ -107,21 +79,11 @@ internal sealed partial class ItemStore(ClientHome home, ItemModes modes, LocalS
     /// </summary>
     public void AddMissingMacs()
     {
-        foreach (var path in Directory.EnumerateFiles(home.ItemsPath, "*.json"))
+        // A damaged file is left as it is, refused as tampered when listed or opened (not here, where it would keep the
+        // whole vault from opening).
+        foreach (var (_, item) in ReadAll(requireMac: false))
         {
-            StoredItem item;
-            try
-            {
-                item = Read(path, requireMac: false);
-            }
-            catch (ItemTamperedException)
-            {
-                // Already damaged: left as it is, refused as tampered when listed or opened (not here, where it would
-                // keep the whole vault from opening).
-                continue;
-            }
-
-            if (item.Mac is null)
+            if (item is { Mac: null })
             {
                 Save(item);
             }
@@ -224,6 +186,25 @@ internal sealed partial class ItemStore(ClientHome home, ItemModes modes, LocalS
     private string PathOf(Guid unitId) => Path.Combine(home.ItemsPath, unitId.ToString("D") + ".json");
 
     private StoredItem Read(string path) => Read(path, requireMac: true);
+
+    /// <summary>Every item file, read; a null item for one that is damaged or was altered.</summary>
+    private List<(string Path, StoredItem? Item)> ReadAll(bool requireMac)
+    {
+        var files = new List<(string Path, StoredItem? Item)>();
+        foreach (var path in Directory.EnumerateFiles(home.ItemsPath, "*.json"))
+        {
+            try
+            {
+                files.Add((path, Read(path, requireMac)));
+            }
+            catch (ItemTamperedException)
+            {
+                files.Add((path, null));
+            }
+        }
+
+        return files;
+    }
 
     private StoredItem Read(string path, bool requireMac)
     {
