@@ -238,7 +238,7 @@ internal static class ScaleRun
         }
     }
 
-    private static class Rss
+    internal static class Rss
     {
         /// <summary>
         /// What the resident set is made of: anonymous (GC heaps, native allocations), file (mapped assemblies and native

@@ -94,7 +94,7 @@ internal static class Soak
                 {
                     lock (samples)
                     {
-                        samples.Add((clock.Elapsed, ReadRss(processId)));
+                        samples.Add((clock.Elapsed, ScaleRun.Rss.Read(processId)));
                     }
 
                     await Task.Delay(TimeSpan.FromSeconds(sampleSeconds));
@@ -155,19 +155,6 @@ internal static class Soak
         }
 
         return text.ToString();
-    }
-
-    private static long ReadRss(int processId)
-    {
-        try
-        {
-            var line = File.ReadLines($"/proc/{processId}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-            return line is null ? 0 : long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
     }
 
     private static bool TryParse(string[] args, out int minutes, out int workers, out int sample, out string? dataRoot, out string? serverDll, out string error)
