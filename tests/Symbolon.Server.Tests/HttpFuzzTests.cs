@@ -17,13 +17,17 @@ namespace Symbolon.Server.Tests;
 /// The HTTP fuzz of issue 14 (docs/security.md): seeded random requests against an in-process server — every route and
 /// some that do not exist, every method, malformed JSON, wrong types, odd and huge base64, oversized bodies, odd content
 /// types, missing, broken, oversized and repeated Authorization and DPoP headers. No answer may be a 5xx, and every 4xx
-/// must be an RFC 9457 problem (application/problem+json with a type). A request still running after a minute fails
-/// as a hang. Afterwards the server still serves a new client. SYMBOLON_HTTP_FUZZ_REQUESTS sets a longer run.
+/// must be an RFC 9457 problem (application/problem+json with a type); no log line may hold the account password or the
+/// session's tokens. A request still running after a minute fails as a hang. Afterwards the server still serves a new
+/// client. SYMBOLON_HTTP_FUZZ_REQUESTS sets a longer run.
 /// </summary>
 public sealed class HttpFuzzTests
 {
     private const int DefaultRequests = 400;
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromMinutes(1);
+
+    /// <summary>3 MiB, above every body limit; one array for the whole run (the server only reads it).</summary>
+    private static readonly byte[] HugeBody = Encoding.UTF8.GetBytes(new string('x', 3 * 1024 * 1024));
 
     private static readonly HttpMethod[] Methods =
         [HttpMethod.Get, HttpMethod.Post, HttpMethod.Put, HttpMethod.Delete, HttpMethod.Patch, HttpMethod.Head, HttpMethod.Options];
@@ -58,13 +62,19 @@ public sealed class HttpFuzzTests
         var random = new Random(14);
         var failures = new List<string>();
 
+        string[] secrets = [TestClient.Password, client.AccessToken!, client.RefreshToken!];
         for (var i = 0; i < Requests(); i++)
         {
             using var request = RandomRequest(random, client, unit.Id);
             var description = $"{request.Method} {request.RequestUri} ({request.Content?.Headers.ContentLength ?? 0} bytes of {request.Content?.Headers.ContentType?.ToString() ?? "no type"})";
             await CheckAsync(client.Http, request, description, failures);
+            if (i % 1000 == 999)
+            {
+                CheckLogs(app, secrets, failures);
+            }
         }
 
+        CheckLogs(app, secrets, failures);
         Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures.Take(20)));
 
         // The fuzz may have revoked the client's own device (a valid DELETE is among its requests): a new one checks.
@@ -122,6 +132,18 @@ public sealed class HttpFuzzTests
             ? given
             : DefaultRequests;
 
+    /// <summary>Takes the log lines written so far (a long run would otherwise hold millions) and fails on any that holds a secret.</summary>
+    private static void CheckLogs(SymbolonApp app, string[] secrets, List<string> failures)
+    {
+        while (app.Logs.TryDequeue(out var line))
+        {
+            if (secrets.FirstOrDefault(secret => line.Contains(secret, StringComparison.Ordinal)) is { } leaked)
+            {
+                failures.Add($"a log line holds a secret of {leaked.Length} characters: {line[..Math.Min(line.IndexOf(leaked, StringComparison.Ordinal), 200)]}…");
+            }
+        }
+    }
+
     private static async Task CheckAsync(HttpClient http, HttpRequestMessage request, string description, List<string> failures)
     {
         using var timeout = new CancellationTokenSource(RequestTimeout);
@@ -170,8 +192,7 @@ public sealed class HttpFuzzTests
         var request = new HttpRequestMessage(method, path);
         if (random.Next(4) != 0)
         {
-            var body = random.Next(30) == 0 ? new string('x', 3 * 1024 * 1024) : Pick(random, Bodies);
-            request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+            request.Content = new ByteArrayContent(random.Next(30) == 0 ? HugeBody : Encoding.UTF8.GetBytes(Pick(random, Bodies)));
             var type = Pick(random, ContentTypes);
             if (type.Length > 0)
             {
