@@ -19,11 +19,12 @@ namespace Symbolon.Server.Tests;
 /// types, missing, broken, oversized and repeated Authorization and DPoP headers. No answer may be a 5xx, and every 4xx
 /// must be an RFC 9457 problem (application/problem+json with a type); no log line may hold the account password or the
 /// session's tokens. A request still running after a minute fails as a hang. Afterwards the server still serves a new
-/// client. SYMBOLON_HTTP_FUZZ_REQUESTS sets a longer run.
+/// client. SYMBOLON_HTTP_FUZZ_REQUESTS sets a longer run, SYMBOLON_HTTP_FUZZ_SEED another sequence.
 /// </summary>
 public sealed class HttpFuzzTests
 {
     private const int DefaultRequests = 400;
+    private const int DefaultSeed = 14;
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromMinutes(1);
 
     /// <summary>3 MiB, above every body limit; one array for the whole run (the server only reads it).</summary>
@@ -59,7 +60,7 @@ public sealed class HttpFuzzTests
         using var app = new SymbolonApp();
         using var client = await app.NewClient().SignUpAsync("fuzz-user");
         var unit = await client.CreateUnitAsync();
-        var random = new Random(14);
+        var random = new Random(Setting("SYMBOLON_HTTP_FUZZ_SEED", DefaultSeed));
         var failures = new List<string>();
 
         string[] secrets = [TestClient.Password, client.AccessToken!, client.RefreshToken!];
@@ -96,7 +97,7 @@ public sealed class HttpFuzzTests
                 options.ConfigurationManager = new StaticConfigurationManager<OpenIdConnectConfiguration>(metadata);
             })));
         using var client = factory.NewClient(app);
-        var random = new Random(14);
+        var random = new Random(Setting("SYMBOLON_HTTP_FUZZ_SEED", DefaultSeed));
         var failures = new List<string>();
 
         for (var i = 0; i < Requests() / 4; i++)
@@ -106,6 +107,10 @@ public sealed class HttpFuzzTests
             request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + token);
             request.Headers.TryAddWithoutValidation(Headers.Dpop, client.Proof(HttpMethod.Post, Routes.Sessions, accessToken: null));
             await CheckAsync(client.Http, request, $"POST /v1/sessions with Bearer {token[..Math.Min(token.Length, 80)]}", failures);
+            if (i % 1000 == 999)
+            {
+                CheckLogs(app, [], failures);
+            }
         }
 
         Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures.Take(20)));
@@ -127,10 +132,10 @@ public sealed class HttpFuzzTests
         await response.AssertProblemAsync(HttpStatusCode.BadRequest, "invalid-request");
     }
 
-    private static int Requests() =>
-        int.TryParse(Environment.GetEnvironmentVariable("SYMBOLON_HTTP_FUZZ_REQUESTS"), NumberStyles.None, CultureInfo.InvariantCulture, out var given)
-            ? given
-            : DefaultRequests;
+    private static int Requests() => Setting("SYMBOLON_HTTP_FUZZ_REQUESTS", DefaultRequests);
+
+    private static int Setting(string variable, int otherwise) =>
+        int.TryParse(Environment.GetEnvironmentVariable(variable), NumberStyles.None, CultureInfo.InvariantCulture, out var given) ? given : otherwise;
 
     /// <summary>Takes the log lines written so far (a long run would otherwise hold millions) and fails on any that holds a secret.</summary>
     private static void CheckLogs(SymbolonApp app, string[] secrets, List<string> failures)
