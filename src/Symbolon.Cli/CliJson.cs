@@ -22,6 +22,7 @@ namespace Symbolon.Cli;
 [JsonSerializable(typeof(Dictionary<string, string?>))]
 [JsonSerializable(typeof(AccountCreated))]
 [JsonSerializable(typeof(NewPassword))]
+[JsonSerializable(typeof(NewPassphrase))]
 [JsonSerializable(typeof(DeviceApprovalSetting))]
 [JsonSerializable(typeof(LoggedOut))]
 [JsonSerializable(typeof(LoggedOutEverywhere))]
@@ -42,6 +43,8 @@ internal sealed class ItemModeAsWord() : JsonStringEnumConverter<ItemMode>(JsonN
 internal sealed record AccountCreated(string Created, Uri Server);
 
 internal sealed record NewPassword(bool PasswordChanged, bool OtherDevicesRevoked);
+
+internal sealed record NewPassphrase(bool SecretsProtected, bool WasProtected);
 
 internal sealed record DeviceApprovalSetting(bool RequireDeviceApproval);
 

@@ -34,22 +34,7 @@ internal static partial class DeviceSecrets
         if (!File.Exists(path))
         {
             using var fresh = ClientRootKey.Generate();
-            var raw = new byte[ClientRootKey.KeySize];
-            byte[]? encoded = null;
-            try
-            {
-                fresh.ExportUnsafe(raw);
-                encoded = Encode(raw, passphrase);
-                ClientHome.WriteAtomically(path, encoded, overwrite: false);
-            }
-            finally
-            {
-                CryptographicOperations.ZeroMemory(raw);
-                if (encoded is not null)
-                {
-                    CryptographicOperations.ZeroMemory(encoded);
-                }
-            }
+            WriteRootKey(path, fresh, passphrase, overwrite: false);
         }
 
         // Unprotected, the file is the key in base64: wiped like the key itself.
@@ -61,6 +46,30 @@ internal static partial class DeviceSecrets
         finally
         {
             CryptographicOperations.ZeroMemory(file);
+        }
+    }
+
+    /// <summary>Rewrites root.key wrapped under <paramref name="passphrase"/> (a first passphrase, or a new one), atomically.</summary>
+    public static void ProtectRootKey(ClientHome home, ClientRootKey rootKey, string passphrase) =>
+        WriteRootKey(home.File(RootKeyFile), rootKey, passphrase, overwrite: true);
+
+    private static void WriteRootKey(string path, ClientRootKey rootKey, string? passphrase, bool overwrite)
+    {
+        var raw = new byte[ClientRootKey.KeySize];
+        byte[]? encoded = null;
+        try
+        {
+            rootKey.ExportUnsafe(raw);
+            encoded = Encode(raw, passphrase);
+            ClientHome.WriteAtomically(path, encoded, overwrite);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(raw);
+            if (encoded is not null)
+            {
+                CryptographicOperations.ZeroMemory(encoded);
+            }
         }
     }
 

@@ -21,7 +21,7 @@ internal sealed class LocalSecrets : IDisposable
     private const int NonceSize = 12;
     private const int TagSize = 16;
 
-    private readonly byte[]? _wrapKey;
+    private byte[]? _wrapKey;
     private readonly byte[] _itemMacKey = new byte[ClientRootKey.KeySize];
 
     public LocalSecrets(ClientRootKey rootKey, bool passphraseProtected)
@@ -36,6 +36,17 @@ internal sealed class LocalSecrets : IDisposable
 
     /// <summary>True when the root key is wrapped under a passphrase, and so are device.key and the session tokens.</summary>
     public bool Protected => _wrapKey is not null;
+
+    /// <summary>From now on secrets are wrapped: the root key has just been put under a passphrase.</summary>
+    public void Protect(ClientRootKey rootKey)
+    {
+        if (_wrapKey is null)
+        {
+            var key = new byte[ClientRootKey.KeySize];
+            rootKey.DeriveLocalKey(Labels.LocalSecretWrap, key);
+            _wrapKey = key;
+        }
+    }
 
     /// <summary>True when <paramref name="file"/> is in the wrapped format (a PKCS#8 key opens with 0x30, JSON with '{').</summary>
     public static bool IsWrapped(ReadOnlySpan<byte> file) => file.Length > 0 && file[0] == Version;

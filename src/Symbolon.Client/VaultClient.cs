@@ -61,6 +61,18 @@ public sealed class VaultClient : IDisposable
     /// </summary>
     public bool SecretsProtected => _vault.Secrets.Protected;
 
+    /// <summary>
+    /// Protects this device's secrets with <paramref name="passphrase"/>, or replaces the passphrase that does: root.key
+    /// is wrapped under it (Argon2id), and device.key and the session tokens are wrapped if they were not. Items still
+    /// open (the root key is the same); from now on every command needs the passphrase.
+    /// </summary>
+    /// <exception cref="ArgumentException">The passphrase is empty.</exception>
+    public void SetPassphrase(string passphrase)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(passphrase);
+        _vault.SetPassphrase(passphrase);
+    }
+
     /// <summary>Forgets the device key so the next login enrols a fresh one (after this device was revoked).</summary>
     public static void ResetDevice(VaultClientOptions? options = null) => DeviceSecrets.ResetDeviceKey(new ClientHome(options?.HomePath));
 

@@ -70,6 +70,27 @@ internal sealed class VaultContext : IDisposable
     /// <summary>The keys that wrap device.key and the session tokens (passphrase-protected homes) and authenticate item files.</summary>
     public LocalSecrets Secrets { get; }
 
+    /// <summary>
+    /// Puts the root key under <paramref name="passphrase"/> (a first one, or a new one). root.key is rewritten first: a
+    /// crash after it leaves a protected home whose plain device.key is wrapped when next loaded. Then device.key and
+    /// every session's tokens are wrapped, if they were not. The items open as before: the root key itself is unchanged.
+    /// </summary>
+    public void SetPassphrase(string passphrase)
+    {
+        DeviceSecrets.ProtectRootKey(Home, _rootKey, passphrase);
+        if (Secrets.Protected)
+        {
+            return;
+        }
+
+        Secrets.Protect(_rootKey);
+        DeviceSecrets.LoadOrCreateDeviceKey(Home, Secrets).Dispose();
+        foreach (var session in StateFiles.AllSessions(Home, Secrets))
+        {
+            StateFiles.WriteSession(Home, session.Server, session, Secrets);
+        }
+    }
+
     /// <summary>vault.json as this process last read or wrote it.</summary>
     public VaultState State { get; private set; }
 

@@ -98,11 +98,47 @@ public sealed class LocalSecretsTests(SharedKeyServer shared)
 
         var status = (await device.RunAsync("status")).AssertSuccess();
         Assert.Contains("symbolon: warning: this device's secrets are not protected", status.Stderr, StringComparison.Ordinal);
-        Assert.Contains("symbolon: hint: ", status.Stderr, StringComparison.Ordinal);
+        Assert.Contains("symbolon: hint: Run `symbolon passphrase set`", status.Stderr, StringComparison.Ordinal);
 
         device.Passphrase = Passphrase;
         var given = (await device.RunAsync("list")).AssertSuccess();
         Assert.Contains("symbolon: warning: a passphrase was given, but this client directory's root key is not protected", given.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Passphrase_set_protects_an_existing_directory_whose_items_still_open_and_changes_the_passphrase()
+    {
+        using var device = new ClientDevice();
+        await device.SignUpAsync(Server);
+        await device.AddAsync("acme", "bot@acme.example", "acme-password-1");
+        var rootKey = Path.Combine(device.Home, "root.key");
+        var deviceKey = Path.Combine(device.Home, "device.key");
+        var sessionFile = Directory.GetFiles(device.Home, "session-*.json").Single();
+        using var plain = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(sessionFile, TestContext.Current.CancellationToken));
+        string[] tokens = [plain.RootElement.GetProperty("accessToken").GetString()!, plain.RootElement.GetProperty("refreshToken").GetString()!];
+
+        (await device.RunWithInputAsync("\n", "passphrase", "set", "--new-passphrase-stdin")).AssertFailure(ExitCodes.Usage, "empty");
+        Assert.Contains("\"none\"", await File.ReadAllTextAsync(rootKey, TestContext.Current.CancellationToken), StringComparison.Ordinal);
+
+        var set = (await device.RunWithInputAsync(Passphrase + "\n", "passphrase", "set", "--new-passphrase-stdin")).AssertSuccess();
+
+        Assert.Contains("are now protected", set.Stdout, StringComparison.Ordinal);
+        Assert.Contains("\"argon2id\"", await File.ReadAllTextAsync(rootKey, TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.Equal(1, (await File.ReadAllBytesAsync(deviceKey, TestContext.Current.CancellationToken))[0]);
+        var session = await File.ReadAllTextAsync(sessionFile, TestContext.Current.CancellationToken);
+        Assert.All(tokens, token => Assert.DoesNotContain(token, session, StringComparison.Ordinal));
+        Assert.Contains("\"wrappedTokens\"", session, StringComparison.Ordinal);
+        (await device.RunAsync("status")).AssertFailure(ExitCodes.NotLoggedIn, "protected by a passphrase");
+        device.Passphrase = Passphrase;
+        Assert.DoesNotContain("not protected", (await device.RunAsync("status")).AssertSuccess().Stderr, StringComparison.Ordinal);
+        Assert.Equal("acme-password-1", (await device.RevealAsync("acme"))["password"]);
+
+        // Changed: the current passphrase from SYMBOLON_PASSPHRASE, the new one from standard input.
+        const string next = "the next passphrase for this device";
+        Assert.Contains("Passphrase changed.", (await device.RunWithInputAsync(next + "\n", "passphrase", "set", "--new-passphrase-stdin")).AssertSuccess().Stdout, StringComparison.Ordinal);
+        (await device.RunAsync("status")).AssertFailure(ExitCodes.NotLoggedIn, "does not unlock");
+        device.Passphrase = next;
+        Assert.Equal("acme-password-1", (await device.RevealAsync("acme"))["password"]);
     }
 
     [Fact]

@@ -16,7 +16,7 @@ internal static class StatusCommand
             {
                 Output.Warning(
                     $"this device's secrets are not protected: the root key, the device key and the session tokens in {vault.HomePath} can be used by anyone who can read the disk.",
-                    "Protect a new client directory with a passphrase from its first command (--passphrase-fd N, SYMBOLON_PASSPHRASE, or the prompt); see the README's \"Protecting this device's secrets\".");
+                    "Run `symbolon passphrase set` to protect them; see the README's \"Protecting this device's secrets\".");
             }
 
             var items = vault.List().Count;
