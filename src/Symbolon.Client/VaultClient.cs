@@ -225,7 +225,10 @@ public sealed class VaultClient : IDisposable
         await _vault.Modes.Of(item).RemoveAsync(_vault, item, now, cancellationToken);
     }
 
-    /// <summary>Brings back an item removed within the server's grace period: its units on the server, then its file.</summary>
+    /// <summary>
+    /// Brings back an item removed within the server's grace period: its units on the server, then its file. A threshold
+    /// item comes back when at least t members restore theirs; the others are named in a warning.
+    /// </summary>
     public async Task RestoreAsync(string name, CancellationToken cancellationToken = default)
     {
         var item = _vault.Items.FindRemoved(name)
@@ -235,14 +238,7 @@ public sealed class VaultClient : IDisposable
             throw new InvalidOperationSymbolonException($"An item named '{name}' already exists.", "Remove or rename it first.");
         }
 
-        // A threshold item's units are its members'; any other item's is its own on its server.
-        var units = item.Threshold?.Members.Select(m => (m.Server, m.UnitId)).ToList() ?? [(_vault.ServerOf(item), item.UnitId)];
-        foreach (var (server, unitId) in units)
-        {
-            await _vault.Server(server).RestoreUnitAsync(unitId, cancellationToken);
-        }
-
-        _vault.Items.Restore(item);
+        await _vault.Modes.Of(item).RestoreAsync(_vault, item, cancellationToken);
     }
 
     /// <summary>

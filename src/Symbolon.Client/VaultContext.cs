@@ -200,6 +200,13 @@ internal sealed class VaultContext : IDisposable
         RemoveFile(item, now);
     }
 
+    /// <summary>Restores the unit on the item's server (a live one answers as restored), then brings the item's file back.</summary>
+    public async Task RestoreAsync(StoredItem item, CancellationToken cancellationToken)
+    {
+        await Server(ServerOf(item)).RestoreUnitAsync(item.UnitId, cancellationToken);
+        Items.Restore(item);
+    }
+
     /// <summary>After its shares were shredded: the item's file moves aside, or (<paramref name="now"/>) is deleted with any removed copy.</summary>
     public void RemoveFile(StoredItem item, bool now)
     {

@@ -123,6 +123,26 @@ public sealed class ThresholdTests
     }
 
     [Fact]
+    public async Task An_item_removed_with_one_server_down_is_restored_by_any_two_and_opens()
+    {
+        await using var trio = await Trio.StartAsync();
+        await trio.AddAsync("acme");
+        await trio.Servers[2].StopAsync();
+        (await trio.Device.RunAsync("rm", "acme")).AssertSuccess();
+        await trio.Servers[2].StartAsync();
+        await trio.Servers[0].StopAsync();
+
+        var restored = (await trio.Device.RunAsync("restore", "acme")).AssertSuccess();
+
+        // Server 2 restored its shredded unit and server 3 still held its own, which the removal missed; server 1 is down.
+        var warning = Assert.Single(restored.StderrLines, line => line.StartsWith("symbolon: warning:", StringComparison.Ordinal));
+        Assert.Contains("'acme' is restored with 2 of 3 shares", warning, StringComparison.Ordinal);
+        Assert.Contains(trio.Urls[0], warning, StringComparison.Ordinal);
+        Assert.DoesNotContain(trio.Urls[1], warning, StringComparison.Ordinal);
+        Assert.Equal(Password, (await trio.Device.RevealAsync("acme"))["password"]);
+    }
+
+    [Fact]
     public async Task Rotation_reshares_to_every_server_and_the_old_shares_are_destroyed()
     {
         await using var trio = await Trio.StartAsync();

@@ -95,7 +95,7 @@ public sealed class AccountHardeningTests
     }
 
     [Fact]
-    public async Task A_shredded_unit_answers_404_but_its_owner_can_restore_it_within_the_grace_period()
+    public async Task A_shredded_unit_answers_404_but_its_owner_can_restore_it_within_the_grace_period_and_again_without_a_change()
     {
         using var app = new SymbolonApp();
         using var client = await app.NewClient().SignUpAsync();
@@ -108,13 +108,15 @@ public sealed class AccountHardeningTests
         app.Time.Advance(TimeSpan.FromDays(6));
         await client.RefreshAfterLongPauseAsync();
         var restore = await client.SendAsync(HttpMethod.Post, $"/v1/units/{unit.Id}/restore");
+        var again = await client.SendAsync(HttpMethod.Post, $"/v1/units/{unit.Id}/restore");
         var released = await (await client.ReleaseAsync(unit.Id)).AssertOkJsonAsync();
 
         await whileShredded.AssertProblemAsync(HttpStatusCode.NotFound, "not-found");
         await strangerRestore.AssertProblemAsync(HttpStatusCode.NotFound, "not-found");
         Assert.Equal(HttpStatusCode.NoContent, restore.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, again.StatusCode);
         Assert.Equal(unit.Share, released.GetProperty("share").GetBytesFromBase64());
-        Assert.Contains(AuditEvents.UnitRestored, app.WithDatabase(db => db.AuditRecords.Select(r => r.Event).ToList()));
+        Assert.Single(app.WithDatabase(db => db.AuditRecords.Where(r => r.Event == AuditEvents.UnitRestored).ToList()));
     }
 
     [Fact]

@@ -45,4 +45,7 @@ internal interface IItemMode
     /// restorable for the server's grace period; with <paramref name="now"/> both are destroyed at once.
     /// </summary>
     Task RemoveAsync(VaultContext vault, StoredItem item, bool now, CancellationToken cancellationToken);
+
+    /// <summary>Brings back an item removed within the grace period: its server side, then its file.</summary>
+    Task RestoreAsync(VaultContext vault, StoredItem item, CancellationToken cancellationToken);
 }

@@ -275,17 +275,26 @@ public static class UnitEndpoints
         return TypedResults.NoContent();
     }
 
-    /// <summary>Brings back a unit shredded within the grace period, with every version it had; anything else answers 404.</summary>
+    /// <summary>
+    /// Brings back a unit shredded within the grace period, with every version it had. A live unit of the caller's
+    /// answers 204 unchanged, so a restore can be repeated (and a threshold member that missed the removal counts as
+    /// restored); anything else answers 404.
+    /// </summary>
     private static async Task<Results<NoContent, ProblemHttpResult>> RestoreAsync(Guid id, [AsParameters] SessionContext session)
     {
         var (_, db, audit, time, cancellationToken) = session;
         var caller = session.Caller;
         var at = time.GetUtcNow();
         var unit = await db.Units.SingleOrDefaultAsync(
-            u => u.Id == id && u.UserId == caller.UserId && u.ShreddedAt != null && u.DestroyAt > at, cancellationToken);
+            u => u.Id == id && u.UserId == caller.UserId && (u.ShreddedAt == null || u.DestroyAt > at), cancellationToken);
         if (unit is null)
         {
             return Problems.NotFound();
+        }
+
+        if (unit.ShreddedAt is null)
+        {
+            return TypedResults.NoContent();
         }
 
         unit.ShreddedAt = null;

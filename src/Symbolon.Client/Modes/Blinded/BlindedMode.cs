@@ -83,6 +83,8 @@ internal sealed class BlindedMode : IItemMode
     public Task RemoveAsync(VaultContext vault, StoredItem item, bool now, CancellationToken cancellationToken) =>
         vault.ShredAndDeleteAsync(item, now, cancellationToken);
 
+    public Task RestoreAsync(VaultContext vault, StoredItem item, CancellationToken cancellationToken) => vault.RestoreAsync(item, cancellationToken);
+
     /// <summary>Opens the item with an evaluation under the epoch it is sealed under.</summary>
     internal static async Task<Credential> OpenAsync(VaultContext vault, StoredItem item, Uri server, CancellationToken cancellationToken)
     {

@@ -81,6 +81,8 @@ internal sealed class SplitMode : IItemMode
     public Task RemoveAsync(VaultContext vault, StoredItem item, bool now, CancellationToken cancellationToken) =>
         vault.ShredAndDeleteAsync(item, now, cancellationToken);
 
+    public Task RestoreAsync(VaultContext vault, StoredItem item, CancellationToken cancellationToken) => vault.RestoreAsync(item, cancellationToken);
+
     private static byte[] Seal(VaultContext vault, Uri server, ShareResponse drawn, ItemContext context, Credential credential)
     {
         using var share = ServerShares.Import(server, drawn.Share);

@@ -276,6 +276,37 @@ internal sealed class ThresholdMode : IItemMode
         }
     }
 
+    /// <summary>
+    /// Restores the unit on every member at once; the item comes back when at least t hold theirs again (a member whose
+    /// unit was never shredded, because it was down at the removal, answers as restored). A member that could not is
+    /// named: its share is destroyed when the grace period ends, and the item then tolerates one fewer server down.
+    /// </summary>
+    public async Task RestoreAsync(VaultContext vault, StoredItem item, CancellationToken cancellationToken)
+    {
+        var threshold = item.Threshold!;
+        var results = await SetMembers.OnEveryMemberAsync(vault, [.. threshold.Members.Select(m => m.Server)], [.. threshold.Members.Select(m => m.UnitId)],
+            async (server, unitId, token) =>
+            {
+                await vault.Server(server).RestoreUnitAsync(unitId, token);
+                return unitId;
+            },
+            cancellationToken);
+        var missed = results.Where(r => r.Error is not null).ToList();
+        var restored = results.Count - missed.Count;
+        if (restored < threshold.Threshold)
+        {
+            throw SetMembers.Failure($"'{item.Name}' was not restored: {restored} of {results.Count} key servers restored their shares and {threshold.Threshold} are needed", missed);
+        }
+
+        vault.Items.Restore(item);
+        if (missed.Count > 0)
+        {
+            vault.Options.Warning?.Invoke(
+                $"'{item.Name}' is restored with {restored} of {results.Count} shares; these servers did not restore theirs (destroyed when the grace period ends): " +
+                string.Join("; ", missed.Select(m => $"{m.Server} ({m.Error!.Message})")));
+        }
+    }
+
     private static async Task<(int Index, ShamirShare? Share, ReceiptView? Receipt, SymbolonException? Error)> ReleaseShareAsync(
         VaultContext vault, ThresholdShareRef member, int index, int threshold, CancellationToken cancellationToken, CancellationToken callerCancellation)
     {
