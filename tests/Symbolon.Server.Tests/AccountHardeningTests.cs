@@ -139,6 +139,41 @@ public sealed class AccountHardeningTests
     }
 
     [Fact]
+    public void The_sweeper_finds_the_due_units_through_their_index_not_by_scanning_every_unit()
+    {
+        using var app = new SymbolonApp();
+
+        var plan = app.WithDatabase(db =>
+        {
+            // SQLite's text of the sweeper's query: ".param set @now …", a blank line, then the SELECT.
+            var text = ShreddedShares.Due(db, app.Time.GetUtcNow()).Select(u => u.Id).ToQueryString();
+            var select = text[text.IndexOf("SELECT", StringComparison.Ordinal)..];
+            var connection = db.Database.GetDbConnection();
+            connection.Open();
+            using var explain = connection.CreateCommand();
+            explain.CommandText = "EXPLAIN QUERY PLAN " + select;
+            foreach (var name in System.Text.RegularExpressions.Regex.Matches(select, @"@\w+").Select(m => m.Value).Distinct())
+            {
+                var parameter = explain.CreateParameter();
+                parameter.ParameterName = name;
+                parameter.Value = 0L;
+                explain.Parameters.Add(parameter);
+            }
+
+            using var reader = explain.ExecuteReader();
+            var details = new List<string>();
+            while (reader.Read())
+            {
+                details.Add(reader.GetString(3));
+            }
+
+            return string.Join("; ", details);
+        });
+
+        Assert.Contains("USING INDEX IX_Units_DestroyAt", plan, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Shredding_now_destroys_at_once_with_no_grace_period()
     {
         using var app = WithoutBackgroundSweeper();

@@ -59,6 +59,10 @@ public sealed partial class ExpiredProofSweeper(IServiceScopeFactory scopes, Tim
 /// </summary>
 public static class ShreddedShares
 {
+    /// <summary>The units whose shares are due for destruction at <paramref name="now"/> (found through IX_Units_DestroyAt).</summary>
+    internal static IQueryable<Unit> Due(SymbolonDbContext db, DateTimeOffset now) =>
+        db.Units.AsNoTracking().Where(u => u.DestroyAt != null && u.DestroyAt <= now);
+
     /// <summary>Destroys the shares of every unit due at <paramref name="now"/>, each under its account's lock; returns how many units.</summary>
     public static async Task<int> DestroyDueAsync(IServiceProvider services, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -66,8 +70,7 @@ public static class ShreddedShares
         var db = services.GetRequiredService<SymbolonDbContext>();
         var transactions = services.GetRequiredService<WriteTransactions>();
         var audit = services.GetRequiredService<AuditLog>();
-        var due = await db.Units.AsNoTracking()
-            .Where(u => u.DestroyAt != null && u.DestroyAt <= now)
+        var due = await Due(db, now)
             .Select(u => new { u.Id, u.UserId })
             .ToListAsync(cancellationToken);
         var destroyed = 0;

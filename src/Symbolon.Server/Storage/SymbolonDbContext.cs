@@ -124,6 +124,9 @@ internal sealed class UnitConfiguration : IEntityTypeConfiguration<Unit>
     public void Configure(EntityTypeBuilder<Unit> builder)
     {
         builder.HasIndex(unit => unit.UserId);
+
+        // The maintenance sweeper's question every pass: which shredded units are due. Only those have a DestroyAt.
+        builder.HasIndex(unit => unit.DestroyAt).HasFilter("\"DestroyAt\" IS NOT NULL");
         builder.HasOne<User>().WithMany().HasForeignKey(unit => unit.UserId);
     }
 }

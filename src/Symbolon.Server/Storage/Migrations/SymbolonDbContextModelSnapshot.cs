@@ -374,6 +374,9 @@ namespace Symbolon.Server.Storage.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("DestroyAt")
+                        .HasFilter("\"DestroyAt\" IS NOT NULL");
+
                     b.HasIndex("UserId");
 
                     b.ToTable("Units");

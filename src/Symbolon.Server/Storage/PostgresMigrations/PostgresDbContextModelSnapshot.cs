@@ -381,6 +381,9 @@ namespace Symbolon.Server.Storage.PostgresMigrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("DestroyAt")
+                        .HasFilter("\"DestroyAt\" IS NOT NULL");
+
                     b.HasIndex("UserId");
 
                     b.ToTable("Units");
