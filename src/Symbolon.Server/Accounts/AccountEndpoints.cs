@@ -51,10 +51,10 @@ public static partial class AccountEndpoints
             return Problems.InvalidRequest($"{Problems.Member(nameof(CreateAccountRequest.Username))} must be 3-64 characters of a-z 0-9 . _ @ -.");
         }
 
-        var minimum = options.Value.Passwords.MinimumLength;
-        if (request.Password.Length < minimum || request.Password.Length > 1024)
+        var passwords = options.Value.Passwords;
+        if (!passwords.Accepts(request.Password))
         {
-            return Problems.InvalidRequest($"{Problems.Member(nameof(CreateAccountRequest.Password))} must be {minimum} to 1024 characters.");
+            return Problems.InvalidRequest($"{Problems.Member(nameof(CreateAccountRequest.Password))} must be {passwords.Rule}.");
         }
 
         if (throttler.TryCountSignUp(http) is { } retryAfter)
@@ -109,11 +109,11 @@ public static partial class AccountEndpoints
             return Problems.InvalidRequest("This account logs in through an identity provider: it has no password here.");
         }
 
-        var minimum = options.Value.Passwords.MinimumLength;
-        if (string.IsNullOrEmpty(request.CurrentPassword) || request.NewPassword is null || request.NewPassword.Length < minimum || request.NewPassword.Length > 1024)
+        var passwords = options.Value.Passwords;
+        if (string.IsNullOrEmpty(request.CurrentPassword) || !passwords.Accepts(request.NewPassword))
         {
             return Problems.InvalidRequest(
-                $"{Problems.Member(nameof(ChangePasswordRequest.CurrentPassword))} is required and {Problems.Member(nameof(ChangePasswordRequest.NewPassword))} must be {minimum} to 1024 characters.");
+                $"{Problems.Member(nameof(ChangePasswordRequest.CurrentPassword))} is required and {Problems.Member(nameof(ChangePasswordRequest.NewPassword))} must be {passwords.Rule}.");
         }
 
         // Counted like a login: the attempt is a failure until the current password checks out.

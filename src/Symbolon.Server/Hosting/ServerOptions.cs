@@ -153,8 +153,16 @@ public sealed class PasswordOptions
     [Range(1, 100)]
     public int Passes { get; set; } = 2;
 
-    [Range(8, 1024)]
+    [Range(8, MaximumLength)]
     public int MinimumLength { get; set; } = 12;
+
+    /// <summary>The longest account password taken (a bound on the hashing work one request can ask for).</summary>
+    public const int MaximumLength = 1024;
+
+    /// <summary>The rule a new account password must meet, as the problem details say it.</summary>
+    public string Rule => $"{MinimumLength} to {MaximumLength} characters";
+
+    public bool Accepts(string? password) => password is not null && password.Length >= MinimumLength && password.Length <= MaximumLength;
 }
 
 public sealed class LoginThrottleOptions
