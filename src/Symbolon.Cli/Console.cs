@@ -158,12 +158,11 @@ internal static class Secrets
     /// <summary>
     /// A new password or passphrase: at a prompt it is asked for twice and a mismatch is refused; from standard input, once.
     /// </summary>
-    public static string ReadNew(string prompt, bool fromStdin)
+    public static string ReadNew(string prompt, bool fromStdin, string what = "password")
     {
         var first = Read(prompt, fromStdin);
         if (!fromStdin && !System.Console.IsInputRedirected && Read($"{prompt} again", fromStdin: false) != first)
         {
-            var what = prompt.Split(' ')[^1].ToLowerInvariant();
             throw new UsageException($"the two {what}s typed differ; nothing was changed", $"Run the command again and type the same {what} twice.");
         }
 

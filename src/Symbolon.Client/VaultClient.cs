@@ -67,10 +67,10 @@ public sealed class VaultClient : IDisposable
     /// open (the root key is the same); from now on every command needs the passphrase.
     /// </summary>
     /// <exception cref="ArgumentException">The passphrase is empty.</exception>
-    public void SetPassphrase(string passphrase)
+    public Task SetPassphraseAsync(string passphrase, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(passphrase);
-        _vault.SetPassphrase(passphrase);
+        return _vault.SetPassphraseAsync(passphrase, cancellationToken);
     }
 
     /// <summary>Forgets the device key so the next login enrols a fresh one (after this device was revoked).</summary>

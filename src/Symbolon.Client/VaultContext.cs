@@ -71,23 +71,23 @@ internal sealed class VaultContext : IDisposable
     public LocalSecrets Secrets { get; }
 
     /// <summary>
-    /// Puts the root key under <paramref name="passphrase"/> (a first one, or a new one). root.key is rewritten first: a
-    /// crash after it leaves a protected home whose plain device.key is wrapped when next loaded. Then device.key and
-    /// every session's tokens are wrapped, if they were not. The items open as before: the root key itself is unchanged.
+    /// Puts the root key under <paramref name="passphrase"/> (a first one, or a new one). root.key is rewritten first,
+    /// then device.key and every session's tokens are wrapped, each session under its lock so that a refresh by another
+    /// process is neither lost nor undone. The wrapping pass runs every time, so running it again finishes one that a
+    /// crash cut short. The items open as before: the root key itself is unchanged.
     /// </summary>
-    public void SetPassphrase(string passphrase)
+    public async Task SetPassphraseAsync(string passphrase, CancellationToken cancellationToken)
     {
         DeviceSecrets.ProtectRootKey(Home, _rootKey, passphrase);
-        if (Secrets.Protected)
-        {
-            return;
-        }
-
         Secrets.Protect(_rootKey);
         DeviceSecrets.LoadOrCreateDeviceKey(Home, Secrets).Dispose();
-        foreach (var session in StateFiles.AllSessions(Home, Secrets))
+        foreach (var server in StateFiles.AllSessions(Home, Secrets).Select(session => session.Server))
         {
-            StateFiles.WriteSession(Home, session.Server, session, Secrets);
+            using var sessionLock = await SessionLock.AcquireAsync(Home, server, cancellationToken);
+            if (StateFiles.ReadSession(Home, server, Secrets) is { } session)
+            {
+                StateFiles.WriteSession(Home, server, session, Secrets);
+            }
         }
     }
 

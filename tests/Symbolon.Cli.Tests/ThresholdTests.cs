@@ -127,14 +127,22 @@ public sealed class ThresholdTests
     {
         await using var trio = await Trio.StartAsync();
         await trio.AddAsync("acme");
+        var third = Assert.Single(trio.Servers[2].UnitIds(trio.Device.Username));
         await trio.Servers[2].StopAsync();
         (await trio.Device.RunAsync("rm", "acme")).AssertSuccess();
         await trio.Servers[2].StartAsync();
         await trio.Servers[0].StopAsync();
+        await trio.Servers[1].StopAsync();
 
+        // Only server 3 answers (its unit, which the removal missed, is live): one share is not enough, and it is shredded.
+        (await trio.Device.RunAsync("restore", "acme")).AssertFailure(ExitCodes.ServerUnreachable, "1 of 3 key servers restored their shares (shredded again)");
+        Assert.NotNull(trio.Servers[2].ShreddedAt(third));
+        Assert.Empty(await trio.Device.ListAsync());
+
+        await trio.Servers[1].StartAsync();
         var restored = (await trio.Device.RunAsync("restore", "acme")).AssertSuccess();
 
-        // Server 2 restored its shredded unit and server 3 still held its own, which the removal missed; server 1 is down.
+        // Servers 2 and 3 restored their shredded units; server 1 is down.
         var warning = Assert.Single(restored.StderrLines, line => line.StartsWith("symbolon: warning:", StringComparison.Ordinal));
         Assert.Contains("'acme' is restored with 2 of 3 shares", warning, StringComparison.Ordinal);
         Assert.Contains(trio.Urls[0], warning, StringComparison.Ordinal);

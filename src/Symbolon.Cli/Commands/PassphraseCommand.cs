@@ -12,21 +12,20 @@ internal static class PassphraseCommand
         {
             fromStdin,
         };
-        set.SetAction((parse, token) => Cli.Run(parse, globals, vault =>
+        set.SetAction((parse, token) => Cli.Run(parse, globals, async vault =>
         {
-            var passphrase = Secrets.ReadNew("New passphrase", parse.GetValue(fromStdin));
+            var passphrase = Secrets.ReadNew("New passphrase", parse.GetValue(fromStdin), "passphrase");
             if (passphrase.Length == 0)
             {
                 throw new UsageException("the new passphrase is empty; nothing was changed", "Type a passphrase, or pass it on the first line of standard input with --new-passphrase-stdin.");
             }
 
             var wasProtected = vault.SecretsProtected;
-            vault.SetPassphrase(passphrase);
+            await vault.SetPassphraseAsync(passphrase, token);
             Cli.Report(parse.GetValue(globals.Json), new NewPassphrase(true, wasProtected), CliJson.Default.NewPassphrase,
                 wasProtected
                     ? "Passphrase changed."
                     : $"This device's secrets in {vault.HomePath} are now protected: every command needs the passphrase (--passphrase-fd N, SYMBOLON_PASSPHRASE or the prompt). Copies made before now hold them unprotected: see the README's \"Protecting this device's secrets\".");
-            return Task.CompletedTask;
         }));
         return new Command("passphrase", "Manage the passphrase that protects this device's keys.") { set };
     }

@@ -154,17 +154,21 @@ public sealed class LoginThrottler(IOptions<ServerOptions> options, TimeProvider
 
         if (_counters.Count >= MaxCounters)
         {
+            var keep = MaxCounters / 10 * 9;
             var forgetAfter = options.Value.LoginThrottle.ForgetAfter;
             Forget(c => now - c.BlockedUntil > forgetAfter || (c.IsWindow && c.BlockedUntil <= now));
-            if (_counters.Count >= MaxCounters)
+            if (_counters.Count > keep)
             {
                 Forget(c => c.BlockedUntil <= now);
             }
 
-            var keep = MaxCounters / 10 * 9;
-            foreach (var (soonest, _) in _counters.OrderBy(pair => pair.Value.BlockedUntil).Take(_counters.Count - keep).ToList())
+            // Only live blocks are left, still more than nine tenths of the table: the ones that end soonest go.
+            if (_counters.Count > keep)
             {
-                _counters.Remove(soonest);
+                foreach (var (soonest, _) in _counters.OrderBy(pair => pair.Value.BlockedUntil).Take(_counters.Count - keep).ToList())
+                {
+                    _counters.Remove(soonest);
+                }
             }
         }
 

@@ -162,6 +162,7 @@ public sealed class PasswordOptions
     /// <summary>The rule a new account password must meet, as the problem details say it.</summary>
     public string Rule => $"{MinimumLength} to {MaximumLength} characters";
 
+    /// <summary>Whether <paramref name="password"/> meets <see cref="Rule"/>.</summary>
     public bool Accepts(string? password) => password is not null && password.Length >= MinimumLength && password.Length <= MaximumLength;
 }
 

@@ -50,6 +50,23 @@ public sealed class ModeContract
 
     [Theory]
     [MemberData(nameof(Formats))]
+    public async Task A_removed_item_is_restored_and_opens_again(int format)
+    {
+        using var deployment = await ModeDeployment.StartAsync(ModeOf(format), Registry);
+        var vault = deployment.Vault;
+        await deployment.AddAsync("acme");
+        await vault.RemoveAsync("acme");
+        var afterRemoval = vault.List();
+
+        await vault.RestoreAsync("acme");
+
+        Assert.Empty(afterRemoval);
+        Assert.Equal("acme", Assert.Single(vault.List()).Name);
+        Assert.Equal(VendorPassword, await deployment.RevealAsync("acme"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Formats))]
     public async Task A_tampered_item_file_is_refused_with_the_one_tamper_exception(int format)
     {
         using var deployment = await ModeDeployment.StartAsync(ModeOf(format), Registry);
@@ -144,8 +161,8 @@ public sealed class ModeContract
 
     /// <summary>
     /// A fourth mode that exists only here: split mode's server side under a mode number and item-file format of its
-    /// own. Registering it in <see cref="Registry"/> is all it takes for the vault to add, list, open, rotate and
-    /// remove its items.
+    /// own. Registering it in <see cref="Registry"/> is all it takes for the vault to add, list, open, rotate, remove and
+    /// restore its items.
     /// </summary>
     private sealed class TestOnlyMode : IItemMode
     {
@@ -174,5 +191,7 @@ public sealed class ModeContract
         public Task RotateAsync(VaultContext vault, StoredItem item, CancellationToken cancellationToken) => _split.RotateAsync(vault, item, cancellationToken);
 
         public Task RemoveAsync(VaultContext vault, StoredItem item, bool now, CancellationToken cancellationToken) => _split.RemoveAsync(vault, item, now, cancellationToken);
+
+        public Task RestoreAsync(VaultContext vault, StoredItem item, CancellationToken cancellationToken) => _split.RestoreAsync(vault, item, cancellationToken);
     }
 }

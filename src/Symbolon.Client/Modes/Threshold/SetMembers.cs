@@ -72,7 +72,7 @@ internal static class SetMembers
     /// </summary>
     public static SymbolonException Failure<T>(string summary, IReadOnlyList<MemberResult<T>> failures)
     {
-        var message = $"{summary}: " + string.Join("; ", failures.Select(f => $"{f.Server}: {f.Error!.Message}")) + ".";
+        var message = $"{summary}: " + string.Join("; ", failures.Select(f => $"{f.Server}: {f.Error!.Message.TrimEnd('.')}")) + ".";
         var errors = failures.Select(f => f.Error!).ToList();
         return errors.OfType<AccessDeniedException>().FirstOrDefault() is { } denied
             ? new AccessDeniedException(denied.Reason, message, denied.Hint, denied.RetryAfter)

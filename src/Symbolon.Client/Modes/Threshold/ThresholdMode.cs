@@ -279,7 +279,8 @@ internal sealed class ThresholdMode : IItemMode
     /// <summary>
     /// Restores the unit on every member at once; the item comes back when at least t hold theirs again (a member whose
     /// unit was never shredded, because it was down at the removal, answers as restored). A member that could not is
-    /// named: its share is destroyed when the grace period ends, and the item then tolerates one fewer server down.
+    /// named in a warning. With fewer than t, the units that came back are shredded again, so that no live shares are
+    /// left behind a failed restore, and it can be run again.
     /// </summary>
     public async Task RestoreAsync(VaultContext vault, StoredItem item, CancellationToken cancellationToken)
     {
@@ -295,14 +296,20 @@ internal sealed class ThresholdMode : IItemMode
         var restored = results.Count - missed.Count;
         if (restored < threshold.Threshold)
         {
-            throw SetMembers.Failure($"'{item.Name}' was not restored: {restored} of {results.Count} key servers restored their shares and {threshold.Threshold} are needed", missed);
+            foreach (var done in results.Where(r => r.Error is null))
+            {
+                await vault.ShredIfReachableAsync(done.Server, done.Value, cancellationToken);
+            }
+
+            throw SetMembers.Failure(
+                $"'{item.Name}' was not restored: {restored} of {results.Count} key servers restored their shares (shredded again) and {threshold.Threshold} are needed", missed);
         }
 
         vault.Items.Restore(item);
         if (missed.Count > 0)
         {
             vault.Options.Warning?.Invoke(
-                $"'{item.Name}' is restored with {restored} of {results.Count} shares; these servers did not restore theirs (destroyed when the grace period ends): " +
+                $"'{item.Name}' is restored with {restored} of {results.Count} shares; these servers did not restore theirs: " +
                 string.Join("; ", missed.Select(m => $"{m.Server} ({m.Error!.Message})")));
         }
     }
