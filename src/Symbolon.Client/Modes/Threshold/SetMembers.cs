@@ -66,6 +66,10 @@ internal static class SetMembers
     public static ServerUnreachableException NoAnswer(VaultContext vault, Uri server) =>
         new($"The key server at {server} did not answer within {vault.Options.ThresholdTimeout.TotalSeconds:0.#} s.");
 
+    /// <summary>The members that failed, each with why, as the warnings of a removal or restore that went ahead without them name them.</summary>
+    public static string Named<T>(IReadOnlyList<MemberResult<T>> failures) =>
+        string.Join("; ", failures.Select(f => $"{f.Server} ({f.Error!.Message})"));
+
     /// <summary>
     /// One error for several members' failures, naming each. Its kind follows the most telling failure: a refusal
     /// (revoked, locked, rate-limited) over a removed unit over a missing session over an unreachable server.

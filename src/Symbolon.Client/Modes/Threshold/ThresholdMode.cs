@@ -272,7 +272,7 @@ internal sealed class ThresholdMode : IItemMode
                 : $"is removed ({servers.Count - missed.Count} of {servers.Count} shares shredded, destroyed when the grace period ends)";
             vault.Options.Warning?.Invoke(
                 $"'{item.Name}' {outcome}, but these servers still hold theirs: " +
-                string.Join("; ", missed.Select(m => $"{m.Server} ({m.Error!.Message})")));
+                SetMembers.Named(missed));
         }
     }
 
@@ -310,7 +310,7 @@ internal sealed class ThresholdMode : IItemMode
         {
             vault.Options.Warning?.Invoke(
                 $"'{item.Name}' is restored with {restored} of {results.Count} shares; these servers did not restore theirs: " +
-                string.Join("; ", missed.Select(m => $"{m.Server} ({m.Error!.Message})")));
+                SetMembers.Named(missed));
         }
     }
 
